@@ -1,0 +1,130 @@
+"""Part cues of a report body: heading keywords, un-headed plan/closing paragraphs, the signature.
+
+Both the section parser (which must not let a signature or a closing paragraph into the last
+section, and must see where an un-headed plan block starts) and the part tagger read the same
+cues, so they live here once, compiled from rules/parts.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from govreports.markers import first_char, iter_lines, match_marker
+
+RULES = Path(__file__).parent / "rules" / "parts.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class PartRules:
+    """The compiled part rules (rules/parts.yaml)."""
+
+    keywords: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]  # in priority order
+    breaks_out: frozenset[str]
+    may_nest_in: dict[str, frozenset[str]]
+    content_parts: frozenset[str]
+    embeddable: frozenset[str]
+    default_part: dict[str, str]
+    plan_cues: tuple[re.Pattern[str], ...]
+    closing_cues: tuple[re.Pattern[str], ...]
+    base_year: re.Pattern[str]
+    base_year_window: int
+    sig_date: re.Pattern[str]
+    sig_org: re.Pattern[str]
+
+
+@cache
+def rules() -> PartRules:
+    """Load and compile rules/parts.yaml (once per process)."""
+    spec = yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    kw = spec["keywords"]
+    return PartRules(
+        keywords=tuple((part, tuple(re.compile(p) for p in kw[part])) for part in spec["priority"]),
+        breaks_out=frozenset(spec["breaks_out"]),
+        may_nest_in={k: frozenset(v) for k, v in spec["may_nest_in"].items()},
+        content_parts=frozenset(spec["content_parts"]),
+        embeddable=frozenset(spec["embeddable"]),
+        default_part=dict(spec["default_part"]),
+        plan_cues=tuple(re.compile(p) for p in spec["plan_cues"]),
+        closing_cues=tuple(re.compile(p) for p in spec["closing_cues"]),
+        base_year=re.compile(spec["base_year"]),
+        base_year_window=int(spec["base_year_window"]),
+        sig_date=re.compile(spec["signature"]["date"]),
+        sig_org=re.compile(spec["signature"]["org"]),
+    )
+
+
+def classify(heading: str) -> tuple[str, ...]:
+    """Every part the heading's keywords name, highest priority first (empty: a thematic heading)."""
+    return tuple(part for part, patterns in rules().keywords if any(p.search(heading) for p in patterns))
+
+
+def breaks_out(part: str | None, top_parts: tuple[str, ...]) -> bool:
+    """Whether a heading naming `part` cannot be a descendant of a top section naming `top_parts`.
+
+    A report's parts do not nest into each other (the shortcomings are not a measure), except
+    where the genre does it (the first-responsible duty as a sub-item of the measures).
+    """
+    r = rules()
+    if part is None or part not in r.breaks_out or not top_parts or part in top_parts:
+        return False
+    return not (r.may_nest_in.get(part, frozenset()) & set(top_parts))
+
+
+def overrides(own: str | None, parent_part: str, parent_names: tuple[str, ...]) -> bool:
+    """Whether a child heading naming `own` leaves the part it would inherit from its parent."""
+    if own is None or own == parent_part:
+        return False
+    if own in parent_names:
+        return True
+    r = rules()
+    return parent_part in r.content_parts and own in r.embeddable
+
+
+def base_year(body: str) -> int | None:
+    """The year the body is about: the first year named in its opening."""
+    r = rules()
+    m = r.base_year.search(body, 0, r.base_year_window)
+    return int(m.group(0)) if m else None
+
+
+def plan_cue(paragraph: str, year: int | None) -> bool:
+    """Whether an un-headed paragraph opens the plan for the coming year ("2023年,我局将…")."""
+    for pattern in rules().plan_cues:
+        m = pattern.match(paragraph)
+        if m:
+            said = m.groupdict().get("year")
+            return said is None or year is None or int(said) > year
+    return False
+
+
+def closing_cue(paragraph: str) -> bool:
+    """Whether an un-headed last paragraph is a closing statement ("下一步,我局将…")."""
+    return any(p.match(paragraph) for p in rules().closing_cues)
+
+
+def find_signature(body: str) -> int | None:
+    """Offset where the signature block (org line + date line at the end) starts, or None."""
+    r = rules()
+    lines = [(s, e) for s, e in iter_lines(body) if body[s:e].strip()]
+    if not lines:
+        return None
+    s, e = lines[-1]
+    if not r.sig_date.match(body[s:e]):
+        return None
+    start = s
+    if len(lines) > 1:
+        ps, pe = lines[-2]
+        if r.sig_org.match(body[ps:pe]) and not _numbered(body[ps:pe]):
+            start = ps
+    return start
+
+
+def _numbered(line: str) -> bool:
+    """Whether a line starts with a heading marker (then it is no org line)."""
+    pos = first_char(line, 0, len(line))
+    return match_marker(line, pos, 0, len(line)) is not None

@@ -1,0 +1,232 @@
+"""Section tree of a report body: numbered headings and 一是 leads, with levels, spans and owners.
+
+Why hand-written: the tree is not in the markup (fonts carry levels in 公文 and are lost on the
+web) and reports break the textbook order, so levels are inferred per document (domain.md §2.3):
+a heading's level is its nesting depth among the marker families the document actually uses
+(canonical order 第X部分 < 一、 < (一) < 1. < (1) < ①). Sequences are checked so that a line that
+merely starts with a number stays body text, and two structural cues of the genre are honoured:
+an un-headed plan paragraph ("2023年,我局将…") opens an implicit plan part, and a heading that
+names another required part than its explicitly named top section (S2's flattened "1.工作中存在的
+不足和原因") cannot be that section's child. Both open an implicit level-1 part with no heading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from govreports import cues
+from govreports.markers import Marker, find_markers, first_char, grammar, iter_lines, owner_units
+from govreports.models import Section
+
+
+@dataclass(slots=True)
+class _Node:
+    """An open section (or an implicit part, `index` None) on the nesting stack."""
+
+    rank: float
+    level: int
+    index: int | None
+    parts: tuple[str, ...]
+    last: dict[str, int] = field(default_factory=dict)  # family -> last child ordinal
+
+
+@dataclass(slots=True)
+class _Tree:
+    """Accepted structural headings and the spans they govern while the stack is unwound."""
+
+    body: str
+    marks: list[Marker] = field(default_factory=list)
+    parents: list[int | None] = field(default_factory=list)
+    levels: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    implicit: list[tuple[int, int]] = field(default_factory=list)  # implicit parts: (start, end)
+    stack: list[_Node] = field(default_factory=list)
+    implicit_start: int | None = None
+
+    def close(self, keep: int, at: int) -> None:
+        """Pop the stack down to `keep` nodes; popped sections end at `at`."""
+        while len(self.stack) > keep:
+            node = self.stack.pop()
+            if node.index is not None:
+                self.ends[node.index] = _trim_end(self.body, at, self.marks[node.index].heading_end)
+            elif self.implicit_start is not None:
+                self.implicit.append((self.implicit_start, at))
+                self.implicit_start = None
+
+    def open_implicit(self, rank: float, part: str, at: int) -> None:
+        """Close everything and open an implicit level-1 part (no heading) at `at`."""
+        self.close(0, at)
+        self.stack.append(_Node(rank, 1, None, (part,)))
+        self.implicit_start = at
+
+
+def _trim_end(body: str, at: int, floor: int) -> int:
+    """`at` moved back over trailing blank space, never before `floor`."""
+    while at > floor and body[at - 1] in " \t\r\n\u3000\xa0":
+        at -= 1
+    return at
+
+
+def _sequence_ok(ordinal: int, prev_sibling: int, prev_any: int) -> bool:
+    """An ordinal follows its sibling, or its family anywhere (numbering across parents)."""
+    gap = grammar().max_gap
+    return prev_sibling < ordinal <= prev_sibling + gap or prev_any < ordinal <= prev_any + gap
+
+
+def _place(tree: _Tree, mark: Marker, glob: dict[str, int], root: dict[str, int]) -> None:
+    """Put one structural candidate into the tree, or drop it when its numbering does not fit."""
+    keep = len(tree.stack)
+    while keep and tree.stack[keep - 1].rank >= mark.rank:
+        keep -= 1
+    kw = cues.classify(mark.heading)
+    breaking = keep > 0 and cues.breaks_out(kw[0] if kw else None, tree.stack[0].parts)
+    if breaking:
+        parent = None
+        prev_sibling = 0
+    else:
+        parent = tree.stack[keep - 1] if keep else None
+        prev_sibling = (parent.last if parent else root).get(mark.family, 0)
+    if not _sequence_ok(mark.ordinal, prev_sibling, glob.get(mark.family, 0)):
+        return
+    if breaking:
+        tree.open_implicit(tree.stack[0].rank, kw[0], mark.line_start)
+        parent = tree.stack[0]
+    else:
+        tree.close(keep, mark.line_start)
+    (parent.last if parent else root)[mark.family] = mark.ordinal
+    glob[mark.family] = mark.ordinal
+    tree.marks.append(mark)
+    tree.parents.append(parent.index if parent else None)
+    tree.levels.append(parent.level + 1 if parent else 1)
+    tree.ends.append(len(tree.body))
+    tree.stack.append(_Node(mark.rank, tree.levels[-1], len(tree.marks) - 1, kw))
+
+
+def _plan_block(tree: _Tree, at: int, following: Marker | None) -> None:
+    """An un-headed plan paragraph at `at`: open an implicit plan part if it starts a new list."""
+    if not tree.stack or any("next_year_plan" in n.parts for n in tree.stack):
+        return
+    if following is not None and following.ordinal != 1:
+        return  # the numbering goes on: the paragraph is body text of the current section
+    top = tree.stack[0].rank
+    rank = top if following is None or following.rank > top else following.rank - 0.5
+    tree.open_implicit(rank, "next_year_plan", at)
+
+
+def _closing_start(body: str, lines: list[tuple[int, int]], heads: dict[int, Marker]) -> int | None:
+    """Start of an un-numbered closing paragraph at the very end, if there is one."""
+    filled = [(s, e) for s, e in lines if body[s:e].strip()]
+    if len(filled) < 2:
+        return None
+    s, e = filled[-1]
+    pos = first_char(body, s, e)
+    if s in heads or not cues.closing_cue(body[pos:e]):
+        return None
+    prev = heads.get(filled[-2][0])
+    if prev is not None and prev.stand_alone:
+        return None  # the paragraph is the body of a stand-alone heading, not a closing
+    return pos
+
+
+def _structure(body: str) -> tuple[_Tree, list[Marker], int]:
+    """Structural headings of the body; returns the tree, 一是 candidates and the text end."""
+    sig = cues.find_signature(body)
+    stop = len(body) if sig is None else sig
+    structural, enums = find_markers(body, stop)
+    lines = iter_lines(body, stop)
+    heads = {m.line_start: m for m in [*structural, *enums] if not m.inline}
+    closing = _closing_start(body, lines, heads)
+    stop = stop if closing is None else closing
+    structural = sorted((m for m in structural if m.start < stop), key=lambda m: m.start)
+    year = cues.base_year(body)
+    events: list[tuple[int, int, Marker | None]] = [(m.start, 1, m) for m in structural]
+    if structural:
+        for s, e in lines:
+            pos = first_char(body, s, e)
+            if structural[0].start < pos < stop and s not in heads and cues.plan_cue(body[pos:e], year):
+                events.append((pos, 0, None))
+    tree = _Tree(body)
+    glob: dict[str, int] = {}
+    root: dict[str, int] = {}
+    for at, _, mark in sorted(events, key=lambda ev: (ev[0], ev[1])):
+        if mark is not None:
+            _place(tree, mark, glob, root)
+        else:
+            following = next((m for m in structural if m.start > at), None)
+            _plan_block(tree, at, following)
+    tree.close(0, stop)
+    return tree, [m for m in enums if m.start < stop], stop
+
+
+def _accept_leads(enums: list[Marker], breaks: list[int]) -> list[Marker]:
+    """一是 leads that form a run 一是, 二是 … between two structural boundaries."""
+    accepted: list[Marker] = []
+    run: list[Marker] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            accepted.extend(run)
+        run.clear()
+
+    gap = grammar().max_gap
+    bounds = sorted(breaks)
+    for lead in enums:
+        crossed = run and any(run[-1].start < b < lead.start for b in bounds)
+        if crossed:
+            flush()
+        if lead.ordinal == 1:
+            flush()
+            run.append(lead)
+        elif run and run[-1].ordinal < lead.ordinal <= run[-1].ordinal + gap:
+            run.append(lead)
+    flush()
+    return accepted
+
+
+def parse_sections(body: str, doc_id: str) -> list[Section]:
+    """Numbered headings and 一是 leads of a report body, as a tree in reading order.
+
+    Args:
+        body: the document text, lines joined by "\\n", chrome and title removed.
+        doc_id: the document id; section ids are f"{doc_id}-s{k:03d}" in reading order.
+    Returns:
+        Sections with normalised labels, levels (1 = outermost numbering used), parent ids and
+        body offsets; `part` is left "other" for parts.tag_parts to fill in.
+    """
+    tree, enums, stop = _structure(body)
+    n = len(tree.marks)
+    breaks = [m.start for m in tree.marks] + [s for s, _ in tree.implicit]
+    leads = _accept_leads(enums, breaks)
+    marks = list(tree.marks)
+    parents, levels, ends = list(tree.parents), list(tree.levels), list(tree.ends)
+    starts = sorted([m.line_start for m in tree.marks] + [m.line_start for m in leads]
+                    + [s for s, _ in tree.implicit] + [stop])
+    for lead in leads:
+        host = None
+        for i in range(n):
+            if marks[i].start < lead.start < ends[i] and (host is None or levels[i] > levels[host]):
+                host = i
+        in_implicit = any(s <= lead.start < e for s, e in tree.implicit)
+        limit = next(s for s in starts if s > lead.start)
+        if host is not None:
+            limit = min(limit, ends[host])
+        marks.append(lead)
+        parents.append(host)
+        levels.append(levels[host] + 1 if host is not None else (2 if in_implicit else 1))
+        ends.append(_trim_end(body, limit, lead.heading_end))
+    order = sorted(range(len(marks)), key=lambda i: marks[i].start)
+    new_index = {old: k for k, old in enumerate(order)}
+    sections: list[Section] = []
+    for k, old in enumerate(order):
+        m = marks[old]
+        parent = parents[old]
+        nxt = next((marks[o].line_start for o in order[k + 1:]), ends[old])
+        own_end = min(max(nxt, m.heading_end), ends[old])
+        sections.append(Section(
+            id=f"{doc_id}-s{k:03d}",
+            parent_id=None if parent is None else f"{doc_id}-s{new_index[parent]:03d}",
+            label=m.label, label_raw=m.label_raw, marker=m.family, heading=m.heading,
+            level=levels[old], part="other", start=m.start, heading_end=m.heading_end, end=ends[old],
+            ordinal=m.ordinal, responsible_units=owner_units(body[m.start:own_end]),
+        ))
+    return sections

@@ -1,0 +1,301 @@
+"""Quantity mentions of a report body: a number with the measure word it counts (gold README).
+
+Why a hand-written grammar: no library does this job (shared/docs/domain.md §4.1). jionlp only
+parses money and reads 不少于 as "less than"; cn2an/chinese2digits rewrite idioms (一网通办→1网通办)
+and know nothing of measure words, ordinals (第七届, 十五届…四十次会议), slogans (“3熟”, 1333防护网),
+redacted figures (xx万人) or the qualifiers analysts need (余/多/近/不少于/以上). So this module
+runs the in-house grammar of §4.2 — QTY := [PREFIX] NUM [MULT] [APPROX] UNIT [SUFFIX] and ranges —
+whose vocabulary lives in rules/quantities.yaml and rules/units.yaml; `numerals.py` turns the
+isolated number span into a value. Every rejected candidate has a stated reason (a filter below),
+and the search resumes one character later, so a shorter valid reading is never lost.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from govreports import numerals, tokenize
+from govreports.models import Quantity, Section
+
+RULES = Path(__file__).resolve().parent / "rules"
+_SP = r"[ \u3000\xa0]{0,2}"
+_SENTENCE_END = re.compile(r"[。！？；;!?\n]")
+_CLAUSE_END = re.compile(r"[。！？；;!?\n,，、:：()（）]")
+_QUOTES = re.compile(r"“[^“”\n]{1,8}”|\"[^\"\n]{1,8}\"|「[^「」\n]{1,8}」|‘[^‘’\n]{1,8}’")
+_YEAR = re.compile(r"(?<![0-9\-—~至到])((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)(?!\s*(?:至今|以来|[-—~至到]))")
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """The compiled quantity grammar and its filters (all from the rules files)."""
+
+    pattern: re.Pattern[str]
+    unit_class: dict[str, str]
+    aliases: dict[str, str]
+    clashes: tuple[str, ...]
+    prefixes: tuple[tuple[re.Pattern[str], str], ...]
+    approximators: dict[str, str]
+    suffixes: tuple[tuple[re.Pattern[str], str], ...]
+    multipliers: dict[str, int]
+    rules: dict[str, Any]
+
+
+def _load(name: str) -> dict[str, Any]:
+    return yaml.safe_load((RULES / name).read_text(encoding="utf-8"))
+
+
+@functools.cache
+def grammar() -> Grammar:
+    """Compile rules/quantities.yaml + rules/units.yaml once per process."""
+    q, u = _load("quantities.yaml"), _load("units.yaml")
+    units = sorted(u["units"], key=len, reverse=True)
+    mults = sorted(q["multipliers"], key=len, reverse=True)
+    pfx = "|".join(f"(?:{p})" for p in q["prefixes"])
+    sfx = "|".join(f"(?:{s})" for s in q["suffixes"])
+    num = f"{numerals.ARABIC}|{numerals.CHINESE}"
+    mult = "|".join(map(re.escape, mults))
+    sep = "|".join(map(re.escape, q["range_separators"]))
+    pattern = (
+        rf"(?:(?P<prefix>{pfx}){_SP})?"
+        rf"(?:(?P<pct>{numerals.PERCENT_WORDS})"
+        rf"|(?:(?P<lo>{num})(?P<lomult>{mult})?{_SP}(?P<sep>{sep}){_SP}"
+        rf"(?P<hi>{numerals.ARABIC_CORE}|{numerals.CHINESE_CORE})|(?P<num>{num}|{q['redacted']}))"
+        rf"{_SP}(?P<mult>{mult})?"
+        rf"(?P<approx>{'|'.join(map(re.escape, q['approximators']))})?{_SP}"
+        rf"(?P<unit>{'|'.join(map(re.escape, units))}))"
+        rf"(?P<suffix>{sfx})?"
+    )
+    return Grammar(
+        pattern=re.compile(pattern),
+        unit_class=dict(u["units"]),
+        aliases=dict(u.get("aliases") or {}),
+        clashes=tuple(u.get("clashes") or ()),
+        prefixes=tuple((re.compile(f"(?:{p})$"), v) for p, v in q["prefixes"].items()),
+        approximators=dict(q["approximators"]),
+        suffixes=tuple((re.compile(f"^(?:{s})"), v) for s, v in q["suffixes"].items()),
+        multipliers={k: int(v) for k, v in q["multipliers"].items()},
+        rules=q,
+    )
+
+
+def _blocked_spans(body: str) -> list[tuple[int, int]]:
+    """Spans whose numbers are names, not counts: 《titles》 (nested 〈〉 too) and short “slogans”."""
+    spans: list[tuple[int, int]] = [m.span() for m in _QUOTES.finditer(body)]
+    depth, start = 0, 0
+    for i, ch in enumerate(body):
+        if ch == "《":
+            start, depth = (i if depth == 0 else start), depth + 1
+        elif ch == "》" and depth:
+            depth -= 1
+            if depth == 0:
+                spans.append((start, i + 1))
+        elif ch == "\n":
+            depth = 0
+    return spans
+
+
+def _cn_value(text: str) -> tuple[Decimal, Decimal | None]:
+    """A Chinese numeral run → (value, high) where high is set for 两三-style ranges."""
+    pair = numerals.chinese_range(text)
+    if pair:
+        return Decimal(pair[0]), Decimal(pair[1])
+    return numerals.parse_chinese(text), None
+
+
+def _number(text: str) -> tuple[Decimal, Decimal | None]:
+    if text[0] in numerals.CN_CHARS:
+        return _cn_value(text)
+    return numerals.parse_arabic(text), None
+
+
+def _cn_straddles(body: str, num_start: int, unit_start: int, unit_end: int) -> bool:
+    """True when a Chinese numeral + unit sits inside a longer word (统一, 千家万户, 百家争鸣)."""
+    lo = max(0, num_start - 8)
+    window = body[lo:min(len(body), unit_end + 6)]
+    starts = set()
+    for s, e in tokenize.spans(window):
+        s, e = s + lo, e + lo
+        starts.add(s)
+        if s < unit_start and e > unit_end:
+            return True
+    return num_start not in starts
+
+
+def _reject(m: re.Match[str], body: str, g: Grammar, blocked: list[tuple[int, int]]) -> bool:
+    """The filters of what is NOT a quantity (gold README; domain.md §4.3)."""
+    r = g.rules
+    num_start = m.start("lo") if m.group("lo") else m.start("num") if m.group("num") else m.start("pct")
+    if any(s <= num_start < e for s, e in blocked):
+        return True
+    before = body[max(0, num_start - 16):num_start]
+    if re.search(r["ordinal_before"], before[-3:]):
+        return True
+    if m.group("pct"):
+        return False
+    unit, unit_start, unit_end = m.group("unit"), m.start("unit"), m.end("unit")
+    after = body[unit_end:unit_end + 8]
+    if any(c.startswith(unit) and len(c) > len(unit) and body.startswith(c, unit_start) for c in g.clashes):
+        return True
+    if unit == "个" and re.match(r["duration_after"], after):
+        return True
+    sess = r["session_ordinal"]
+    if unit == "次" and re.search(sess["before"], before) and re.match(sess["after"], after):
+        return True
+    if re.match(r["set_phrases"], body[num_start:num_start + 12]):
+        return True
+    if re.search(r["rank_before"], before[-3:]) and unit in r["rank_units"]:
+        return True
+    text = m.group("hi") or m.group("num")
+    if text[0] in numerals.CN_CHARS:
+        if text in ("一", "二") and not m.group("approx") and not m.group("lo"):
+            return True  # 一件事 / 一次性 / 二等奖: an article or an ordinal, not a count
+        return _cn_straddles(body, num_start, unit_start, unit_end)
+    return False
+
+
+def _qualifier(m: re.Match[str], g: Grammar, redacted: bool) -> str | None:
+    if redacted:
+        return "redacted"
+    if m.group("prefix"):
+        for rx, qual in g.prefixes:
+            if rx.search(m.group("prefix")):
+                return qual
+    if m.group("approx"):
+        return g.approximators[m.group("approx")]
+    if m.group("suffix"):
+        for rx, qual in g.suffixes:
+            if rx.match(m.group("suffix")):
+                return qual
+    return None
+
+
+def _build(m: re.Match[str], body: str, g: Grammar) -> Quantity | None:
+    """Turn a grammar match into a Quantity, or None when its numeral does not parse."""
+    low = high = None
+    try:
+        if m.group("pct"):
+            value: Decimal | None = numerals.parse_percent_words(m.group("pct"))
+            unit, redacted = "%", False
+        else:
+            unit = g.aliases.get(m.group("unit"), m.group("unit"))
+            mult = Decimal(g.multipliers.get(m.group("mult") or "", 1))
+            text = m.group("hi") or m.group("num")
+            redacted = not (text[0].isdigit() or text[0] in numerals.CN_CHARS)
+            value, high = (None, None) if redacted else _number(text)
+            if value is not None:
+                value, high = value * mult, (high * mult if high is not None else None)
+            if m.group("lo"):
+                lomult = Decimal(g.multipliers.get(m.group("lomult") or "", 0)) or mult
+                low_value, _ = _number(m.group("lo"))
+                low, high = low_value * lomult, value
+                value = None if redacted else low
+            elif high is not None:
+                low = value
+    except numerals.NumeralError:
+        return None
+    qualifier = _qualifier(m, g, redacted)
+    return Quantity(
+        surface=m.group(0), value=None if value is None else numerals.to_float(value), unit=unit,
+        qualifier=qualifier, start=m.start(), end=m.end(),
+        unit_class=g.unit_class.get(unit, "other"),
+        low=None if low is None else numerals.to_float(low),
+        high=None if high is None else numerals.to_float(high),
+        approximate=bool(m.group("approx")) or qualifier == "nearly" or (high is not None and not m.group("lo")),
+        redacted=redacted,
+    )
+
+
+def scan(body: str) -> list[Quantity]:
+    """The bare mentions (value, unit, qualifier, offsets) in reading order, no context yet."""
+    g, blocked = grammar(), _blocked_spans(body)
+    out: list[Quantity] = []
+    pos = 0
+    while (m := g.pattern.search(body, pos)) is not None:
+        q = None if _reject(m, body, g, blocked) else _build(m, body, g)
+        if q is None:
+            pos = m.start() + 1
+            continue
+        out.append(q)
+        pos = m.end()
+    return out
+
+
+def _innermost(sections: list[Section], offset: int) -> Section | None:
+    inside = [s for s in sections if s.start <= offset < s.end]
+    return max(inside, key=lambda s: (s.start, s.level)) if inside else None
+
+
+def _in_plan_part(sections: list[Section], section: Section | None) -> bool:
+    by_id = {s.id: s for s in sections}
+    while section is not None:
+        if section.part == "next_year_plan":
+            return True
+        section = by_id.get(section.parent_id) if section.parent_id else None
+    return False
+
+
+def _modality(head: str, blocked_free: str, doc_type: str, report_year: int | None,
+              in_plan: bool) -> str:
+    """target (plans, plan parts, 力争…), historical (an earlier year governs it), else actual."""
+    if doc_type == "work_plan" or in_plan or re.search(grammar().rules["target_cues"], head):
+        return "target"
+    years = _YEAR.findall(blocked_free)
+    if years and report_year:
+        year = int(years[-1])
+        if year < report_year:
+            return "historical"
+        if year > report_year:
+            return "target"
+    return "actual"
+
+
+def _subject(body: str, q: Quantity, clause_start: int, clause_end: int) -> str | None:
+    r = grammar().rules
+    stops = frozenset(r["subject_stops"])
+    head = body[clause_start:q.start].strip()
+    while head and (trimmed := re.sub(r["subject_fillers"], "", head)) != head:
+        head = trimmed
+    before, verb_only = tokenize.noun_phrase_before(head, stops) if head else (None, False)
+    if before and not verb_only:
+        return before
+    return tokenize.noun_phrase_after(body[q.end:clause_end], stops) or before
+
+
+def _bounds(body: str, rx: re.Pattern[str], start: int, end: int) -> tuple[int, int]:
+    left = max((m.end() for m in rx.finditer(body, max(0, start - 400), start)), default=max(0, start - 400))
+    right = rx.search(body, end)
+    return left, right.start() if right else len(body)
+
+
+def extract_quantities(body: str, sections: list[Section] | None = None, *, doc_type: str = "annual_report",
+                       report_year: int | None = None) -> list[Quantity]:
+    """Every quantity mention of `body`, with section, sentence, subject, modality and change.
+
+    Args:
+        body: the document body; offsets of the result index into it (body[q.start:q.end] == q.surface).
+        sections: the document's sections, for `section_id` and for plan parts (targets).
+        doc_type: `work_plan` makes every figure a target.
+        report_year: the year reported on; a figure governed by an earlier year is `historical`.
+    """
+    sections = sections or []
+    blocked = _blocked_spans(body)
+    out = scan(body)
+    for q in out:
+        s_start, s_end = _bounds(body, _SENTENCE_END, q.start, q.end)
+        c_start, c_end = _bounds(body, _CLAUSE_END, q.start, q.end)
+        q.sentence = body[s_start:s_end].strip()
+        section = _innermost(sections, q.start)
+        q.section_id = section.id if section else None
+        head = body[s_start:q.start]
+        free = "".join(" " if any(a <= s_start + i < b for a, b in blocked) else ch for i, ch in enumerate(head))
+        q.modality = _modality(head, free, doc_type, report_year, _in_plan_part(sections, section))
+        q.change = bool(re.search(grammar().rules["change_cues"], body[max(0, q.start - 12):q.start]))
+        q.subject = _subject(body, q, c_start, c_end)
+    return out

@@ -69,6 +69,11 @@ class Marker:
     inline: bool       # found after a sentence end inside a line, not at the line start
 
     @property
+    def boundary(self) -> int:
+        """Where the text before this heading ends: its line start, or its label when run-in."""
+        return self.start if self.inline else self.line_start
+
+    @property
     def stand_alone(self) -> bool:
         """True when the heading fills the rest of its line (no run-in body text)."""
         return self.heading_end >= self.line_end

@@ -62,6 +62,7 @@ class _Tree:
 
 def _trim_end(body: str, at: int, floor: int) -> int:
     """`at` moved back over trailing blank space, never before `floor`."""
+    at = max(at, floor)
     while at > floor and body[at - 1] in " \t\r\n\u3000\xa0":
         at -= 1
     return at
@@ -89,10 +90,10 @@ def _place(tree: _Tree, mark: Marker, glob: dict[str, int], root: dict[str, int]
     if not _sequence_ok(mark.ordinal, prev_sibling, glob.get(mark.family, 0)):
         return
     if breaking:
-        tree.open_implicit(tree.stack[0].rank, kw[0], mark.line_start)
+        tree.open_implicit(tree.stack[0].rank, kw[0], mark.boundary)
         parent = tree.stack[0]
     else:
-        tree.close(keep, mark.line_start)
+        tree.close(keep, mark.boundary)
     (parent.last if parent else root)[mark.family] = mark.ordinal
     glob[mark.family] = mark.ordinal
     tree.marks.append(mark)
@@ -164,7 +165,7 @@ def _accept_leads(enums: list[Marker], breaks: list[int]) -> list[Marker]:
     run: list[Marker] = []
 
     def flush() -> None:
-        if len(run) >= 2:
+        if len(run) >= 2 and run[1].ordinal == 2:
             accepted.extend(run)
         run.clear()
 
@@ -199,7 +200,7 @@ def parse_sections(body: str, doc_id: str) -> list[Section]:
     leads = _accept_leads(enums, breaks)
     marks = list(tree.marks)
     parents, levels, ends = list(tree.parents), list(tree.levels), list(tree.ends)
-    starts = sorted([m.line_start for m in tree.marks] + [m.line_start for m in leads]
+    starts = sorted([m.boundary for m in tree.marks] + [m.boundary for m in leads]
                     + [s for s, _ in tree.implicit] + [stop])
     for lead in leads:
         host = None
@@ -220,7 +221,7 @@ def parse_sections(body: str, doc_id: str) -> list[Section]:
     for k, old in enumerate(order):
         m = marks[old]
         parent = parents[old]
-        nxt = next((marks[o].line_start for o in order[k + 1:]), ends[old])
+        nxt = next((marks[o].boundary for o in order[k + 1:]), ends[old])
         own_end = min(max(nxt, m.heading_end), ends[old])
         sections.append(Section(
             id=f"{doc_id}-s{k:03d}",

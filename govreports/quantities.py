@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from govreports import numerals, tokenize
+from govreports import citations, numerals, tokenize
 from govreports.models import Quantity, Section
 
 RULES = Path(__file__).resolve().parent / "rules"
@@ -87,18 +87,7 @@ def grammar() -> Grammar:
 
 def _blocked_spans(body: str) -> list[tuple[int, int]]:
     """Spans whose numbers are names, not counts: 《titles》 (nested 〈〉 too) and short “slogans”."""
-    spans: list[tuple[int, int]] = [m.span() for m in _QUOTES.finditer(body)]
-    depth, start = 0, 0
-    for i, ch in enumerate(body):
-        if ch == "《":
-            start, depth = (i if depth == 0 else start), depth + 1
-        elif ch == "》" and depth:
-            depth -= 1
-            if depth == 0:
-                spans.append((start, i + 1))
-        elif ch == "\n":
-            depth = 0
-    return spans
+    return [m.span() for m in _QUOTES.finditer(body)] + citations.title_spans(body)
 
 
 def _cn_value(text: str) -> tuple[Decimal, Decimal | None]:

@@ -1,0 +1,243 @@
+"""Quantities mapped to comparable indicators of the catalog (rules/indicators.yaml, domain.md §4.5).
+
+Why keyword windows and not a model: the reports name what they count right next to the number
+("完成合同审查195件", "制定31项权责事项"), the vocabulary is small and official, and every binding
+must be explainable to an analyst (`evidence` keeps the keyword). No open-source project maps
+法治政府 report figures to indicators (§4.1), so the catalog is data and this module is the small
+binder: the keyword nearest the number in its clause wins — before it first, after it when the
+text before ends in 等 or has no keyword — with the sentence as a last resort for entries that
+allow it. Windows stop at the previous quantity, so in "检查438次,双随机抽查308次" each number
+binds to its own keyword.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from govreports.models import IndicatorValue, Quantity, Section
+
+RULES = Path(__file__).resolve().parent / "rules"
+_SENTENCE_END = re.compile(r"[。！？；;!?\n]")
+_CLAUSE_MARK = re.compile(r"[,，;；:：]")
+_AFTER_STOP = re.compile(r"[。！？；;!?\n,，、:：()（）]")
+BEFORE_CHARS = 24
+AFTER_CHARS = 14
+
+
+@dataclass(frozen=True)
+class Pattern:
+    rx: re.Pattern[str]
+    sub: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One catalog indicator with its compiled patterns."""
+
+    id: str
+    name_zh: str
+    unit_class: str
+    units: frozenset[str]
+    before: tuple[Pattern, ...]
+    after: tuple[Pattern, ...]
+    context: tuple[Pattern, ...]
+    subs: tuple[Pattern, ...]
+    requires: re.Pattern[str] | None
+    exclude: re.Pattern[str] | None
+    text: tuple[tuple[re.Pattern[str], float, str], ...]
+
+
+def _patterns(items: list[Any] | None) -> tuple[Pattern, ...]:
+    out = []
+    for item in items or ():
+        if isinstance(item, dict):
+            out.append(Pattern(re.compile(item["re"]), item.get("sub")))
+        else:
+            out.append(Pattern(re.compile(item)))
+    return tuple(out)
+
+
+@functools.cache
+def catalog() -> tuple[Entry, ...]:
+    """The indicator catalog, compiled once per process, in file order (the tie-breaker)."""
+    raw = yaml.safe_load((RULES / "indicators.yaml").read_text(encoding="utf-8"))["indicators"]
+    entries = []
+    for e in raw:
+        entries.append(Entry(
+            id=e["id"], name_zh=e["name_zh"], unit_class=e["unit_class"],
+            units=frozenset(str(u) for u in e.get("units") or ()),
+            before=_patterns(e.get("before")), after=_patterns(e.get("after")),
+            context=_patterns(e.get("context")), subs=_patterns(e.get("subs")),
+            requires=re.compile(e["requires"]) if e.get("requires") else None,
+            exclude=re.compile("|".join(e["exclude"])) if e.get("exclude") else None,
+            text=tuple((re.compile(t["re"]), float(t["value"]), str(t.get("unit", ""))) for t in e.get("text") or ()),
+        ))
+    return tuple(entries)
+
+
+@dataclass(frozen=True)
+class _Window:
+    before: str
+    after: str
+    sentence: str
+
+
+def _window(body: str, quantities: list[Quantity], i: int) -> _Window:
+    """The clause text around quantity i, cut at the neighbouring quantities."""
+    q = quantities[i]
+    s_start = max((m.end() for m in _SENTENCE_END.finditer(body, max(0, q.start - 300), q.start)),
+                  default=max(0, q.start - 300))
+    end_m = _SENTENCE_END.search(body, q.end)
+    s_end = end_m.start() if end_m else len(body)
+    start = max(s_start, q.start - BEFORE_CHARS)
+    if i > 0 and quantities[i - 1].end <= q.start:
+        start = max(start, quantities[i - 1].end)
+    marks = [m.end() for m in _CLAUSE_MARK.finditer(body, start, q.start)]
+    if marks:
+        start = marks[-1]
+    if not _is_list_head(body[start:q.start]):  # "A、B、C等N项X" keeps its list; else 、 cuts
+        cut = body.rfind("、", start, q.start)
+        start = cut + 1 if cut >= 0 else start
+    stop = min(q.end + AFTER_CHARS, s_end)
+    if i + 1 < len(quantities) and quantities[i + 1].start >= q.end:
+        stop = min(stop, quantities[i + 1].start)
+    cut = _AFTER_STOP.search(body, q.end, stop)
+    if cut:
+        stop = cut.start()
+    return _Window(body[start:q.start], body[q.end:max(q.end, stop)], body[s_start:s_end])
+
+
+def _is_list_head(text: str) -> bool:
+    """True for '行政许可、行政确认等': the examples of a list whose noun follows the number."""
+    return text.rstrip().endswith(("等", "等共", "等计", "等共计"))
+
+
+def _best_before(patterns: tuple[Pattern, ...], text: str) -> tuple[tuple[int, int], Pattern, str] | None:
+    """Nearest match ending before the number (then the longest): key, pattern, matched text."""
+    best = None
+    for p in patterns:
+        for m in p.rx.finditer(text):
+            if not m.group(0):
+                continue
+            key = (len(text) - m.end(), -len(m.group(0)))
+            if best is None or key < best[0]:
+                best = (key, p, m.group(0))
+    return best
+
+
+def _best_after(patterns: tuple[Pattern, ...], text: str) -> tuple[tuple[int, int], Pattern, str] | None:
+    best = None
+    for p in patterns:
+        m = p.rx.search(text)
+        if m and m.group(0):
+            key = (m.start(), -len(m.group(0)))
+            if best is None or key < best[0]:
+                best = (key, p, m.group(0))
+    return best
+
+
+def _eligible(entry: Entry, q: Quantity, w: _Window) -> bool:
+    if entry.units and q.unit not in entry.units:
+        return False
+    if entry.requires and not entry.requires.search(w.sentence):
+        return False
+    return not (entry.exclude and (entry.exclude.search(w.before) or entry.exclude.search(w.after)))
+
+
+def _bind(q: Quantity, w: _Window) -> tuple[Entry, Pattern, str] | None:
+    """The catalog entry quantity q measures, with the pattern and text that decided it."""
+    entries = [e for e in catalog() if _eligible(e, q, w)]
+
+    def pick(kind: str, text: str) -> tuple[Entry, Pattern, str] | None:
+        best = None
+        for order, e in enumerate(entries):
+            found = (_best_before if kind == "before" else _best_after)(getattr(e, kind), text)
+            if found and (best is None or (found[0], order) < best[0]):
+                best = ((found[0], order), e, found[1], found[2])
+        return best[1:] if best else None
+
+    order = ("after", "before") if _is_list_head(w.before) else ("before", "after")
+    for kind in order:
+        hit = pick(kind, w.before if kind == "before" else w.after)
+        if hit:
+            return hit
+    return _pick_context(entries, w.sentence)
+
+
+def _pick_context(entries: list[Entry], sentence: str) -> tuple[Entry, Pattern, str] | None:
+    """Last resort: an entry whose context words occur in the sentence (first in catalog order)."""
+    for e in entries:
+        for p in e.context:
+            m = p.rx.search(sentence)
+            if m:
+                return e, p, m.group(0)
+    return None
+
+
+def _sub(entry: Entry, pattern: Pattern, text: str) -> str | None:
+    if pattern.sub:
+        return pattern.sub
+    for p in entry.subs:
+        if p.rx.search(text):
+            return p.sub
+    return None
+
+
+def _innermost(sections: list[Section], offset: int) -> Section | None:
+    inside = [s for s in sections if s.start <= offset < s.end]
+    return max(inside, key=lambda s: (s.start, s.level)) if inside else None
+
+
+def _text_hits(body: str, sections: list[Section], doc_type: str) -> list[IndicatorValue]:
+    """Indicators stated without a number: 法律顾问全覆盖 (1), 无行政败诉 (0)."""
+    by_id = {s.id: s for s in sections}
+    out = []
+    for entry in catalog():
+        for rx, value, unit in entry.text:
+            for m in rx.finditer(body):
+                section = _innermost(sections, m.start())
+                in_plan, s = False, section
+                while s is not None and not in_plan:
+                    in_plan = s.part == "next_year_plan"
+                    s = by_id.get(s.parent_id) if s.parent_id else None
+                out.append(IndicatorValue(
+                    indicator_id=entry.id, value=value, unit=unit, qualifier=None, sub=None,
+                    quantity_index=-1, section_id=section.id if section else None,
+                    start=m.start(), end=m.end(), surface=m.group(0), evidence=rx.pattern,
+                    modality="target" if doc_type == "work_plan" or in_plan else "actual"))
+    return out
+
+
+def map_indicators(body: str, quantities: list[Quantity], *, sections: list[Section] | None = None,
+                   doc_type: str = "annual_report") -> list[IndicatorValue]:
+    """Bind each quantity to at most one catalog indicator, plus number-less statements.
+
+    Args:
+        body: the document body the quantities were extracted from.
+        quantities: `extract_quantities(body, ...)`, in body order; `quantity_index` points into it.
+        sections: optional, only to place number-less statements (quantity_index -1) in a section.
+        doc_type: `work_plan` makes number-less statements targets.
+    Returns:
+        IndicatorValues in body order, lineage (section_id, start, end, surface) copied from the quantity.
+    """
+    out: list[IndicatorValue] = []
+    for i, q in enumerate(quantities):
+        w = _window(body, quantities, i)
+        hit = _bind(q, w)
+        if hit is None:
+            continue
+        entry, pattern, evidence = hit
+        out.append(IndicatorValue(
+            indicator_id=entry.id, value=q.value, unit=q.unit, qualifier=q.qualifier,
+            sub=_sub(entry, pattern, w.before + q.surface + w.after), quantity_index=i,
+            section_id=q.section_id, start=q.start, end=q.end, surface=q.surface,
+            evidence=evidence, modality=q.modality))
+    out.extend(_text_hits(body, sections or [], doc_type))
+    out.sort(key=lambda v: (v.start, v.indicator_id, v.quantity_index))
+    return out

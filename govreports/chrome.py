@@ -1,0 +1,222 @@
+"""Remove portal chrome (breadcrumbs, bylines, info-disclosure blocks, toolbars, footers) from a
+page's lines, and keep what that chrome says as page metadata.
+
+Why hand-written: text-density extractors (trafilatura, readability, GNE) drop whole blocks by
+position and would take a document's title, signature or a short body line with them, and they
+do not harvest 索引号/发布机构/成文日期. Here a line is chrome only when the WHOLE line is (after a
+leading bullet), so a chrome word inside a sentence ("分享了经验") stays content. Matching runs on a
+width-folded (NFKC) copy because live pages use full-width ：｜（） while the seeds are folded;
+the original line is what is kept. The patterns are data: rules/chrome.yaml.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from govreports.models import PageText
+
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_TIME = re.compile(r"\d{1,2}\s*:\s*\d{2}(\s*:\s*\d{2})?")
+_LABEL_SEP = " 【】[]|｜丨/"
+
+
+@functools.cache
+def chrome_rules() -> dict[str, Any]:
+    """rules/chrome.yaml with its regexes compiled (loaded once per process)."""
+    raw = yaml.safe_load(resources.files("govreports.rules").joinpath("chrome.yaml").read_text("utf-8"))
+    labels: dict[str, dict[str, Any]] = raw["labels"]
+    alts = "|".join(r"\s*".join(map(re.escape, lab)) for lab in sorted(labels, key=len, reverse=True))
+    tokens = sorted(raw["toolbar_tokens"], key=len, reverse=True)
+    return {
+        **raw,
+        "bullet_re": re.compile(raw["bullet_prefix"]),
+        "families": {fam: [re.compile(p) for p in pats] for fam, pats in raw["line_patterns"].items()},
+        "footer_res": [re.compile(p) for p in raw["footer_patterns"]],
+        "label_re": re.compile(rf"(?P<label>{alts})\s*:"),
+        "toolbar_re": re.compile("(?:" + "|".join(map(re.escape, tokens)) + r"|\d+)+"),
+        "toolbar_sep_re": re.compile(raw["toolbar_separators"]),
+        "value_res": [re.compile(p) for p in raw["value_lines"]],
+        "wrap_re": re.compile(raw["wrap_block_start"]),
+    }
+
+
+def fold(line: str) -> str:
+    """Width-folded, de-bulleted, stripped copy of a line, used only for matching."""
+    folded = unicodedata.normalize("NFKC", line).strip()
+    return chrome_rules()["bullet_re"].sub("", folded).strip()
+
+
+def iso_date(value: str | None) -> str | None:
+    """'2022-01-13 10:42:02', '2022年1月13日', '2022/1/13' → '2022-01-13'; None if no valid date."""
+    if not value:
+        return None
+    m = _DATE.search(unicodedata.normalize("NFKC", value))
+    if not m:
+        return None
+    y, mo, d = (int(g) for g in m.groups())
+    if not (1949 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def _only_date(value: str) -> str | None:
+    """ISO date when the value is a date (optionally with a time) and nothing else."""
+    iso = iso_date(value)
+    rest = _TIME.sub("", _DATE.sub("", value, count=1)).strip(" ()")
+    return iso if iso and not rest else None
+
+
+def _is_toolbar(f: str) -> bool:
+    rules = chrome_rules()
+    squeezed = rules["toolbar_sep_re"].sub("", f)
+    if not squeezed or not rules["toolbar_re"].fullmatch(squeezed):
+        return False
+    words = [t for t in re.findall(r"\D+", squeezed)]
+    joined = "".join(words)
+    return bool(joined) and (len(joined) >= 2 or len(squeezed) > len(joined))
+
+
+def _label_pairs(f: str) -> list[tuple[str, str]] | None:
+    """Split 'label: value label: value' lines; None unless the line starts with a known label."""
+    rules = chrome_rules()
+    found = [m for m in rules["label_re"].finditer(f) if m.start() == 0 or f[m.start() - 1] in _LABEL_SEP]
+    if not found or found[0].start() != 0:
+        return None
+    pairs = []
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(f)
+        pairs.append((re.sub(r"\s+", "", m.group("label")), f[m.end():end].strip(_LABEL_SEP)))
+    return pairs
+
+
+def _check_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
+    """Harvestable (key, value) list when every pair is plausible chrome, else None."""
+    rules = chrome_rules()
+    out: list[tuple[str, str]] = []
+    for label, value in pairs:
+        spec = rules["labels"][label]
+        kind = spec["kind"]
+        if len(value) > 60 or "。" in value:
+            return None
+        if kind == "counter":
+            if value and not re.fullmatch(r"\d+\s*次?", value):
+                return None
+            continue
+        if kind == "widget":
+            if value and not _is_toolbar(value):
+                return None
+            continue
+        if value and spec.get("date"):
+            iso = _only_date(value)
+            if iso is None:
+                return None
+            value = iso
+        if value:
+            out.append((spec["key"], value))
+    return out
+
+
+def _family(f: str) -> str | None:
+    """The chrome family a whole (folded) line belongs to, or None for content."""
+    rules = chrome_rules()
+    if not f or len(f) > rules["max_chrome_len"] or "。" in f:
+        return None
+    for fam, pats in rules["families"].items():
+        if fam == "code" and sum(ch.isascii() for ch in f) < 0.8 * len(f):
+            continue
+        if any(p.fullmatch(f) for p in pats):
+            return fam
+    if any(p.search(f) for p in rules["footer_res"]):
+        return "footer"
+    if _is_toolbar(f):
+        return "toolbar"
+    if any(p.fullmatch(f) for p in rules["value_res"]):
+        return "disclosure_value"
+    return None
+
+
+def strip_chrome(lines: list[str], meta: dict[str, str] | None = None, source: str = "") -> PageText:
+    """Drop whole-line chrome, harvesting its fields into meta (existing meta values win).
+
+    Sets meta truncated="1" when a lone '...'/'……' marker line was dropped, and meta
+    truncated_after (a JSON list) with the content line each marker followed, so the splitter
+    can tell which document of the page was cut.
+    """
+    rules = chrome_rules()
+    meta = dict(meta or {})
+    kept: list[str] = []
+    removed: list[str] = []
+    header_titles: set[str] = set()
+    body_started = False
+    truncated_after: list[str] = []
+    skip_value: str | None = None  # key whose value is expected on the next non-blank line
+    for line in lines:
+        f = fold(line)
+        if not f:
+            kept.append(line)
+            continue
+        if skip_value is not None:
+            key, skip_value = skip_value, None
+            if _take_value(key, f, meta):
+                if key == "title":
+                    kept.append(line)
+                    header_titles.add(f)
+                else:
+                    removed.append(line.strip())
+                continue
+        pairs = _label_pairs(f) if "。" not in f and len(f) <= rules["max_chrome_len"] else None
+        checked = _check_pairs(pairs) if pairs else None
+        if checked is not None and pairs is not None:
+            for key, value in checked:
+                meta.setdefault(key, value)
+            label, value = pairs[-1]
+            spec = rules["labels"][label]
+            if not value and (spec["kind"] == "disclosure" or spec.get("date")):
+                skip_value = spec["key"]
+            removed.append(line.strip())
+            continue
+        fam = _family(f)
+        if fam is None and f in header_titles | _meta_titles(meta):
+            fam = "repeat_title" if f in header_titles else None
+            if fam is None:
+                header_titles.add(f)
+        elif fam is None and not body_started and "。" not in f and len(f) >= 4:
+            header_titles.add(f)
+        if fam is None:
+            kept.append(line)
+            body_started = body_started or "。" in f
+            continue
+        removed.append(line.strip())
+        if fam == "truncation":
+            meta["truncated"] = "1"
+            last = next((k.strip() for k in reversed(kept) if k.strip()), "")
+            truncated_after.append(last)
+    if truncated_after:
+        meta["truncated_after"] = json.dumps(truncated_after, ensure_ascii=False)
+    return PageText(source=source, lines=kept, meta=meta, removed=removed)
+
+
+def _meta_titles(meta: dict[str, str]) -> set[str]:
+    return {fold(meta[k]) for k in ("title", "page_title") if meta.get(k)}
+
+
+def _take_value(key: str, f: str, meta: dict[str, str]) -> bool:
+    """Accept f as the value of a label that stood alone on the previous line."""
+    if "。" in f or len(f) > 100 or _label_pairs(f) is not None:
+        return False
+    if key.endswith("_date"):
+        iso = _only_date(f)
+        if iso is None:
+            return False
+        f = iso
+    elif len(f) > 60 and key != "title":
+        return False
+    meta.setdefault(key, f)
+    return True

@@ -1,0 +1,182 @@
+"""Document-level metadata of one report: title, agency, region, doc_type, report_year,
+publish_date, signed_date (definitions: shared/gold/README.md).
+
+Why hand-written: the evidence is spread over genre conventions no library knows: the agency
+opens the title ("杭州市教育局2024年度…") or signs the end (org line + 2023年1月9日), the report
+year is the year reported on (not the publication year), and portal dates come from chrome that
+chrome.py already harvested into meta. All cue words live in rules/metadata.yaml.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from govreports.chrome import iso_date
+
+if TYPE_CHECKING:
+    from govreports.split import DocDraft
+
+_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "Ｏ": 0, "0": 0}
+
+
+@functools.cache
+def metadata_rules() -> dict[str, Any]:
+    """rules/metadata.yaml, loaded once per process."""
+    text = resources.files("govreports.rules").joinpath("metadata.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def extract_metadata(draft: DocDraft) -> dict[str, Any]:
+    """The seven gold metadata fields of a document draft (None where the page does not say)."""
+    body_lines = [line.strip() for line in draft.body.splitlines() if line.strip()]
+    title = draft.title
+    signer, signed_date = _signature(body_lines)
+    agency = _title_agency(title) or signer or _meta_agency(draft.meta)
+    doc_type = _doc_type(title, body_lines)
+    publish_date = iso_date(draft.meta.get("publish_date")) or iso_date(draft.meta.get("written_date"))
+    return {
+        "title": title,
+        "agency": agency,
+        "region": region_of(agency),
+        "doc_type": doc_type,
+        "report_year": _report_year(title, body_lines, doc_type, publish_date),
+        "publish_date": publish_date,
+        "signed_date": signed_date,
+    }
+
+
+def _title_agency(title: str | None) -> str | None:
+    """'杭州市教育局2024年度…' → '杭州市教育局' (only when the prefix is an organisation name)."""
+    if not title:
+        return None
+    rules = metadata_rules()["agency"]
+    m = re.match(rules["title_agency"], title)
+    if m and re.search(rules["org_suffix"], m.group("agency").strip()):
+        return m.group("agency").strip()
+    return None
+
+
+def _is_org(line: str) -> bool:
+    rules = metadata_rules()["agency"]
+    return (len(line) <= rules["org_max_len"] and not re.search(r"[。，,；;：:！？]", line)
+            and bool(re.search(rules["org_suffix"], line)))
+
+
+def _signature(lines: list[str]) -> tuple[str | None, str | None]:
+    """(signing organisation, ISO date) from the end of the body: org line + date line."""
+    rules = metadata_rules()["signature"]
+    end = len(lines)
+    while end > 0 and len(lines) - end < rules["max_trailer_lines"] and re.match(rules["trailer"],
+                                                                                     lines[end - 1]):
+        end -= 1
+    if end == 0:
+        return None, None
+    last = lines[end - 1]
+    if m := re.match(rules["org_date_line"], last):
+        date = _cn_date(m.group("date"))
+        if date and _is_org(m.group("org").strip()):
+            return m.group("org").strip(), date
+    date = _cn_date(last) if re.match(rules["date_line"], last) else None
+    if date is None:
+        return None, None
+    org = lines[end - 2] if end >= 2 and _is_org(lines[end - 2]) else None
+    return org, date
+
+
+def _cn_date(text: str) -> str | None:
+    """'2023年1月9日' or '二〇二三年一月九日' → '2023-01-09'."""
+    m = re.match(metadata_rules()["signature"]["date_line"], text.strip())
+    if not m:
+        return iso_date(text)
+    y, mo, d = m.group("y"), m.group("m"), m.group("d")
+    if not y.isdigit():
+        y = "".join(str(_CN_DIGITS[c]) for c in y)
+    return iso_date(f"{y}年{_cn_num(mo)}月{_cn_num(d)}日")
+
+
+def _cn_num(text: str) -> int:
+    """1-31 written with Arabic digits or 一…十 (十二, 二十, 二十一)."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+    return _CN_DIGITS.get(text, 0)
+
+
+def _meta_agency(meta: dict[str, str]) -> str | None:
+    for key in ("publisher", "content_source"):
+        value = (meta.get(key) or "").strip()
+        if value and _is_org(value):
+            return value
+    return None
+
+
+def region_of(agency: str | None) -> str | None:
+    """Administrative prefix of an agency: 宁波市教育局 → 宁波市, 金华市婺城区教育局 → 金华市婺城区."""
+    if not agency:
+        return None
+    rules = metadata_rules()
+    name = agency.strip()
+    for prefix in rules["agency"]["strip_prefixes"]:
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    region, pos = "", 0
+    for level in rules["region"]["levels"]:
+        m = re.compile(level).match(name, pos)
+        if m:
+            region, pos = region + m.group(0), m.end()
+    return region or None
+
+
+def _doc_type(title: str | None, lines: list[str]) -> str:
+    """annual_report | work_plan | summary_and_plan | other, from the title, else the opening."""
+    rules = metadata_rules()["doc_type"]
+    body = "".join(lines)
+    hits = sum(body.count(cue) for cue in rules["rule_of_law"])
+    if title:
+        if any(cue in title for cue in rules["other"]):
+            return "other"
+        if not any(cue in title for cue in rules["rule_of_law"]) and hits < rules["rule_of_law_min_body_hits"]:
+            return "other"
+        if any(c in title for c in rules["summary"]) and any(c in title for c in rules["plan"]):
+            return "summary_and_plan"
+        for kind in ("work_plan", "annual_report"):
+            if any(cue in title for cue in rules[kind]):
+                return kind
+    if hits < rules["rule_of_law_min_body_hits"] and not (title and any(
+            cue in title for cue in rules["rule_of_law"])):
+        return "other"
+    opening = "".join(lines[: rules["opening_lines"]])
+    for kind in ("work_plan", "annual_report"):
+        if any(cue in opening for cue in rules[f"body_{kind}"]):
+            return kind
+    return "annual_report"
+
+
+def _first_year(text: str) -> tuple[int, int] | None:
+    """(year, position) of the first year outside 《》 that is not the start of a span."""
+    text = re.sub(r"《[^》]*》", lambda m: " " * len(m.group(0)), text)
+    m = re.search(metadata_rules()["year"]["year"], text)
+    return (int(m.group(1)), m.start()) if m else None
+
+
+def _report_year(title: str | None, lines: list[str], doc_type: str, publish_date: str | None) -> int | None:
+    """From the title, else an early year in the opening sentence, else the publication year."""
+    found = _first_year(title) if title else None
+    if found:
+        return found[0]
+    if lines:
+        first_sentence = lines[0].split("。")[0]
+        found = _first_year(first_sentence)
+        if found and found[1] <= metadata_rules()["year"]["opening_max_pos"]:
+            return found[0]
+    if publish_date:
+        year = int(publish_date[:4])
+        return year if doc_type == "work_plan" else year - 1
+    return None

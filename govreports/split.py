@@ -1,0 +1,125 @@
+"""A page's clean lines → the documents on it (usually one; 第一篇/第二篇 pages carry several),
+each with its title line separated from its body.
+
+Why hand-written: the boundaries are genre conventions, not layout: "第X篇:" headers, a title
+line that names a 报告/要点/总结 and holds no sentence, a 印发 notice in front of the report it
+issues (kept with that report). A page whose title is missing keeps title=None: the pipeline must
+not invent one. Cue words and thresholds are data: rules/metadata.yaml (split:).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from govreports.chrome import chrome_rules
+from govreports.metadata import metadata_rules
+from govreports.models import PageText
+
+_TRUNC_TAIL = re.compile(r"(\.{3,}|…+)$")
+
+
+@dataclass
+class DocDraft:
+    """One document found on a page, before metadata extraction and sectioning."""
+
+    title: str | None
+    body: str
+    title_line: str | None
+    meta: dict[str, str] = field(default_factory=dict)
+    truncated: bool = False
+
+
+def split_documents(page: PageText) -> list[DocDraft]:
+    """Documents on the page in page order; [] when the page carries no report text."""
+    rules = metadata_rules()["split"]
+    part_re = re.compile(rules["part_doc"])
+    lines = [line.strip() for line in page.lines if line.strip()]
+    segments: list[tuple[str | None, str | None, list[str]]] = []
+    lead: list[str] = []
+    for line in lines:
+        m = part_re.match(line)
+        rest = m.group(2).strip() if m else ""
+        if m and (not rest or _title_like(rest) or re.match(r"\s*第\S{1,3}篇\s*[:：、.．]", line)):
+            segments.append((rest or None, line, []))
+        elif segments:
+            segments[-1][2].append(line)
+        else:
+            lead.append(line)
+    meta = {k: v for k, v in page.meta.items() if k not in ("truncated", "truncated_after")}
+    if not segments:
+        title, idx = _find_title(lines, page.meta)
+        segments = [(title, "\n".join(lines[i] for i in idx) if idx else None,
+                     [line for i, line in enumerate(lines) if i not in idx])]
+    elif lead:
+        if any("。" in line for line in lead):
+            segments[0][2][:0] = lead
+        else:
+            meta["page_heading"] = "\n".join(lead)
+    cut = [c for c in json.loads(page.meta.get("truncated_after", "[]")) if c]
+    docs: list[DocDraft] = []
+    for title, title_line, body_lines in segments:
+        if title is None and title_line is not None:  # "第一篇" alone: its title is the next line
+            title, idx = _find_title(body_lines, {})
+            if idx:
+                title_line += "\n" + "\n".join(body_lines[i] for i in idx)
+                body_lines = [line for i, line in enumerate(body_lines) if i not in idx]
+        text = "".join(body_lines)
+        if len(text) < rules["min_body_chars"] or "。" not in text:
+            continue
+        last = body_lines[-1]
+        truncated = bool(_TRUNC_TAIL.search(last)) or any(last == c or last.endswith(c) for c in cut)
+        docs.append(DocDraft(title=title, body="\n".join(body_lines), title_line=title_line,
+                             meta=dict(meta), truncated=truncated))
+    return docs
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def _clean_title(line: str) -> str:
+    return chrome_rules()["bullet_re"].sub("", line).strip()
+
+
+def _title_like(line: str) -> bool:
+    """Short, no sentence punctuation, not a heading, names a report/plan/summary."""
+    rules = metadata_rules()["split"]
+    text = _clean_title(line)
+    if not rules["title_min_len"] <= len(text) <= rules["title_max_len"]:
+        return False
+    if re.search(rules["not_title"], text):
+        return False
+    return any(cue in text for cue in rules["title_cues"])
+
+
+def _find_title(lines: list[str], meta: dict[str, str]) -> tuple[str | None, list[int]]:
+    """(title, indices of its line(s)) among the lines before the body starts, else (None, [])."""
+    rules = metadata_rules()["split"]
+    agency_rules = metadata_rules()["agency"]
+    known = {_squash(meta[k]) for k in ("title", "page_title") if meta.get(k)}
+    site = _squash(meta.get("site_name", ""))
+    for i, line in enumerate(lines[: rules["title_scan_lines"]]):
+        text = _clean_title(line)
+        if re.search(rules["not_title"], text) and _squash(text) not in known:
+            break
+        if not (_squash(text) in known or _title_like(text)):
+            continue
+        notice = re.search(rules["cover_notice"], text)
+        if notice:
+            inner = _squash(notice.group("inner"))
+            for j in range(i + 1, len(lines)):
+                sq = _squash(_clean_title(lines[j]))
+                if "。" not in lines[j] and inner and inner in sq and len(sq) <= len(inner) + 10:
+                    return _clean_title(lines[j]), [j]
+            return text, [i]
+        if i > 0:
+            above = _clean_title(lines[i - 1])
+            if (re.search(agency_rules["org_suffix"], above) and len(above) <= agency_rules["org_max_len"]
+                    and re.match(r"(19|20)\d{2}", text) and _squash(above) != site
+                    and not re.search(rules["not_title"], above)):
+                return above + text, [i - 1, i]
+        return text, [i]
+    return None, []

@@ -56,17 +56,17 @@ def chinese_range(text: str) -> tuple[int, int] | None:
 
 
 def parse_chinese(text: str) -> Decimal:
-    """'一万' → 10000, '十' → 10, '百' → 100; raises NumeralError on digit strings like '一二'.
+    """'一万' → 10000, '十' → 10, '百' → 100, '千' → 1000; NumeralError on digit strings like '一二'.
 
     Two plain digits side by side (other than after 零: 一百零五) are a code or a name, never a
     count, and cn2an would read them digit by digit; they are refused here.
     """
-    if not any(ch in _CN_VALUE or ch == "十" for ch in text) and text != "百":
-        raise NumeralError(text)  # a lone 万/亿/千 is a word (万件化访), not a number
+    if text in ("百", "千"):
+        return Decimal(100 if text == "百" else 1000)  # 百分之百, 百余场, 千余人
+    if not any(ch in _CN_VALUE or ch == "十" for ch in text):
+        raise NumeralError(text)  # a lone 万/亿 is a word (万件化访), not a number
     if re.search(f"[{CN_DIGITS.replace('零', '').replace('〇', '')}][{CN_DIGITS}]", text):
         raise NumeralError(text)
-    if text == "百":
-        return Decimal(100)
     try:
         value = cn2an.cn2an(text, "smart")
     except (ValueError, KeyError, IndexError) as exc:

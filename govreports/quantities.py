@@ -61,14 +61,15 @@ def grammar() -> Grammar:
     sfx = "|".join(f"(?:{s})" for s in q["suffixes"])
     num = f"{numerals.ARABIC}|{numerals.CHINESE}"
     mult = "|".join(map(re.escape, mults))
+    approx = "|".join(map(re.escape, q["approximators"]))
     sep = "|".join(map(re.escape, q["range_separators"]))
     pattern = (
         rf"(?:(?P<prefix>{pfx}){_SP})?"
         rf"(?:(?P<pct>{numerals.PERCENT_WORDS})"
         rf"|(?:(?P<lo>{num})(?P<lomult>{mult})?{_SP}(?P<sep>{sep}){_SP}"
         rf"(?P<hi>{numerals.ARABIC_CORE}|{numerals.CHINESE_CORE})|(?P<num>{num}|{q['redacted']}))"
-        rf"{_SP}(?P<mult>{mult})?"
-        rf"(?P<approx>{'|'.join(map(re.escape, q['approximators']))})?{_SP}"
+        rf"{_SP}(?:(?P<approx0>{approx})(?=(?:{mult})))?(?P<mult>{mult})?"
+        rf"(?P<approx>{approx})?{_SP}"
         rf"(?P<unit>{'|'.join(map(re.escape, units))}))"
         rf"(?P<suffix>{sfx})?"
     )
@@ -143,8 +144,8 @@ def _reject(m: re.Match[str], body: str, g: Grammar, blocked: list[tuple[int, in
         return True
     text = m.group("hi") or m.group("num")
     if text[0] in numerals.CN_CHARS:
-        if text in ("一", "二") and not m.group("approx") and not m.group("lo"):
-            return True  # 一件事 / 一次性 / 二等奖: an article or an ordinal, not a count
+        if text in ("一", "二", "百", "千") and not (m.group("approx") or m.group("approx0") or m.group("lo")):
+            return True  # 一件事, 二等奖, 百名律师进万家: an article, an ordinal, a campaign name; 百余场 counts
         return _cn_straddles(body, num_start, unit_start, unit_end)
     return False
 
@@ -156,8 +157,8 @@ def _qualifier(m: re.Match[str], g: Grammar, redacted: bool) -> str | None:
         for rx, qual in g.prefixes:
             if rx.search(m.group("prefix")):
                 return qual
-    if m.group("approx"):
-        return g.approximators[m.group("approx")]
+    if m.group("approx") or m.group("approx0"):
+        return g.approximators[m.group("approx") or m.group("approx0")]
     if m.group("suffix"):
         for rx, qual in g.suffixes:
             if rx.match(m.group("suffix")):
@@ -196,7 +197,8 @@ def _build(m: re.Match[str], body: str, g: Grammar) -> Quantity | None:
         unit_class=g.unit_class.get(unit, "other"),
         low=None if low is None else numerals.to_float(low),
         high=None if high is None else numerals.to_float(high),
-        approximate=bool(m.group("approx")) or qualifier == "nearly" or (high is not None and not m.group("lo")),
+        approximate=bool(m.group("approx") or m.group("approx0")) or qualifier == "nearly"
+        or (high is not None and not m.group("lo")),
         redacted=redacted,
     )
 

@@ -32,6 +32,8 @@ class PartRules:
     plan_cues: tuple[re.Pattern[str], ...]
     closing_cues: tuple[re.Pattern[str], ...]
     base_year: re.Pattern[str]
+    title_max_chars: int
+    sentence_end: re.Pattern[str]
     base_year_window: int
     sig_date: re.Pattern[str]
     sig_org: re.Pattern[str]
@@ -52,6 +54,8 @@ def rules() -> PartRules:
         plan_cues=tuple(re.compile(p) for p in spec["plan_cues"]),
         closing_cues=tuple(re.compile(p) for p in spec["closing_cues"]),
         base_year=re.compile(spec["base_year"]),
+        title_max_chars=int(spec["unnumbered_heading"]["max_chars"]),
+        sentence_end=re.compile(spec["unnumbered_heading"]["sentence_end"]),
         base_year_window=int(spec["base_year_window"]),
         sig_date=re.compile(spec["signature"]["date"]),
         sig_org=re.compile(spec["signature"]["org"]),
@@ -100,6 +104,23 @@ def plan_cue(paragraph: str, year: int | None) -> bool:
             said = m.groupdict().get("year")
             return said is None or year is None or int(said) > year
     return False
+
+
+def block_part(paragraph: str, year: int | None) -> tuple[str, str] | None:
+    """The part an un-numbered paragraph opens, and how it says so, or None.
+
+    ("shortcomings", "heading") for a short un-numbered title naming a part ("存在问题");
+    ("next_year_plan", "cue") for a plan paragraph ("2023年,我局将…").
+    """
+    r = rules()
+    title = paragraph.strip().rstrip(":：")
+    if title and len(title) <= r.title_max_chars and not r.sentence_end.search(title):
+        names = classify(title)
+        if names and names[0] in r.breaks_out:
+            return names[0], "heading"
+    if plan_cue(paragraph, year):
+        return "next_year_plan", "cue"
+    return None
 
 
 def closing_cue(paragraph: str) -> bool:

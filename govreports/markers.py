@@ -171,7 +171,10 @@ def match_marker(body: str, pos: int, line_start: int, line_end: int, *, inline:
             return None
         if inline and len(heading) > g.inline_max_heading_chars:
             return None
-        ordinal = _ordinal(family, m)
+        try:
+            ordinal = _ordinal(family, m)
+        except ValueError:  # a numeral cn2an refuses is no ordinal (the grammar should not let one by)
+            return None
         return Marker(family.id, family.rank, ordinal, _label(family, ordinal, m),
                       body[pos:m.end()].strip(), pos, heading, heading_end, line_start, line_end, inline)
     return None

@@ -65,14 +65,15 @@ def _assign(body: str, sections: list[Section], doc_type: str, paragraphs: list[
         if sec is None:
             line_end = body.find("\n", pos)
             text = body[pos: text_end if line_end < 0 else min(line_end, text_end)]
+            block = cues.block_part(text, year) if doc_type != "work_plan" else None
             if (first_section is None and not items) or (first_section is not None and pos < first_section):
                 item = _Item(pos, "preamble", "position")
-            elif pos == last_paragraph and cues.closing_cue(text) and not cues.plan_cue(text, year):
+            elif pos == last_paragraph and cues.closing_cue(text) and block is None:
                 item = _Item(pos, "closing", "cue")
-            elif cues.plan_cue(text, year) and doc_type != "work_plan":
-                item = _Item(pos, PLAN, "cue")
-                implicit = (PLAN, "cue")
-                grade(PLAN, "embedded")
+            elif block:
+                item = _Item(pos, *block)
+                implicit = block
+                grade(block[0], "present" if block[1] == "heading" else "embedded")
             else:
                 prev = items[-1] if items else None
                 keep = prev is not None and prev.part not in {"preamble", "closing"}

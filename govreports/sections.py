@@ -103,15 +103,17 @@ def _place(tree: _Tree, mark: Marker, glob: dict[str, int], root: dict[str, int]
     tree.stack.append(_Node(mark.rank, tree.levels[-1], len(tree.marks) - 1, kw))
 
 
-def _plan_block(tree: _Tree, at: int, following: Marker | None) -> None:
-    """An un-headed plan paragraph at `at`: open an implicit plan part if it starts a new list."""
-    if not tree.stack or any("next_year_plan" in n.parts for n in tree.stack):
+def _open_block(tree: _Tree, at: int, following: Marker | None, part: str, how: str) -> None:
+    """An un-numbered paragraph at `at` opening `part`: open an implicit part unless the current
+    numbering simply goes on after it (then it is body text of the current section)."""
+    if not tree.stack or any(part in n.parts for n in tree.stack):
         return
-    if following is not None and following.ordinal != 1:
-        return  # the numbering goes on: the paragraph is body text of the current section
     top = tree.stack[0].rank
-    rank = top if following is None or following.rank > top else following.rank - 0.5
-    tree.open_implicit(rank, "next_year_plan", at)
+    restart = following is not None and following.ordinal == 1
+    if following is not None and not restart and not (how == "heading" and following.rank <= top):
+        return
+    rank = following.rank - 0.5 if restart and following.rank <= top else top
+    tree.open_implicit(rank, part, at)
 
 
 def _closing_start(body: str, lines: list[tuple[int, int]], heads: dict[int, Marker]) -> int | None:
@@ -121,7 +123,7 @@ def _closing_start(body: str, lines: list[tuple[int, int]], heads: dict[int, Mar
         return None
     s, e = filled[-1]
     pos = first_char(body, s, e)
-    if s in heads or not cues.closing_cue(body[pos:e]):
+    if s in heads or not cues.closing_cue(body[pos:e]) or cues.block_part(body[pos:e], None):
         return None
     prev = heads.get(filled[-2][0])
     if prev is not None and prev.stand_alone:
@@ -140,21 +142,22 @@ def _structure(body: str) -> tuple[_Tree, list[Marker], int]:
     stop = stop if closing is None else closing
     structural = sorted((m for m in structural if m.start < stop), key=lambda m: m.start)
     year = cues.base_year(body)
-    events: list[tuple[int, int, Marker | None]] = [(m.start, 1, m) for m in structural]
+    events: list[tuple[int, Marker | tuple[str, str]]] = [(m.start, m) for m in structural]
     if structural:
         for s, e in lines:
             pos = first_char(body, s, e)
-            if structural[0].start < pos < stop and s not in heads and cues.plan_cue(body[pos:e], year):
-                events.append((pos, 0, None))
+            block = cues.block_part(body[pos:e], year) if structural[0].start < pos < stop else None
+            if block and s not in heads:
+                events.append((pos, block))
     tree = _Tree(body)
     glob: dict[str, int] = {}
     root: dict[str, int] = {}
-    for at, _, mark in sorted(events, key=lambda ev: (ev[0], ev[1])):
-        if mark is not None:
-            _place(tree, mark, glob, root)
+    for at, event in sorted(events, key=lambda ev: ev[0]):
+        if isinstance(event, Marker):
+            _place(tree, event, glob, root)
         else:
             following = next((m for m in structural if m.start > at), None)
-            _plan_block(tree, at, following)
+            _open_block(tree, at, following, *event)
     tree.close(0, stop)
     return tree, [m for m in enums if m.start < stop], stop
 

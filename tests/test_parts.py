@@ -144,3 +144,16 @@ def test_seed_completeness_and_parts(case):
     assert spans[0].part == "preamble" and spans[-1].end == len(body)
     if gold["signed_date"]:
         assert spans[-1].part == "signature"
+
+
+def test_un_numbered_part_titles_open_their_part():
+    body = ("一、加强领导\n(一)落实责任\n开展学习。\n存在问题\n一是队伍不强。人员不足。\n二是普法单一。\n"
+            "下一步工作打算：\n(一)深化改革\n推进改革。\nXX市司法局\n2024年1月9日")
+    sections, spans, completeness = tagged(body)
+    assert [(s.label, s.level, s.part) for s in sections] == [
+        ("一、", 1, "measures_results"), ("(一)", 2, "measures_results"), ("一是", 2, "shortcomings"),
+        ("二是", 2, "shortcomings"), ("(一)", 2, "next_year_plan")]
+    assert body[sections[0].start:sections[0].end].endswith("开展学习。")
+    assert [p for p, _, _ in span_parts(body, spans)] == [
+        "measures_results", "shortcomings", "next_year_plan", "signature"]
+    assert completeness["shortcomings"] == completeness["next_year_plan"] == "present"

@@ -1,0 +1,251 @@
+"""validate_tables: a bad document leaves every table for quarantine, good ones pass untouched.
+
+The tables are synthetic but consistent (offsets point into the body, ids resolve), built by
+`good_tables`; each test breaks one thing in one document and looks at where it went.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from govreports.validate import SchemaMismatchError, SuiteError, validate_tables
+
+TODAY = dt.date(2026, 6, 1)
+BODY = ("2022年,市教育局坚持依法行政。\n"
+        "一、主要举措和成效\n"
+        "(一)学法用法。全局现有持证人员70人,有效持证率94.4%,覆盖率达xx%。\n"
+        "学习《中华人民共和国行政许可法》。\n"
+        "二、存在的不足\n"
+        "培训不足。")
+
+STR = pa.string()
+SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
+    "documents": [("doc_id", STR), ("raw_sha256", STR), ("source", STR), ("url", STR), ("doc_index", pa.int32()),
+                  ("title", STR), ("agency", STR), ("region", STR), ("doc_type", STR), ("report_year", pa.int32()),
+                  ("publish_date", pa.date32()), ("signed_date", pa.date32()), ("body", STR), ("truncated", pa.bool_()),
+                  ("part_measures_results", STR), ("part_shortcomings", STR), ("part_first_responsible", STR),
+                  ("part_next_year_plan", STR), ("part_other", STR), ("topics", pa.list_(STR)),
+                  ("n_sections", pa.int32()), ("n_quantities", pa.int32()), ("meta", STR),
+                  ("warnings", pa.list_(STR)), ("code_version", STR)],
+    "sections": [("section_id", STR), ("doc_id", STR), ("report_year", pa.int32()), ("parent_id", STR),
+                 ("seq", pa.int32()), ("label", STR), ("label_raw", STR), ("marker", STR), ("heading", STR),
+                 ("level", pa.int32()), ("part", STR), ("ordinal", pa.int32()), ("start", pa.int32()),
+                 ("heading_end", pa.int32()), ("end", pa.int32()), ("responsible_units", pa.list_(STR))],
+    "quantities": [("quantity_id", STR), ("doc_id", STR), ("report_year", pa.int32()), ("section_id", STR),
+                   ("part", STR), ("surface", STR), ("value", pa.float64()), ("unit", STR), ("unit_class", STR),
+                   ("qualifier", STR), ("low", pa.float64()), ("high", pa.float64()), ("approximate", pa.bool_()),
+                   ("redacted", pa.bool_()), ("modality", STR), ("change", pa.bool_()), ("start", pa.int32()),
+                   ("end", pa.int32()), ("sentence", STR), ("subject", STR)],
+    "indicators": [("indicator_row_id", STR), ("indicator_id", STR), ("doc_id", STR), ("report_year", pa.int32()),
+                   ("agency", STR), ("region", STR), ("value", pa.float64()), ("unit", STR), ("qualifier", STR),
+                   ("sub", STR), ("modality", STR), ("quantity_id", STR), ("section_id", STR),
+                   ("start", pa.int32()), ("end", pa.int32()), ("surface", STR), ("evidence", STR)],
+    "keywords": [("doc_id", STR), ("report_year", pa.int32()), ("section_id", STR), ("term", STR),
+                 ("weight", pa.float64()), ("rank", pa.int32())],
+    "citations": [("doc_id", STR), ("report_year", pa.int32()), ("title", STR), ("kind", STR),
+                  ("count", pa.int32()), ("first_start", pa.int32())],
+    "pages": [("raw_sha256", STR), ("source", STR), ("status", STR), ("error", STR), ("n_documents", pa.int32()),
+              ("report_years", pa.list_(pa.int32())), ("code_version", STR)],
+}
+
+
+def _doc_rows(n: int) -> dict[str, list[dict[str, Any]]]:
+    """All rows of one consistent document (its own page), number n."""
+    sha = hashlib.sha256(f"page{n}".encode()).hexdigest()
+    doc_id = hashlib.sha256(f"{sha}:0".encode()).hexdigest()[:16]
+    find = BODY.index
+    s1, s2, s3 = find("一、"), find("(一)"), find("二、")
+    sections = [
+        dict(section_id=f"{doc_id}-s000", parent_id=None, seq=0, label="一、", label_raw="一、", marker="cn",
+             heading="主要举措和成效", level=1, part="measures_results", ordinal=1, start=s1, heading_end=s1 + 9,
+             end=s3 - 1),
+        dict(section_id=f"{doc_id}-s001", parent_id=f"{doc_id}-s000", seq=1, label="(一)", label_raw="(一)",
+             marker="cn_paren", heading="学法用法", level=2, part="measures_results", ordinal=1, start=s2,
+             heading_end=s2 + 7, end=s3 - 1),
+        dict(section_id=f"{doc_id}-s002", parent_id=None, seq=2, label="二、", label_raw="二、", marker="cn",
+             heading="存在的不足", level=1, part="shortcomings", ordinal=2, start=s3, heading_end=s3 + 7,
+             end=len(BODY)),
+    ]
+    for s in sections:
+        s.update(doc_id=doc_id, report_year=2022, responsible_units=[])
+    quantities = []
+    for k, (surface, value, unit, cls, qualifier) in enumerate(
+            [("70人", 70.0, "人", "count", None), ("94.4%", 94.4, "%", "ratio", None),
+             ("xx%", None, "%", "ratio", "redacted")]):
+        start = find(surface)
+        quantities.append(dict(quantity_id=f"{doc_id}-q{k:03d}", doc_id=doc_id, report_year=2022,
+                               section_id=f"{doc_id}-s001", part="measures_results", surface=surface, value=value,
+                               unit=unit, unit_class=cls, qualifier=qualifier, low=None, high=None,
+                               approximate=False, redacted=value is None, modality="actual", change=False,
+                               start=start, end=start + len(surface), sentence="", subject=None))
+    q = quantities[0]
+    return {
+        "documents": [dict(doc_id=doc_id, raw_sha256=sha, source=f"page{n}.html", url=None, doc_index=0,
+                           title="2022年法治政府建设年度报告", agency="市教育局", region="宁波市",
+                           doc_type="annual_report", report_year=2022, publish_date=dt.date(2023, 3, 1),
+                           signed_date=dt.date(2023, 1, 9), body=BODY, truncated=False,
+                           part_measures_results="present", part_shortcomings="present",
+                           part_first_responsible="missing", part_next_year_plan="missing", part_other="missing",
+                           topics=["依法行政"], n_sections=3, n_quantities=3, meta="{}", warnings=[],
+                           code_version="test")],
+        "sections": sections,
+        "quantities": quantities,
+        "indicators": [dict(indicator_row_id=f"{doc_id}-i000", indicator_id="enforcement_staff", doc_id=doc_id,
+                            report_year=2022, agency="市教育局", region="宁波市", value=70.0, unit="人",
+                            qualifier=None, sub=None, modality="actual", quantity_id=q["quantity_id"],
+                            section_id=q["section_id"], start=q["start"], end=q["end"], surface=q["surface"],
+                            evidence="持证人员")],
+        "keywords": [dict(doc_id=doc_id, report_year=2022, section_id=None, term="依法行政", weight=0.5, rank=0),
+                     dict(doc_id=doc_id, report_year=2022, section_id=f"{doc_id}-s001", term="持证", weight=0.3,
+                          rank=0)],
+        "citations": [dict(doc_id=doc_id, report_year=2022, title="中华人民共和国行政许可法", kind="law", count=1,
+                           first_start=find("《"))],
+        "pages": [dict(raw_sha256=sha, source=f"page{n}.html", status="ok", error=None, n_documents=1,
+                       report_years=[2022], code_version="test")],
+    }
+
+
+def good_tables(n_docs: int = 3) -> dict[str, pa.Table]:
+    """n consistent documents, each on its own page, plus one no_report page."""
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in SCHEMAS}
+    for n in range(n_docs):
+        for name, part in _doc_rows(n).items():
+            rows[name].extend(part)
+    rows["pages"].append(dict(raw_sha256=hashlib.sha256(b"news").hexdigest(), source="news.html", status="no_report",
+                              error="no_report: the page carries no report text", n_documents=0, report_years=[],
+                              code_version="test"))
+    return {name: pa.Table.from_pylist(rows[name], schema=pa.schema(SCHEMAS[name])) for name in SCHEMAS}
+
+
+def doc_ids(tables: dict[str, pa.Table]) -> list[str]:
+    return tables["documents"].column("doc_id").to_pylist()
+
+
+def set_value(tables: dict[str, pa.Table], table: str, row: int, column: str, value: Any) -> dict[str, pa.Table]:
+    """A copy of `tables` with one cell changed."""
+    t = tables[table]
+    index = t.schema.get_field_index(column)
+    values = t.column(column).to_pylist()
+    values[row] = value
+    out = dict(tables)
+    out[table] = t.set_column(index, t.schema.field(index), pa.array(values, t.schema.field(index).type))
+    return out
+
+
+def row_of(tables: dict[str, pa.Table], table: str, doc_id: str) -> int:
+    return tables[table].column("doc_id").to_pylist().index(doc_id)
+
+
+@pytest.fixture(scope="module")
+def clean() -> dict[str, pa.Table]:
+    return good_tables()
+
+
+def test_good_tables_pass_untouched(clean, tmp_path):
+    outcome = validate_tables(clean, run_dir=tmp_path, today=TODAY)
+    assert outcome.failed_docs == {}
+    assert outcome.quarantine.num_rows == 0
+    for name, table in clean.items():
+        assert outcome.tables[name].equals(table), name
+    assert outcome.results["success"] is True
+
+
+def test_a_bad_document_leaves_every_table_for_quarantine(clean, tmp_path):
+    bad = doc_ids(clean)[1]
+    tables = set_value(clean, "quantities", row_of(clean, "quantities", bad), "value", -5.0)
+    outcome = validate_tables(tables, run_dir=tmp_path, today=TODAY)
+    assert list(outcome.failed_docs) == [bad]
+    assert outcome.failed_docs[bad] == ["quantities.value_between_0_and_1e13"]
+    for name, table in outcome.tables.items():
+        if "doc_id" in table.column_names and name != "quarantine":
+            assert bad not in table.column("doc_id").to_pylist(), name
+            kept = clean[name].filter(pa.compute.not_equal(clean[name].column("doc_id"), bad))
+            assert table.equals(kept), f"good rows of {name} changed"
+    (row,) = outcome.quarantine.to_pylist()
+    assert row["doc_id"] == bad and row["report_year"] == 2022 and row["source"] == "page1.html"
+    assert row["run_id"] is None
+    failed = json.loads(row["failed"])
+    assert failed == [{"expectation": "quantities.value_between_0_and_1e13", "examples": [-5.0]}]
+    assert outcome.tables["quarantine"].equals(outcome.quarantine)
+
+
+def test_pages_of_wholly_quarantined_documents_are_marked(clean):
+    bad = doc_ids(clean)[0]
+    sha = clean["documents"].column("raw_sha256").to_pylist()[0]
+    tables = set_value(clean, "documents", 0, "doc_type", "press_release")
+    outcome = validate_tables(tables, today=TODAY)
+    pages = {p["raw_sha256"]: p for p in outcome.tables["pages"].to_pylist()}
+    assert pages[sha]["status"] == "quarantined"
+    assert pages[sha]["error"].startswith("quarantined: ")
+    assert sum(p["status"] == "ok" for p in pages.values()) == 2
+    assert outcome.failed_docs == {bad: ["documents.expect_column_values_to_be_in_set(doc_type)"]}
+
+
+def test_cross_table_check_failures_quarantine_like_gx_ones(clean):
+    bad = doc_ids(clean)[2]
+    row = clean["sections"].column("doc_id").to_pylist().index(bad) + 1   # the child section
+    tables = set_value(clean, "sections", row, "parent_id", "0000000000000000-s000")
+    qrow = row_of(clean, "quantities", bad)
+    tables = set_value(tables, "quantities", qrow, "surface", "71人")
+    outcome = validate_tables(tables, today=TODAY)
+    assert outcome.failed_docs == {bad: ["quantities.surface_is_body_slice", "sections.parent_in_same_document"]}
+    failed = {f["expectation"]: f["examples"] for f in json.loads(outcome.quarantine.to_pylist()[0]["failed"])}
+    assert failed["sections.parent_in_same_document"] == ["0000000000000000-s000"]
+    assert failed["quantities.surface_is_body_slice"] == [{"surface": "71人", "body_slice": "70人"}]
+
+
+def test_results_json_keeps_gx_and_check_results_per_suite(clean, tmp_path):
+    bad = doc_ids(clean)[0]
+    tables = set_value(clean, "documents", 0, "publish_date", dt.date(2021, 5, 1))
+    outcome = validate_tables(tables, run_dir=tmp_path, today=TODAY)
+    written = json.loads((tmp_path / "validation.json").read_text(encoding="utf-8"))
+    assert written == outcome.results
+    assert written["quarantined"] == {bad: ["documents.dates_not_before_report_year"]}
+    assert set(written["suites"]) == set(clean)
+    docs = written["suites"]["documents"]
+    assert docs["gx"]["success"] is True and docs["gx"]["statistics"]["evaluated_expectations"] > 10
+    (check,) = [c for c in docs["checks"] if c["meta"]["name"] == "dates_not_before_report_year"]
+    assert check["success"] is False and check["result"]["unexpected_index_list"] == [0]
+    assert written["rows_out"]["documents"] == 2
+
+
+def test_a_table_without_its_columns_is_a_code_error_not_bad_data(clean):
+    tables = dict(clean, keywords=clean["keywords"].drop_columns(["rank"]))
+    with pytest.raises(SchemaMismatchError, match="keywords"):
+        validate_tables(tables, today=TODAY)
+
+
+def test_a_table_without_a_suite_raises(clean):
+    with pytest.raises(SuiteError, match="no suite"):
+        validate_tables(dict(clean, mystery=clean["pages"]), today=TODAY)
+
+
+def test_an_expectation_that_raises_is_a_configuration_error(clean, tmp_path):
+    suites = Path(__file__).resolve().parents[1] / "expectations"
+    for path in suites.glob("*.json"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    raw = json.loads((tmp_path / "pages.json").read_text(encoding="utf-8"))
+    raw["expectations"].append({"type": "expect_column_values_to_be_between",
+                                "kwargs": {"column": "n_documents", "max_value": 5,
+                                           "row_condition": {"type": "comparison", "column": {"name": "nope"},
+                                                             "operator": "==", "parameter": 1}},
+                                "meta": {"name": "broken", "why": "broken on purpose"}})
+    (tmp_path / "pages.json").write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(SuiteError, match="configuration error"):
+        validate_tables(clean, suites_dir=tmp_path, today=TODAY)
+
+
+def test_existing_quarantine_rows_are_carried_over(clean):
+    bad = doc_ids(clean)[1]
+    earlier = pa.table({"doc_id": ["ffffffffffffffff"], "raw_sha256": [None], "source": ["x"],
+                        "report_year": pa.array([2020], pa.int32()), "failed": ["[]"], "run_id": ["r1"]})
+    tables = set_value(clean, "documents", 1, "report_year", 1989)
+    outcome = validate_tables(dict(tables, quarantine=earlier), today=TODAY)
+    assert outcome.quarantine.column("doc_id").to_pylist() == ["ffffffffffffffff", bad]

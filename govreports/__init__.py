@@ -1,0 +1,30 @@
+"""govreports: rule-of-law reports from government portals to versioned Delta Lake tables.
+
+Analysts need three names::
+
+    import govreports
+    govreports.versions()                      # the release log
+    df = govreports.read("indicators")         # latest release, as pandas
+    ds = govreports.dataset("documents", 3)    # release 3, as a pyarrow dataset (DuckDB, Polars)
+
+They are re-exported lazily so that `import govreports` stays cheap (no deltalake, pyarrow or pandas
+until a table is actually read): the parser and the CLI import this package on every call.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["__version__", "dataset", "read", "read_arrow", "versions"]
+
+if TYPE_CHECKING:
+    from govreports.io.reading import dataset, read, read_arrow, versions
+
+
+def __getattr__(name: str) -> Any:
+    if name in {"read", "read_arrow", "versions", "dataset"}:
+        from govreports.io import reading
+
+        return getattr(reading, name)
+    raise AttributeError(f"module 'govreports' has no attribute {name!r}")

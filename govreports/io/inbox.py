@@ -1,0 +1,245 @@
+"""The inbox: pages pushed to us (not fetched) enter the raw store here, or land in quarantine.
+
+Anyone can drop files into raw/inbox/, so nothing about them is trusted: names may hold spaces, Chinese,
+leading dashes or `..`; entries may be symlinks, directories, FIFOs, empty or huge. A page leaves the
+inbox only once its bytes are durable in the raw store; anything that cannot be taken moves to
+raw/quarantine/ under a sanitised, deterministic name with a `<name>.reason.txt`, so a person can look
+at it and nothing is silently dropped. No path is ever built from a file's name except by sanitising
+it into a single component, so nothing can be written outside the data dir.
+
+Conventions for uploaders: write under a hidden name (`.name.part`) and rename when complete (hidden
+names are left alone); a sidecar `<page>.json` or `<page>.meta.json` may give {"url", "source",
+"content_type", "received_at", "headers"}. A sidecar whose page has not arrived yet waits in the inbox.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import shutil
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from govreports.config import DataPaths
+from govreports.io import raw_store
+from govreports.io.files import atomic_write, fsync_dir
+
+PAGE_EXTENSIONS = frozenset({".html", ".htm", ".txt", ".shtml"})
+SIDECAR_SUFFIXES = (".json", ".meta.json")
+MAX_SIDECAR_BYTES = 1_000_000
+_NAME_BUDGET = 200  # bytes: leaves room for "~NNN", ".json" and ".reason.txt" under NAME_MAX (255)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedPage:
+    """A page taken from the inbox into the raw store."""
+
+    name: str
+    sha256: str
+    path: Path
+    is_new: bool
+    source: str
+    url: str | None
+
+
+@dataclass(slots=True)
+class InboxReport:
+    """What one `receive` did: pages stored, entries quarantined (name, reason), entries left waiting."""
+
+    stored: list[ReceivedPage] = field(default_factory=list)
+    quarantined: list[tuple[str, str]] = field(default_factory=list)
+    waiting: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+class _Reject(Exception):
+    """An inbox entry that must go to quarantine; the message is the recorded reason."""
+
+
+def _printable(name: str) -> str:
+    """The name as valid UTF-8 text (undecodable bytes from the filesystem become U+FFFD)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def sanitise(name: str) -> str:
+    """One safe path component: letters/digits (any script), '.', '_', '-'; no leading dot or dash,
+    no '..' run, at most _NAME_BUDGET UTF-8 bytes."""
+    safe = "".join(ch if (ch.isalnum() and ch.isprintable()) or ch in "._-" else "_" for ch in _printable(name))
+    safe = re.sub(r"\.{2,}", "_", safe).lstrip(".-") or "unnamed"
+    encoded = safe.encode("utf-8")[:_NAME_BUDGET]
+    return encoded.decode("utf-8", "ignore")
+
+
+def _unique(quarantine: Path, base: str) -> str:
+    """`base`, or `stem~N.ext` with the smallest N whose name and companions are all unused."""
+    stem, dot, ext = base.rpartition(".")
+    if not dot or not stem or len(ext) > 10:
+        stem, ext = base, ""
+    candidate, n = base, 1
+    while any((quarantine / (candidate + s)).exists() or (quarantine / (candidate + s)).is_symlink()
+              for s in ("", ".json", ".reason.txt")):
+        n += 1
+        candidate = f"{stem}~{n}" + (f".{ext}" if ext else "")
+    return candidate
+
+
+def _move(src: Path, dst: Path) -> None:
+    try:
+        os.rename(src, dst)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        shutil.move(str(src), str(dst))  # across filesystems; symlinks are moved as links
+
+
+def _quarantine(paths: DataPaths, name: str, reason: str, sidecar: str | None) -> str:
+    qdir = paths.quarantine_dir
+    target = _unique(qdir, sanitise(name))
+    dst = qdir / target
+    if dst.parent != qdir:  # sanitise() yields one component; belt and braces
+        raise RuntimeError(f"refusing to quarantine outside {qdir}: {target!r}")
+    _move(paths.inbox_dir / name, dst)
+    lines = [f"reason: {reason}", f"original_name: {_printable(name)}"]
+    if sidecar is not None:
+        _move(paths.inbox_dir / sidecar, qdir / (target + ".json"))
+        lines.append(f"sidecar: {_printable(sidecar)} -> {target}.json")
+    atomic_write(qdir / (target + ".reason.txt"), ("\n".join(lines) + "\n").encode("utf-8"))
+    return target
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
+    """Read a regular file without following symlinks or blocking on FIFOs; at most `limit` bytes."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise _Reject(f"unreadable: {exc.strerror or exc}") from exc
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _Reject("not a regular file")
+        if st.st_size > limit:
+            raise _Reject(f"larger than the limit ({st.st_size} > {limit} bytes)")
+        chunks, total = [], 0
+        while chunk := os.read(fd, min(1 << 20, limit + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise _Reject(f"larger than the limit (> {limit} bytes)")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise _Reject(f"unreadable: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+
+
+def _check_page(path: Path, name: str, max_bytes: int) -> bytes:
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        raise _Reject("symlink (links are never followed)")
+    if stat.S_ISDIR(st.st_mode):
+        raise _Reject("directory")
+    if not stat.S_ISREG(st.st_mode):
+        raise _Reject("not a regular file")
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in PAGE_EXTENSIONS:
+        raise _Reject(f"unknown extension {_printable(ext) or '(none)'!r}; accepted: {sorted(PAGE_EXTENSIONS)}")
+    if st.st_size == 0:
+        raise _Reject("empty file")
+    if st.st_size > max_bytes:
+        raise _Reject(f"larger than the limit ({st.st_size} > {max_bytes} bytes)")
+    data = _read_regular(path, max_bytes)
+    if not data:
+        raise _Reject("empty file")
+    return data
+
+
+def _load_sidecar(path: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads(_read_regular(path, MAX_SIDECAR_BYTES).decode("utf-8"))
+    except _Reject as exc:
+        raise _Reject(f"bad sidecar: {exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _Reject(f"bad sidecar: not UTF-8 JSON ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise _Reject("bad sidecar: not a JSON object")
+    for key in ("url", "source", "content_type", "received_at"):
+        if meta.get(key) is not None and not isinstance(meta[key], str):
+            raise _Reject(f"bad sidecar: {key!r} must be a string")
+    headers = meta.get("headers") or {}
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        raise _Reject("bad sidecar: 'headers' must map names to strings")
+    return meta
+
+
+def _pair_sidecars(names: list[str]) -> tuple[dict[str, list[str]], set[str]]:
+    present = set(names)
+    pairs = {n: [n + s for s in SIDECAR_SUFFIXES if n + s in present] for n in names}
+    pairs = {n: s for n, s in pairs.items() if s}
+    return pairs, {s for group in pairs.values() for s in group}
+
+
+def _looks_like_sidecar(name: str) -> bool:
+    for suffix in SIDECAR_SUFFIXES:
+        if name.endswith(suffix) and os.path.splitext(name[: -len(suffix)])[1].lower() in PAGE_EXTENSIONS:
+            return True
+    return False
+
+
+def receive(paths: DataPaths, *, max_bytes: int = 20_000_000, default_source: str = "inbox") -> InboxReport:
+    """Take every page in raw/inbox/ into the raw store (sorted by name); quarantine what can't be taken.
+
+    Args:
+        paths: the data layout.
+        max_bytes: larger files are quarantined unread.
+        default_source: source recorded for pages whose sidecar names none.
+    """
+    paths.ensure()
+    inbox, report = paths.inbox_dir, InboxReport()
+    names = sorted(os.listdir(inbox))
+    sidecars_of, claimed = _pair_sidecars(names)
+    for name in names:
+        if name in claimed:
+            continue  # travels with its page
+        if name.startswith("."):
+            report.waiting.append((_printable(name), "hidden name (upload in progress?)"))
+            continue
+        sidecars = sidecars_of.get(name, [])
+        sidecar = sidecars[0] if sidecars else None
+        try:
+            if _looks_like_sidecar(name) and os.path.lexists(inbox / name) and not sidecars:
+                report.waiting.append((_printable(name), "sidecar waiting for its page"))
+                continue
+            data = _check_page(inbox / name, name, max_bytes)
+            if len(sidecars) > 1:
+                raise _Reject(f"two sidecars: {', '.join(map(_printable, sidecars))}")
+            meta = _load_sidecar(inbox / sidecar) if sidecar else {}
+        except _Reject as exc:
+            try:
+                extra = sidecars[1] if len(sidecars) > 1 else None
+                target = _quarantine(paths, name, str(exc), sidecar)
+                if extra:
+                    _quarantine(paths, extra, f"second sidecar of {_printable(name)}", None)
+                report.quarantined.append((_printable(name), f"{exc} -> {target}"))
+            except OSError as move_exc:
+                report.errors.append((_printable(name), f"{exc}; could not quarantine: {move_exc}"))
+            continue
+        except OSError as exc:
+            report.errors.append((_printable(name), f"left in the inbox: {exc}"))
+            continue
+        stored = raw_store.put(
+            paths, data, source=meta.get("source") or default_source, url=meta.get("url"), via="inbox",
+            original_name=_printable(name), content_type=meta.get("content_type"),
+            headers=meta.get("headers"), received_at=meta.get("received_at"),
+        )
+        os.unlink(inbox / name)  # only now: the bytes are durable in the raw store
+        if sidecar:
+            os.unlink(inbox / sidecar)
+        report.stored.append(ReceivedPage(_printable(name), stored.sha256, stored.path, stored.is_new,
+                                          meta.get("source") or default_source, meta.get("url")))
+    fsync_dir(inbox)
+    return report

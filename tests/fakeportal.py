@@ -182,6 +182,10 @@ class FakePortal:
         """The exact (uncompressed) body served at `path`."""
         return self._routes[path].body
 
+    def route(self, path: str) -> Route:
+        """The route serving `path`, to change its behaviour in a test (e.g. `.status = 503`)."""
+        return self._routes[path]
+
     def requests_to(self, path: str) -> list[RequestRecord]:
         with self._lock:
             return [r for r in self.requests if r.path == path]

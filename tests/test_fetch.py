@@ -188,8 +188,8 @@ def test_new_report_is_picked_up_by_the_next_run(portal):
 def test_failed_report_is_retried_next_run_even_when_list_is_not_modified(portal):
     state = FetchState()
     first = run(portal, state, max_attempts=1)  # the single 500 and 429 are now final
-    assert sorted(first.failures) == sorted([(portal.url(REPORT_FLAKY), "HTTP 500 after 1 attempts"),
-                                             (portal.url(REPORT_BUSY), "HTTP 429 after 1 attempts")])
+    assert sorted(first.failures) == sorted([(portal.url(REPORT_FLAKY), "HTTP 500 after 1 attempt"),
+                                             (portal.url(REPORT_BUSY), "HTTP 429 after 1 attempt")])
     report = run(portal, state, max_attempts=1)
     assert portal.url(LIST_2) in report.not_modified and portal.url(LIST_3) in report.not_modified
     assert sorted(p.url for p in report.reports) == sorted(portal.url(p) for p in (REPORT_FLAKY, REPORT_BUSY))
@@ -270,10 +270,33 @@ def test_user_agent_override(portal):
 
 
 def test_robots_disallow_for_our_token_skips_everything(portal):
-    portal._routes["/robots.txt"].body = b"User-agent: govreports\nDisallow: /\n"
+    portal.route("/robots.txt").body = b"User-agent: govreports\nDisallow: /\n"
     report = run(portal)
     assert report.skipped == [(portal.url(LIST_1), "robots.txt disallows")]
     assert [r.path for r in portal.requests] == ["/robots.txt"]
+
+
+def test_unreachable_robots_txt_fails_every_url_without_fetching_it(portal):
+    robots = portal.route("/robots.txt")
+    robots.status, robots.etag = 503, False
+    report = run(portal)
+    assert report.failures == [(portal.url(LIST_1), "robots.txt unavailable (HTTP 503 after 3 attempts)")]
+    assert {r.path for r in portal.requests} == {"/robots.txt"}
+
+
+def test_missing_robots_txt_allows_everything(portal):
+    portal.route("/robots.txt").status = 404
+    report = run(portal)
+    assert portal.url(PRIVATE) in {p.url for p in report.reports}
+
+
+def test_changed_link_rule_rereads_list_pages_instead_of_trusting_304(portal):
+    state = FetchState()
+    run(portal, state)
+    narrower = {"link_rule": {"title_pattern": "工作要点", "selector": "div.list-box li"}}
+    report = run(portal, state, entry=narrower)
+    assert report.not_modified == []
+    assert len([p for p in report.pages if p.list_page]) == 3
 
 
 def test_template_pagination_stops_at_404(portal):
@@ -296,7 +319,7 @@ def test_requests_to_one_host_are_spaced_by_min_interval(portal):
 
 
 def test_robots_crawl_delay_slows_us_down(portal):
-    portal._routes["/robots.txt"].body = b"User-agent: *\nCrawl-delay: 7\nDisallow: /private/\n"
+    portal.route("/robots.txt").body = b"User-agent: *\nCrawl-delay: 7\nDisallow: /private/\n"
     clock, starts = Clock(), []
     client = httpx.Client(event_hooks={"request": [lambda r: starts.append(clock.t)]})
     run(portal, client=client, clock=clock, min_interval_seconds=1.0, max_attempts=1)

@@ -158,6 +158,12 @@ def _get(
     return result
 
 
+def _rule_fingerprint(source: Source) -> str:
+    """Changes when what decides the links on a list page changes (so stored links are stale)."""
+    key = repr((source.link_rule, source.pagination, source.allowed_hosts))
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
 def _column_pages(source: Source, start: str) -> list[str]:
     """The list pages known before fetching: the column's first page, plus template pages."""
     template, pages = source.pagination.url_template, [start]
@@ -175,6 +181,7 @@ def _walk_lists(
     visited: set[str] = set()
     bodies: set[str] = set()
     by_template = bool(source.pagination.url_template)
+    rule = _rule_fingerprint(source)
     for start in source.list_pages:
         queue, done = _column_pages(source, start), 0
         while queue and done < source.pagination.max_pages:
@@ -183,7 +190,8 @@ def _walk_lists(
                 continue  # a pagination loop, or two columns sharing pages
             visited.add(url)
             done += 1
-            result = _get(getter, url, state.conditional_headers(url), report, by_template and done > 1)
+            conditional = state.conditional_headers(url) if state.list_rule(url) == rule else None
+            result = _get(getter, url, conditional, report, by_template and done > 1)
             if result is None:
                 if by_template:
                     break
@@ -202,7 +210,7 @@ def _walk_lists(
                 html = decode_list_page(result.data, page.content_type, source.encoding)
                 discovered, next_pages = discover_links(html, result.final_url, source)
                 links = [(link.url, link.title) for link in discovered]
-                state.remember_list_page(url, result.headers, links, next_pages)
+                state.remember_list_page(url, result.headers, links, next_pages, rule)
             for link_url, title in links:
                 found.setdefault(link_url, title)
             queue.extend(p for p in next_pages if p not in visited)
@@ -221,8 +229,13 @@ def _fetch_reports(
         if state.is_seen(url):
             report.already_seen.append(url)
             continue
-        if not getter.robots_allow(url):
-            report.skipped.append((url, "robots.txt disallows"))
+        try:
+            getter.check_robots(url)  # before the cap, so a forbidden URL is never "left for later"
+        except Disallowed as exc:
+            report.skipped.append((url, exc.reason))
+            continue
+        except FetchError as exc:
+            report.failures.append((url, exc.reason))
             continue
         if requested >= cap:
             report.skipped.append((url, f"max_pages_per_run ({cap}) reached; left for the next run"))

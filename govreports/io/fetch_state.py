@@ -24,7 +24,7 @@ STATE_VERSION = 1
 class FetchState:
     """Per-source crawl memory; JSON-serialisable, keys are normalised absolute URLs."""
 
-    #: list URL -> {"etag", "last_modified", "links": [[url, title], ...], "next_pages": [...]}
+    #: list URL -> {"etag", "last_modified", "links": [[url, title], ...], "next_pages": [...], "rule"}
     list_pages: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: report URL -> {"sha256", "final_url", "title", "etag", "last_modified"}
     reports: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -40,15 +40,25 @@ class FetchState:
         return headers
 
     def remember_list_page(
-        self, url: str, headers: dict[str, str], links: list[tuple[str, str]], next_pages: list[str]
+        self, url: str, headers: dict[str, str], links: list[tuple[str, str]], next_pages: list[str],
+        rule: str = "",
     ) -> None:
-        """Store a freshly fetched list page's validators and what was found on it."""
+        """Store a freshly fetched list page's validators and what was found on it.
+
+        `rule` fingerprints the link rule that found the links: when sources.yaml changes the
+        rule, the stored links are stale, and the caller skips the conditional GET.
+        """
         self.list_pages[url] = {
             "etag": headers.get("etag"),
             "last_modified": headers.get("last-modified"),
             "links": [[u, t] for u, t in links],
             "next_pages": list(next_pages),
+            "rule": rule,
         }
+
+    def list_rule(self, url: str) -> str | None:
+        """The rule fingerprint stored with a list page (None if never fetched)."""
+        return (self.list_pages.get(url) or {}).get("rule")
 
     def known_list_page(self, url: str) -> tuple[list[tuple[str, str]], list[str]] | None:
         """(links, next_pages) found on `url` last time, or None if never fetched."""

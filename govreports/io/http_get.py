@@ -128,7 +128,7 @@ class HttpGetter:
             "Accept-Encoding": "gzip, deflate",
         }
         self.timeout = httpx.Timeout(source.politeness.timeout_seconds)
-        self._robots: dict[str, RobotFileParser | None] = {}  # origin -> parser; None: allow all
+        self._robots: dict[str, RobotFileParser | str | None] = {}  # origin -> rules, see _load_robots
 
     def get(self, url: str, conditional: dict[str, str] | None = None) -> HttpResult:
         """GET `url` following redirects under the source's policy.
@@ -148,8 +148,11 @@ class HttpGetter:
                 raise FetchError(prefix + exc.reason) from exc
             except OSError as exc:
                 raise FetchError(f"cannot resolve {urlsplit(current).hostname}: {exc}", True) from exc
-            if robots and not self.robots_allow(current):
-                raise Disallowed("robots.txt disallows" + (f" (redirect to {current})" if hop else ""))
+            if robots:
+                try:
+                    self.check_robots(current)
+                except Disallowed as exc:
+                    raise Disallowed(exc.reason + (f" (redirect to {current})" if hop else "")) from None
             result = self._with_retries(current, conditional, max_bytes)
             if result.status not in REDIRECTS:
                 result.url, result.final_url = url, current
@@ -182,7 +185,8 @@ class HttpGetter:
                 retry_after = policy.parse_retry_after(result.headers.get("retry-after"))
             if attempt < politeness.max_attempts:
                 self.sleep(policy.backoff_delay(attempt, politeness, self.rng, retry_after))
-        raise FetchError(f"{last} after {politeness.max_attempts} attempts", transient=True)
+        n = politeness.max_attempts
+        raise FetchError(f"{last} after {n} attempt{'s' if n > 1 else ''}", transient=True)
 
     def _attempt(self, url: str, conditional: dict[str, str] | None, max_bytes: int) -> HttpResult:
         """One request; transport problems become transient FetchErrors."""
@@ -221,30 +225,34 @@ class HttpGetter:
         inflater.finish()
         return bytes(body)
 
-    def robots_allow(self, url: str) -> bool:
-        """Whether robots.txt of the URL's origin allows it; fetched once per origin per run."""
+    def check_robots(self, url: str) -> None:
+        """Raise Disallowed if robots.txt forbids `url`, FetchError if robots.txt is unavailable.
+
+        robots.txt is fetched once per origin per run. An unreachable robots.txt (server error or
+        network failure after retries) means "assume complete disallow" (RFC 9309); it is reported
+        as a failure naming the cause, not as a skip, so a dead portal shows up as failing.
+        """
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._robots:
             self._robots[origin] = self._load_robots(origin)
-        parser = self._robots[origin]
-        return parser is None or parser.can_fetch(policy.ROBOTS_TOKEN, url)
+        rules = self._robots[origin]
+        if isinstance(rules, str):
+            raise FetchError(rules)
+        if rules is not None and not rules.can_fetch(policy.ROBOTS_TOKEN, url):
+            raise Disallowed("robots.txt disallows")
 
-    def _load_robots(self, origin: str) -> RobotFileParser | None:
-        """Parse robots.txt; None means allow all.
+    def _load_robots(self, origin: str) -> RobotFileParser | str | None:
+        """Parsed robots.txt; None means allow all; a string is why it is unavailable.
 
-        Like urllib.robotparser: 401/403 disallow everything, other 4xx or a redirect off the
-        allowed hosts mean "no robots.txt". Per RFC 9309 a server error or network failure after
-        retries means "assume complete disallow".
+        Like urllib.robotparser, 401/403 disallow everything; other 4xx, or a redirect off the
+        allowed hosts, mean there is no robots.txt.
         """
         parser = RobotFileParser(origin + "/robots.txt")
         try:
             result = self._get(origin + "/robots.txt", None, ROBOTS_MAX_BYTES, robots=False)
         except FetchError as exc:
-            if not exc.transient:
-                return None
-            parser.parse(["User-agent: *", "Disallow: /"])
-            return parser
+            return f"robots.txt unavailable ({exc.reason})" if exc.transient else None
         if result.status in (401, 403):
             parser.parse(["User-agent: *", "Disallow: /"])
         elif 400 <= result.status < 500:

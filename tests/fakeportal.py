@@ -2,6 +2,10 @@
 
 Usage::
 
+    from govreports.io.fetch import FetchState, fetch_source
+    from govreports.sources import source_from_dict
+    from tests.fakeportal import FakePortal
+
     with FakePortal() as portal:
         source = source_from_dict(portal.source_config())          # the "reports" column
         report = fetch_source(source, FetchState())

@@ -29,6 +29,7 @@ import yaml
 RULES = Path(__file__).resolve().parent / "rules"
 UNITS_YAML = RULES / "units.yaml"
 HEADINGS_YAML = RULES / "headings.yaml"
+INDICATORS_YAML = RULES / "indicators.yaml"
 
 #: (row index in the checked table, an example value saying what is wrong there)
 Violation = tuple[int, Any]
@@ -81,6 +82,14 @@ def heading_markers(path: Path = HEADINGS_YAML) -> list[str]:
     return ids
 
 
+@cache
+def indicator_units(path: Path = INDICATORS_YAML) -> dict[str, frozenset[str]]:
+    """Catalog indicator id → the units it may carry (its `units` plus its number-less `text` units)."""
+    rules = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {e["id"]: frozenset([*e.get("units", []), *(t.get("unit") for t in e.get("text", []))]) - {None}
+            for e in rules.get("indicators") or []}
+
+
 def reference_exists(data: CheckData, table: str, *, column: str, ref_table: str, ref_column: str,
                      same_doc: bool = True) -> Iterator[Violation]:
     """Each non-null `column` value names a row of `ref_table` (of the same document by default)."""
@@ -127,17 +136,20 @@ def span_in_body(data: CheckData, table: str, *, start: str, end: str, surface: 
 
 
 def text_at_offset(data: CheckData, table: str, *, offset: str, text: str,
-                   template: str = "{}") -> Iterator[Violation]:
-    """The `text` column (formatted by `template`, e.g. 《{}》) is written in the body at `offset`."""
+                   prefix: str = "") -> Iterator[Violation]:
+    """`prefix` then the `text` column (after optional whitespace) are written in the body at `offset`:
+    a citation's 《 is at first_start and its (stripped) title follows."""
     bodies = data.bodies()
     rows = zip(data.column(table, "doc_id"), data.column(table, offset), data.column(table, text), strict=True)
     for row, (doc_id, at, value) in enumerate(rows):
         body = bodies.get(doc_id)
         if body is None or at is None or value is None:
             continue
-        written = template.format(value)
-        if not 0 <= at <= len(body) or body[at:at + len(written)] != written:
-            yield row, {"offset": at, "text": written, "body_slice": body[max(at, 0):max(at, 0) + len(written)]}
+        j = at + len(prefix)
+        while j < len(body) and body[j].isspace():
+            j += 1
+        if not 0 <= at < len(body) or not body.startswith(prefix, at) or not body.startswith(value, j):
+            yield row, {"offset": at, "text": value, "body_slice": body[max(at, 0):max(at, 0) + len(value) + 2]}
 
 
 def same_as_document(data: CheckData, table: str, *, columns: tuple[str, ...]) -> Iterator[Violation]:
@@ -184,6 +196,15 @@ def unit_class_matches_rules(data: CheckData, table: str) -> Iterator[Violation]
             yield row, {"unit": unit, "unit_class": cls, "rules": classes[unit]}
 
 
+def indicator_unit_in_catalog(data: CheckData, table: str) -> Iterator[Violation]:
+    """An indicator value carries one of the units its catalog entry lists (no 元 for a head count)."""
+    catalog = indicator_units()
+    rows = zip(data.column(table, "indicator_id"), data.column(table, "unit"), strict=True)
+    for row, (indicator, unit) in enumerate(rows):
+        if indicator in catalog and unit not in catalog[indicator]:
+            yield row, {"indicator_id": indicator, "unit": unit, "catalog": sorted(catalog[indicator])}
+
+
 def page_document_count(data: CheckData, table: str) -> Iterator[Violation]:
     """An ok page's n_documents equals the documents carrying its raw_sha256."""
     counts = Counter(data.column("documents", "raw_sha256"))
@@ -197,7 +218,7 @@ def page_document_count(data: CheckData, table: str) -> Iterator[Violation]:
 CHECKS: dict[str, Callable[..., Iterator[Violation]]] = {
     fn.__name__: fn for fn in (reference_exists, rows_per_doc_at_most, span_in_body, text_at_offset,
                                same_as_document, child_count_matches, dates_consistent_with_year,
-                               unit_class_matches_rules, page_document_count)
+                               unit_class_matches_rules, indicator_unit_in_catalog, page_document_count)
 }
 
 

@@ -135,7 +135,8 @@ def suite_parameters(today: dt.date | None = None) -> dict[str, Any]:
     """Values suites take as {"$PARAMETER": name}: the ones that live in code or rules, not JSON."""
     today = today or dt.date.today()
     return {"max_report_year": today.year + 1, "parts": list(PARTS), "units": sorted(ck.unit_classes()),
-            "markers": ck.heading_markers()}
+            "markers": ck.heading_markers(), "indicator_ids": sorted(ck.indicator_units()),
+            "indicator_units": sorted(set(ck.unit_classes()).union(*ck.indicator_units().values()))}
 
 
 def _raised(info: Any) -> str | None:

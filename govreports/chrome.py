@@ -78,8 +78,7 @@ def _is_toolbar(f: str) -> bool:
     squeezed = rules["toolbar_sep_re"].sub("", f)
     if not squeezed or not rules["toolbar_re"].fullmatch(squeezed):
         return False
-    words = [t for t in re.findall(r"\D+", squeezed)]
-    joined = "".join(words)
+    joined = "".join(re.findall(r"\D+", squeezed))
     return bool(joined) and (len(joined) >= 2 or len(squeezed) > len(joined))
 
 
@@ -149,58 +148,66 @@ def strip_chrome(lines: list[str], meta: dict[str, str] | None = None, source: s
     truncated_after (a JSON list) with the content line each marker followed, so the splitter
     can tell which document of the page was cut.
     """
-    rules = chrome_rules()
     meta = dict(meta or {})
     kept: list[str] = []
     removed: list[str] = []
-    header_titles: set[str] = set()
+    header_titles: set[str] = set()  # short lines seen before the first sentence, and meta titles
     body_started = False
+    in_links = False  # after a 相关链接-style heading below the body: its link lines are chrome
     truncated_after: list[str] = []
-    skip_value: str | None = None  # key whose value is expected on the next non-blank line
+    expect: str | None = None  # meta key whose value may stand on the next non-blank line
     for line in lines:
         f = fold(line)
         if not f:
             kept.append(line)
             continue
-        if skip_value is not None:
-            key, skip_value = skip_value, None
+        if expect is not None:
+            key, expect = expect, None
             if _take_value(key, f, meta):
-                if key == "title":
+                if key == "title":  # the title stays: it is the document's title line
                     kept.append(line)
                     header_titles.add(f)
                 else:
                     removed.append(line.strip())
                 continue
-        pairs = _label_pairs(f) if "。" not in f and len(f) <= rules["max_chrome_len"] else None
-        checked = _check_pairs(pairs) if pairs else None
-        if checked is not None and pairs is not None:
-            for key, value in checked:
-                meta.setdefault(key, value)
-            label, value = pairs[-1]
-            spec = rules["labels"][label]
-            if not value and (spec["kind"] == "disclosure" or spec.get("date")):
-                skip_value = spec["key"]
-            removed.append(line.strip())
-            continue
-        fam = _family(f)
-        if fam is None and f in header_titles | _meta_titles(meta):
-            fam = "repeat_title" if f in header_titles else None
-            if fam is None:
+        fam, value_key = _classify(f)
+        if fam is None and in_links and "。" not in f and len(f) <= 60:
+            fam = "related_links"
+        if fam is None:
+            in_links = False
+            if f in header_titles:
+                fam = "repeat_title"
+            elif (not body_started or f in _meta_titles(meta)) and "。" not in f and len(f) >= 4:
                 header_titles.add(f)
-        elif fam is None and not body_started and "。" not in f and len(f) >= 4:
-            header_titles.add(f)
         if fam is None:
             kept.append(line)
             body_started = body_started or "。" in f
             continue
         removed.append(line.strip())
+        expect = value_key
+        if fam == "related" and body_started:
+            in_links = True
         if fam == "truncation":
             meta["truncated"] = "1"
-            last = next((k.strip() for k in reversed(kept) if k.strip()), "")
-            truncated_after.append(last)
+            truncated_after.append(next((k.strip() for k in reversed(kept) if k.strip()), ""))
+        elif fam == "labels":
+            for key, value in _check_pairs(_label_pairs(f) or []) or []:
+                meta.setdefault(key, value)
     if truncated_after:
         meta["truncated_after"] = json.dumps(truncated_after, ensure_ascii=False)
     return PageText(source=source, lines=kept, meta=meta, removed=removed)
+
+
+def _classify(f: str) -> tuple[str | None, str | None]:
+    """(chrome family or None, meta key whose value may follow on the next line)."""
+    rules = chrome_rules()
+    pairs = _label_pairs(f) if "。" not in f and len(f) <= rules["max_chrome_len"] else None
+    if pairs and _check_pairs(pairs) is not None:
+        label, value = pairs[-1]
+        spec = rules["labels"][label]
+        expects = not value and (spec["kind"] in ("disclosure", "counter") or spec.get("date"))
+        return "labels", (spec.get("key", "counter") if expects else None)
+    return _family(f), None
 
 
 def _meta_titles(meta: dict[str, str]) -> set[str]:
@@ -211,6 +218,8 @@ def _take_value(key: str, f: str, meta: dict[str, str]) -> bool:
     """Accept f as the value of a label that stood alone on the previous line."""
     if "。" in f or len(f) > 100 or _label_pairs(f) is not None:
         return False
+    if key == "counter":
+        return bool(re.fullmatch(r"\d+\s*次?", f))
     if key.endswith("_date"):
         iso = _only_date(f)
         if iso is None:

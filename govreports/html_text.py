@@ -23,12 +23,14 @@ _BREAK = "\x00"  # block boundary marker inside the joined text (NUL never survi
 _CJK = r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
 _SRC_NL = re.compile(rf"(?<={_CJK})[ \t\r\f\v]*\n[ \t\r\n\f\v]*(?={_CJK})")
 _WS = re.compile(r"[ \t\r\n\f\v\xa0]+")
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*?(/?)>")
 _NESTING = {"div", "span", "font", "section", "article", "table", "ul", "ol", "blockquote", "center",
             "b", "i", "u", "strong", "em", "a", "form", "td", "tr", "tbody"}
-_FLAT_BLOCK = re.compile(r"(?i)</?(?:p|div|br|li|tr|h[1-6]|table|section|article|blockquote|dd|dt)\b[^>]*>")
+_FLAT_BLOCK = re.compile(r"(?i)</?(?:p|div|br|li|tr|h[1-6]|table|section|article|blockquote|dd|dt)\b[^<>]*>")
+_HEAD_TAGS = re.compile(r"(?i)<meta\b[^<>]*>|<title\b[^<>]*>[^<]{0,2000}</title\s*>")
+_HEAD_SCAN = 262144  # meta tags and <title> sit at the top; a flat scan avoids building a deep tree
 _STRONG_KEYS = {"index_no", "publisher", "written_date", "doc_no", "publish_date"}
-_FLAT_DROP = re.compile(r"(?is)<(script|style|noscript|template|head|textarea|select)\b.*?</\1\s*>")
+_FLAT_DROP = re.compile(r"(?i)<(script|style|noscript|template|head|textarea|select)\b")
 
 
 def html_to_page(html: str, source: str) -> PageText:
@@ -38,8 +40,7 @@ def html_to_page(html: str, source: str) -> PageText:
     if len(html) > rules["max_html_chars"]:
         warnings.append(f"html_truncated: {len(html)} chars, read the first {rules['max_html_chars']}")
         html = html[: rules["max_html_chars"]]
-    head_end = html.lower().find("</head>")
-    meta = _head_meta(LexborHTMLParser(html[: head_end + 7] if head_end >= 0 else html[:65536]))
+    meta = _head_meta(LexborHTMLParser("".join(_HEAD_TAGS.findall(html[:_HEAD_SCAN]))))
     depth = _depth_estimate(html)
     if depth > rules["max_tree_depth"]:
         warnings.append(f"deep_nesting: ~{depth} levels; read with the flat tag stripper")
@@ -82,15 +83,21 @@ def _head_meta(tree: LexborHTMLParser) -> dict[str, str]:
 
 
 def _page_heading(tree: LexborHTMLParser, meta: dict[str, str]) -> str | None:
-    """The article's own heading: ArticleTitle, else an h1/.title confirmed by <title>."""
-    if meta.get("page_title"):
-        return meta["page_title"]
+    """The article's own heading: ArticleTitle or an h1/.title, confirmed by <title> or each other
+    (templates copy meta tags across pages, so an unconfirmed ArticleTitle is not trusted)."""
     page_title = _squash(meta.get("html_title", ""))
+    page_title = page_title if len(page_title) >= 4 else ""
+    article = _squash(meta.get("page_title", ""))
+    site = _squash(meta.get("site_name", ""))
+    if article and page_title and (article in page_title or page_title in article):
+        return meta["page_title"]
     for sel in chrome_rules()["title_selectors"]:
         for node in tree.css(sel)[:5]:
             text = _WS.sub(" ", node.text()).strip()
             sq = _squash(text)
-            if 4 <= len(sq) <= 100 and page_title and (sq in page_title or page_title in sq):
+            if not 4 <= len(sq) <= 100 or sq == site:
+                continue
+            if sq == article or (page_title and (sq in page_title or page_title in sq)):
                 return text
     return None
 
@@ -177,9 +184,18 @@ def _text_to_lines(text: str) -> list[str]:
 
 def _flat_lines(html: str) -> list[str]:
     """Fallback for pathological markup: drop non-content elements, tags → breaks, unescape."""
-    text = _FLAT_DROP.sub(" ", html.replace(_BREAK, ""))
-    text = _FLAT_BLOCK.sub(_BREAK, text)
-    text = re.sub(r"<[^>]*>", "", text)
+    html = html.replace(_BREAK, "")
+    lower = html.lower()
+    kept: list[str] = []
+    pos = 0
+    while m := _FLAT_DROP.search(html, pos):  # str.find for the end tag keeps this linear
+        kept.append(html[pos:m.start()])
+        end = lower.find("</" + m.group(1).lower(), m.end())
+        close = html.find(">", end) if end >= 0 else -1
+        pos = close + 1 if close >= 0 else len(html)
+    kept.append(html[pos:])
+    text = _FLAT_BLOCK.sub(_BREAK, "".join(kept))
+    text = re.sub(r"<[^<>]*>", "", text)
     return _text_to_lines(htmllib.unescape(text))
 
 

@@ -36,7 +36,7 @@ def extract_metadata(draft: DocDraft) -> dict[str, Any]:
     body_lines = [line.strip() for line in draft.body.splitlines() if line.strip()]
     title = draft.title
     signer, signed_date = _signature(body_lines)
-    agency = _title_agency(title) or signer or _meta_agency(draft.meta)
+    agency = _title_agency(title) or signer or _meta_agency(draft.meta) or _cover_signer(body_lines)
     doc_type = _doc_type(title, body_lines)
     publish_date = iso_date(draft.meta.get("publish_date")) or iso_date(draft.meta.get("written_date"))
     return {
@@ -86,6 +86,15 @@ def _signature(lines: list[str]) -> tuple[str | None, str | None]:
         return None, None
     org = lines[end - 2] if end >= 2 and _is_org(lines[end - 2]) else None
     return org, date
+
+
+def _cover_signer(lines: list[str]) -> str | None:
+    """The organisation signing a cover letter / 印发 notice in front of the report (org + date)."""
+    date_line = metadata_rules()["signature"]["date_line"]
+    for i in range(1, len(lines)):
+        if re.match(date_line, lines[i]) and _is_org(lines[i - 1]):
+            return lines[i - 1]
+    return None
 
 
 def _cn_date(text: str) -> str | None:

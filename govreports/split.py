@@ -96,30 +96,49 @@ def _title_like(line: str) -> bool:
 
 
 def _find_title(lines: list[str], meta: dict[str, str]) -> tuple[str | None, list[int]]:
-    """(title, indices of its line(s)) among the lines before the body starts, else (None, [])."""
+    """(title, indices of its line(s)) among the lines before the body starts, else (None, []).
+
+    Among several title-like lines (a column name such as 法治政府建设年度报告 above the real
+    title), a line equal to the page's meta title wins, then the first one naming a year.
+    """
     rules = metadata_rules()["split"]
-    agency_rules = metadata_rules()["agency"]
     known = {_squash(meta[k]) for k in ("title", "page_title") if meta.get(k)}
-    site = _squash(meta.get("site_name", ""))
+    skip = {_squash(meta[k]) for k in ("site_name", "column_name") if meta.get(k)}
+    candidates: list[int] = []
     for i, line in enumerate(lines[: rules["title_scan_lines"]]):
         text = _clean_title(line)
-        if re.search(rules["not_title"], text) and _squash(text) not in known:
+        sq = _squash(text)
+        if re.search(rules["not_title"], text) and sq not in known:
             break
-        if not (_squash(text) in known or _title_like(text)):
-            continue
-        notice = re.search(rules["cover_notice"], text)
-        if notice:
-            inner = _squash(notice.group("inner"))
-            for j in range(i + 1, len(lines)):
-                sq = _squash(_clean_title(lines[j]))
-                if "。" not in lines[j] and inner and inner in sq and len(sq) <= len(inner) + 10:
-                    return _clean_title(lines[j]), [j]
-            return text, [i]
-        if i > 0:
-            above = _clean_title(lines[i - 1])
-            if (re.search(agency_rules["org_suffix"], above) and len(above) <= agency_rules["org_max_len"]
-                    and re.match(r"(19|20)\d{2}", text) and _squash(above) != site
-                    and not re.search(rules["not_title"], above)):
-                return above + text, [i - 1, i]
+        if sq in known:
+            candidates.insert(0, i)
+            break
+        if _title_like(text) and sq not in skip:
+            candidates.append(i)
+    if not candidates:
+        return None, []
+    dated = [i for i in candidates if re.search(r"(19|20)\d{2}", lines[i])]
+    i = candidates[0] if _squash(_clean_title(lines[candidates[0]])) in known or not dated else dated[0]
+    text = _clean_title(lines[i])
+    notice = re.search(rules["cover_notice"], text)
+    if notice:  # a 印发 notice: the title is the issued document's own title line, if present
+        inner = _squash(notice.group("inner"))
+        for j in range(i + 1, len(lines)):
+            sq = _squash(_clean_title(lines[j]))
+            if "。" not in lines[j] and inner and inner in sq and len(sq) <= len(inner) + 10:
+                return _clean_title(lines[j]), [j]
         return text, [i]
-    return None, []
+    if i > 0 and _agency_line_above(lines[i - 1], text, meta):
+        return _clean_title(lines[i - 1]) + text, [i - 1, i]
+    return text, [i]
+
+
+def _agency_line_above(above: str, title: str, meta: dict[str, str]) -> bool:
+    """An agency name on its own line directly above a title that starts with the year."""
+    rules = metadata_rules()
+    above = _clean_title(above)
+    return (bool(re.search(rules["agency"]["org_suffix"], above))
+            and len(above) <= rules["agency"]["org_max_len"]
+            and bool(re.match(r"(19|20)\d{2}", title))
+            and _squash(above) not in {_squash(meta.get("site_name", "")), _squash(meta.get("column_name", ""))}
+            and not re.search(rules["split"]["not_title"], above))

@@ -12,6 +12,7 @@ and the search resumes one character later, so a shorter valid reading is never 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass
@@ -87,8 +88,33 @@ def grammar() -> Grammar:
 
 
 def _blocked_spans(body: str) -> list[tuple[int, int]]:
-    """Spans whose numbers are names, not counts: 《titles》 (nested 〈〉 too) and short “slogans”."""
-    return [m.span() for m in _QUOTES.finditer(body)] + citations.title_spans(body)
+    """Spans whose numbers are names, not counts: 《titles》 (nested 〈〉 too) and short “slogans”.
+
+    Returned merged and sorted, so `_inside` and `_mask` can bisect them.
+    """
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted([m.span() for m in _QUOTES.finditer(body)] + citations.title_spans(body)):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
+def _mask(body: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
+    """body[start:end] with the blocked spans blanked out (years inside 《》 govern nothing)."""
+    chars = list(body[start:end])
+    i = max(0, bisect.bisect_right(spans, (start, float("inf"))) - 1)
+    while i < len(spans) and spans[i][0] < end:
+        a, b = max(spans[i][0], start), min(spans[i][1], end)
+        chars[a - start:max(a, b) - start] = " " * max(0, b - a)
+        i += 1
+    return "".join(chars)
 
 
 def _cn_value(text: str) -> tuple[Decimal, Decimal | None]:
@@ -122,7 +148,7 @@ def _reject(m: re.Match[str], body: str, g: Grammar, blocked: list[tuple[int, in
     """The filters of what is NOT a quantity (gold README; domain.md §4.3)."""
     r = g.rules
     num_start = m.start("lo") if m.group("lo") else m.start("num") if m.group("num") else m.start("pct")
-    if any(s <= num_start < e for s, e in blocked):
+    if _inside(blocked, num_start):
         return True
     before = body[max(0, num_start - 16):num_start]
     if re.search(r["ordinal_before"], before[-3:]):
@@ -285,7 +311,7 @@ def extract_quantities(body: str, sections: list[Section] | None = None, *, doc_
         section = _innermost(sections, q.start)
         q.section_id = section.id if section else None
         head = body[s_start:q.start]
-        free = "".join(" " if any(a <= s_start + i < b for a, b in blocked) else ch for i, ch in enumerate(head))
+        free = _mask(body, blocked, s_start, q.start)
         q.modality = _modality(head, free, doc_type, report_year, _in_plan_part(sections, section))
         q.change = bool(re.search(grammar().rules["change_cues"], body[max(0, q.start - 12):q.start]))
         q.subject = _subject(body, q, c_start, c_end)

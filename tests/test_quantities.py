@@ -166,6 +166,8 @@ def test_modality_historical_when_an_earlier_year_governs():
     assert got == [("21所", "historical"), ("5名", "actual")]
     (q,) = extract_quantities("对截至2022年12月31日发布的文件进行清理,共清理文件12件", report_year=2023)
     assert q.modality == "actual"  # a date, not a year the figure belongs to
+    (q,) = extract_quantities("落实《2020年工作要点》,检查5次", report_year=2023)
+    assert q.modality == "actual"  # a year inside a title governs nothing
 
 
 def test_subject_is_what_is_counted():

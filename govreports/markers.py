@@ -114,14 +114,21 @@ def grammar() -> Grammar:
     )
 
 
+@cache
 def cn_ordinal(numeral: str) -> int:
     """一 → 1, 十二 → 12 (cn2an: the one library that reads these numerals correctly)."""
     return int(cn2an.cn2an(numeral, "normal"))
 
 
+@cache
+def cn_numeral(ordinal: int) -> str:
+    """1 → 一, 12 → 十二: the normalised form of a Chinese ordinal in labels."""
+    return str(cn2an.an2cn(ordinal))
+
+
 def _label(family: Family, ordinal: int, match: re.Match[str]) -> str:
     groups = {k: v for k, v in match.groupdict().items() if v is not None}
-    return family.label.format(cn=cn2an.an2cn(ordinal), n=ordinal,
+    return family.label.format(cn=cn_numeral(ordinal), n=ordinal,
                                circled=chr(_CIRCLED_ONE + ordinal - 1) if 1 <= ordinal <= 20 else str(ordinal),
                                **{k: v for k, v in groups.items() if k not in {"cn", "n", "circled"}})
 

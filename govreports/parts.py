@@ -10,6 +10,7 @@ only a sub-heading, 一是 lead or un-headed cue block does ("embedded"), or not
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from govreports import cues
@@ -31,11 +32,19 @@ class _Item:
 
 def _gap_paragraphs(body: str, sections: list[Section], text_end: int) -> list[int]:
     """Starts of the paragraphs no section covers (preamble, plan cue blocks, closing)."""
-    covered = sorted((s.start, s.end) for s in sections)
+    spans = sorted((s.start, s.end) for s in sections if s.parent_id is None)  # children lie inside
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    starts = [a for a, _ in merged]
     out = []
     for s, e in iter_lines(body, text_end):
         pos = first_char(body, s, min(e, text_end))
-        if pos < min(e, text_end) and not any(a <= pos < b for a, b in covered):
+        k = bisect_right(starts, pos) - 1
+        if pos < min(e, text_end) and not (k >= 0 and pos < merged[k][1]):
             out.append(pos)
     return out
 

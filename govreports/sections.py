@@ -12,6 +12,7 @@ names another required part than its explicitly named top section (S2's flattene
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from govreports import cues
@@ -152,12 +153,13 @@ def _structure(body: str) -> tuple[_Tree, list[Marker], int]:
     tree = _Tree(body)
     glob: dict[str, int] = {}
     root: dict[str, int] = {}
+    starts = [m.start for m in structural]
     for at, event in sorted(events, key=lambda ev: ev[0]):
         if isinstance(event, Marker):
             _place(tree, event, glob, root)
         else:
-            following = next((m for m in structural if m.start > at), None)
-            _open_block(tree, at, following, *event)
+            k = bisect_right(starts, at)
+            _open_block(tree, at, structural[k] if k < len(structural) else None, *event)
     tree.close(0, stop)
     return tree, [m for m in enums if m.start < stop], stop
 
@@ -175,9 +177,10 @@ def _accept_leads(enums: list[Marker], breaks: list[int]) -> list[Marker]:
     gap = grammar().max_gap
     bounds = sorted(breaks)
     for lead in enums:
-        crossed = run and any(run[-1].start < b < lead.start for b in bounds)
-        if crossed:
-            flush()
+        if run:
+            k = bisect_right(bounds, run[-1].start)
+            if k < len(bounds) and bounds[k] < lead.start:  # a heading lies between: a new list
+                flush()
         if lead.ordinal == 1:
             flush()
             run.append(lead)
@@ -185,6 +188,33 @@ def _accept_leads(enums: list[Marker], breaks: list[int]) -> list[Marker]:
             run.append(lead)
     flush()
     return accepted
+
+
+def _attach_leads(tree: _Tree, leads: list[Marker], stop: int) -> None:
+    """Add accepted 一是 leads to the tree: children of the innermost heading around them.
+
+    Sections nest, so the innermost one around a lead is on the ancestor chain of the last
+    heading before it; a lead ends at the next heading, lead or block, within its parent.
+    """
+    n = len(tree.marks)
+    heads = [m.start for m in tree.marks]
+    implicit = sorted(tree.implicit)
+    starts = sorted([m.boundary for m in tree.marks] + [m.boundary for m in leads]
+                    + [s for s, _ in implicit] + [stop])
+    for lead in leads:
+        host = bisect_right(heads, lead.start) - 1 if n else -1
+        host_i: int | None = host if host >= 0 else None
+        while host_i is not None and tree.ends[host_i] <= lead.start:
+            host_i = tree.parents[host_i]
+        k = bisect_right(implicit, (lead.start, len(tree.body) + 1)) - 1
+        in_implicit = k >= 0 and implicit[k][0] <= lead.start < implicit[k][1]
+        limit = starts[bisect_right(starts, lead.start)]
+        if host_i is not None:
+            limit = min(limit, tree.ends[host_i])
+        tree.marks.append(lead)
+        tree.parents.append(host_i)
+        tree.levels.append(tree.levels[host_i] + 1 if host_i is not None else (2 if in_implicit else 1))
+        tree.ends.append(_trim_end(tree.body, limit, lead.heading_end))
 
 
 def parse_sections(body: str, doc_id: str) -> list[Section]:
@@ -198,39 +228,20 @@ def parse_sections(body: str, doc_id: str) -> list[Section]:
         body offsets; `part` is left "other" for parts.tag_parts to fill in.
     """
     tree, enums, stop = _structure(body)
-    n = len(tree.marks)
-    breaks = [m.start for m in tree.marks] + [s for s, _ in tree.implicit]
-    leads = _accept_leads(enums, breaks)
-    marks = list(tree.marks)
-    parents, levels, ends = list(tree.parents), list(tree.levels), list(tree.ends)
-    starts = sorted([m.boundary for m in tree.marks] + [m.boundary for m in leads]
-                    + [s for s, _ in tree.implicit] + [stop])
-    for lead in leads:
-        host = None
-        for i in range(n):
-            if marks[i].start < lead.start < ends[i] and (host is None or levels[i] > levels[host]):
-                host = i
-        in_implicit = any(s <= lead.start < e for s, e in tree.implicit)
-        limit = next(s for s in starts if s > lead.start)
-        if host is not None:
-            limit = min(limit, ends[host])
-        marks.append(lead)
-        parents.append(host)
-        levels.append(levels[host] + 1 if host is not None else (2 if in_implicit else 1))
-        ends.append(_trim_end(body, limit, lead.heading_end))
-    order = sorted(range(len(marks)), key=lambda i: marks[i].start)
+    leads = _accept_leads(enums, [m.start for m in tree.marks] + [s for s, _ in tree.implicit])
+    _attach_leads(tree, leads, stop)
+    order = sorted(range(len(tree.marks)), key=lambda i: tree.marks[i].start)
     new_index = {old: k for k, old in enumerate(order)}
     sections: list[Section] = []
     for k, old in enumerate(order):
-        m = marks[old]
-        parent = parents[old]
-        nxt = next((marks[o].boundary for o in order[k + 1:]), ends[old])
-        own_end = min(max(nxt, m.heading_end), ends[old])
+        m, parent, end = tree.marks[old], tree.parents[old], tree.ends[old]
+        nxt = tree.marks[order[k + 1]].boundary if k + 1 < len(order) else end
+        own_end = min(max(nxt, m.heading_end), end)
         sections.append(Section(
             id=f"{doc_id}-s{k:03d}",
             parent_id=None if parent is None else f"{doc_id}-s{new_index[parent]:03d}",
             label=m.label, label_raw=m.label_raw, marker=m.family, heading=m.heading,
-            level=levels[old], part="other", start=m.start, heading_end=m.heading_end, end=ends[old],
+            level=tree.levels[old], part="other", start=m.start, heading_end=m.heading_end, end=end,
             ordinal=m.ordinal, responsible_units=owner_units(body[m.start:own_end]),
         ))
     return sections

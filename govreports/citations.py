@@ -1,4 +1,4 @@
-"""Documents a report cites by title: 《…》 with how often, where first, and what kind.
+"""Documents a report cites by title (《…》: how often, where first, what kind), and name spans.
 
 Why hand-written: a regex `《(.*?)》` breaks on nested titles (《关于印发〈…办法〉的通知》, or the
 《…《…》…》 and <…> forms pages also use), so a small bracket-depth scan finds each outermost title.
@@ -8,6 +8,7 @@ a regulation; 纲要/规划/方案 plans; 通知/意见 notices), after dropping
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from govreports.models import Citation
@@ -22,6 +23,8 @@ _KINDS = (
     ("notice", ("通知", "意见")),
 )
 _NOT_LAW = ("办法", "方法", "做法", "说法", "看法", "用法", "想法", "写法")
+#: short quoted names and slogans (“3熟”, “十七连冠”, “八五”): their numbers count nothing.
+_SHORT_QUOTES = re.compile(r"“[^“”\n]{1,8}”|\"[^\"\n]{1,8}\"|「[^「」\n]{1,8}」|‘[^‘’\n]{1,8}’")
 
 
 def citation_kind(title: str) -> str:
@@ -64,3 +67,35 @@ def extract_citations(body: str) -> list[Citation]:
         else:
             found[title] = Citation(title=title, kind=citation_kind(title), count=1, first_start=start)
     return sorted(found.values(), key=lambda c: c.first_start)
+
+
+def name_spans(body: str) -> list[tuple[int, int]]:
+    """Spans of names — 《titles》 and short “quoted” slogans — merged and sorted for bisecting.
+
+    Numbers inside them are part of a name (《…第八个五年规划(2021-2025年)》, “3熟”), not quantities.
+    """
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted([m.span() for m in _SHORT_QUOTES.finditer(body)] + title_spans(body)):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    """True when `pos` falls in one of the merged, sorted `spans`."""
+    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
+def mask(body: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
+    """body[start:end] with the `spans` blanked to spaces (a year inside 《》 governs nothing)."""
+    chars = list(body[start:end])
+    i = max(0, bisect.bisect_right(spans, (start, float("inf"))) - 1)
+    while i < len(spans) and spans[i][0] < end:
+        a, b = max(spans[i][0], start), min(spans[i][1], end)
+        if b > a:
+            chars[a - start:b - start] = " " * (b - a)
+        i += 1
+    return "".join(chars)

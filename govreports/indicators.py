@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from govreports.models import IndicatorValue, Quantity, Section
+from govreports.quantities import in_plan_part, innermost_section
 
 RULES = Path(__file__).resolve().parent / "rules"
 _SENTENCE_END = re.compile(r"[。！？；;!?\n]")
@@ -189,23 +190,14 @@ def _sub(entry: Entry, pattern: Pattern, text: str) -> str | None:
     return None
 
 
-def _innermost(sections: list[Section], offset: int) -> Section | None:
-    inside = [s for s in sections if s.start <= offset < s.end]
-    return max(inside, key=lambda s: (s.start, s.level)) if inside else None
-
-
 def _text_hits(body: str, sections: list[Section], doc_type: str) -> list[IndicatorValue]:
     """Indicators stated without a number: 法律顾问全覆盖 (1), 无行政败诉 (0)."""
-    by_id = {s.id: s for s in sections}
     out = []
     for entry in catalog():
         for rx, value, unit in entry.text:
             for m in rx.finditer(body):
-                section = _innermost(sections, m.start())
-                in_plan, s = False, section
-                while s is not None and not in_plan:
-                    in_plan = s.part == "next_year_plan"
-                    s = by_id.get(s.parent_id) if s.parent_id else None
+                section = innermost_section(sections, m.start())
+                in_plan = in_plan_part(sections, section)
                 out.append(IndicatorValue(
                     indicator_id=entry.id, value=value, unit=unit, qualifier=None, sub=None,
                     quantity_index=-1, section_id=section.id if section else None,

@@ -12,7 +12,6 @@ and the search resumes one character later, so a shorter valid reading is never 
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ RULES = Path(__file__).resolve().parent / "rules"
 _SP = r"[ \u3000\xa0]{0,2}"
 _SENTENCE_END = re.compile(r"[。！？；;!?\n]")
 _CLAUSE_END = re.compile(r"[。！？；;!?\n,，、:：()（）]")
-_QUOTES = re.compile(r"“[^“”\n]{1,8}”|\"[^\"\n]{1,8}\"|「[^「」\n]{1,8}」|‘[^‘’\n]{1,8}’")
 _YEAR = re.compile(r"(?<![0-9\-—~至到])((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)(?!\s*(?:至今|以来|[-—~至到]))")
 
 
@@ -87,48 +85,12 @@ def grammar() -> Grammar:
     )
 
 
-def _blocked_spans(body: str) -> list[tuple[int, int]]:
-    """Spans whose numbers are names, not counts: 《titles》 (nested 〈〉 too) and short “slogans”.
-
-    Returned merged and sorted, so `_inside` and `_mask` can bisect them.
-    """
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted([m.span() for m in _QUOTES.finditer(body)] + citations.title_spans(body)):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
-    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
-    return i >= 0 and spans[i][0] <= pos < spans[i][1]
-
-
-def _mask(body: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
-    """body[start:end] with the blocked spans blanked out (years inside 《》 govern nothing)."""
-    chars = list(body[start:end])
-    i = max(0, bisect.bisect_right(spans, (start, float("inf"))) - 1)
-    while i < len(spans) and spans[i][0] < end:
-        a, b = max(spans[i][0], start), min(spans[i][1], end)
-        chars[a - start:max(a, b) - start] = " " * max(0, b - a)
-        i += 1
-    return "".join(chars)
-
-
-def _cn_value(text: str) -> tuple[Decimal, Decimal | None]:
-    """A Chinese numeral run → (value, high) where high is set for 两三-style ranges."""
-    pair = numerals.chinese_range(text)
-    if pair:
-        return Decimal(pair[0]), Decimal(pair[1])
-    return numerals.parse_chinese(text), None
-
-
 def _number(text: str) -> tuple[Decimal, Decimal | None]:
-    if text[0] in numerals.CN_CHARS:
-        return _cn_value(text)
-    return numerals.parse_arabic(text), None
+    """A numeral → (value, high); high is set for 两三-style Chinese ranges."""
+    if text[0] not in numerals.CN_CHARS:
+        return numerals.parse_arabic(text), None
+    pair = numerals.chinese_range(text)
+    return (Decimal(pair[0]), Decimal(pair[1])) if pair else (numerals.parse_chinese(text), None)
 
 
 def _cn_straddles(body: str, num_start: int, unit_start: int, unit_end: int) -> bool:
@@ -148,7 +110,7 @@ def _reject(m: re.Match[str], body: str, g: Grammar, blocked: list[tuple[int, in
     """The filters of what is NOT a quantity (gold README; domain.md §4.3)."""
     r = g.rules
     num_start = m.start("lo") if m.group("lo") else m.start("num") if m.group("num") else m.start("pct")
-    if _inside(blocked, num_start):
+    if citations.inside(blocked, num_start):
         return True
     before = body[max(0, num_start - 16):num_start]
     if re.search(r["ordinal_before"], before[-3:]):
@@ -231,7 +193,7 @@ def _build(m: re.Match[str], body: str, g: Grammar) -> Quantity | None:
 
 def scan(body: str) -> list[Quantity]:
     """The bare mentions (value, unit, qualifier, offsets) in reading order, no context yet."""
-    g, blocked = grammar(), _blocked_spans(body)
+    g, blocked = grammar(), citations.name_spans(body)
     out: list[Quantity] = []
     pos = 0
     while (m := g.pattern.search(body, pos)) is not None:
@@ -244,12 +206,14 @@ def scan(body: str) -> list[Quantity]:
     return out
 
 
-def _innermost(sections: list[Section], offset: int) -> Section | None:
+def innermost_section(sections: list[Section], offset: int) -> Section | None:
+    """The deepest section whose [start, end) holds `offset`."""
     inside = [s for s in sections if s.start <= offset < s.end]
     return max(inside, key=lambda s: (s.start, s.level)) if inside else None
 
 
-def _in_plan_part(sections: list[Section], section: Section | None) -> bool:
+def in_plan_part(sections: list[Section], section: Section | None) -> bool:
+    """True when the section or an ancestor is the next-year plan part (its figures are targets)."""
     by_id = {s.id: s for s in sections}
     while section is not None:
         if section.part == "next_year_plan":
@@ -302,17 +266,17 @@ def extract_quantities(body: str, sections: list[Section] | None = None, *, doc_
         report_year: the year reported on; a figure governed by an earlier year is `historical`.
     """
     sections = sections or []
-    blocked = _blocked_spans(body)
+    blocked = citations.name_spans(body)
     out = scan(body)
     for q in out:
         s_start, s_end = _bounds(body, _SENTENCE_END, q.start, q.end)
         c_start, c_end = _bounds(body, _CLAUSE_END, q.start, q.end)
         q.sentence = body[s_start:s_end].strip()
-        section = _innermost(sections, q.start)
+        section = innermost_section(sections, q.start)
         q.section_id = section.id if section else None
         head = body[s_start:q.start]
-        free = _mask(body, blocked, s_start, q.start)
-        q.modality = _modality(head, free, doc_type, report_year, _in_plan_part(sections, section))
+        free = citations.mask(body, blocked, s_start, q.start)
+        q.modality = _modality(head, free, doc_type, report_year, in_plan_part(sections, section))
         q.change = bool(re.search(grammar().rules["change_cues"], body[max(0, q.start - 12):q.start]))
         q.subject = _subject(body, q, c_start, c_end)
     return out

@@ -157,3 +157,13 @@ def test_un_numbered_part_titles_open_their_part():
     assert [p for p, _, _ in span_parts(body, spans)] == [
         "measures_results", "shortcomings", "next_year_plan", "signature"]
     assert completeness["shortcomings"] == completeness["next_year_plan"] == "present"
+
+
+def test_leads_outside_any_heading_take_the_part_around_them():
+    body = ("2023年,我局全面推进法治政府建设:\n一是坚持依法行政。\n二是强化监督。\n一、加强领导\n开展学习。\n"
+            "2024年,我局将继续努力。\n一是落实第一责任人职责。\n二是深化改革。")
+    sections, _, completeness = tagged(body)
+    assert [(s.label, s.level, s.part) for s in sections] == [
+        ("一是", 1, "preamble"), ("二是", 1, "preamble"), ("一、", 1, "measures_results"),
+        ("一是", 2, "next_year_plan"), ("二是", 2, "next_year_plan")]
+    assert completeness["first_responsible"] == "missing"  # a plan item about the duty is no report of it

@@ -56,15 +56,16 @@ def chinese_range(text: str) -> tuple[int, int] | None:
 
 
 def parse_chinese(text: str) -> Decimal:
-    """'一万' → 10000, '十' → 10, '百' → 100, '千' → 1000; NumeralError on digit strings like '一二'.
+    """'一万' → 10000, '十' → 10, lone '百'/'千'/'万' → 100/1000/10000; NumeralError on '一二'.
 
     Two plain digits side by side (other than after 零: 一百零五) are a code or a name, never a
     count, and cn2an would read them digit by digit; they are refused here.
     """
-    if text in ("百", "千"):
-        return Decimal(100 if text == "百" else 1000)  # 百分之百, 百余场, 千余人
+    lone = {"百": 100, "千": 1000, "万": 10000, "亿": 100000000}
+    if text in lone:
+        return Decimal(lone[text])  # 百分之百, 百余场, 上千人; the grammar decides if it counts
     if not any(ch in _CN_VALUE or ch == "十" for ch in text):
-        raise NumeralError(text)  # a lone 万/亿 is a word (万件化访), not a number
+        raise NumeralError(text)
     if re.search(f"[{CN_DIGITS.replace('零', '').replace('〇', '')}][{CN_DIGITS}]", text):
         raise NumeralError(text)
     try:

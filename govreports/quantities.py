@@ -28,7 +28,8 @@ RULES = Path(__file__).resolve().parent / "rules"
 _SP = r"[ \u3000\xa0]{0,2}"
 _SENTENCE_END = re.compile(r"[。！？；;!?\n]")
 _CLAUSE_END = re.compile(r"[。！？；;!?\n,，、:：()（）]")
-_YEAR = re.compile(r"(?<![0-9\-—~至到])((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)(?!\s*(?:至今|以来|[-—~至到]))")
+#: a year governing what follows; not a date (2022年3月), a range end, a baseline (较2022年) or 至今
+_YEAR = re.compile(r"(?<![0-9\-—~至到较比与])((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)(?!\s*(?:至今|以来|[-—~至到]))")
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def grammar() -> Grammar:
         unit_class=dict(u["units"]),
         aliases=dict(u.get("aliases") or {}),
         clashes=tuple(u.get("clashes") or ()),
-        prefixes=tuple((re.compile(f"(?:{p})$"), v) for p, v in q["prefixes"].items()),
+        prefixes=tuple((re.compile(f"(?:{p})"), v) for p, v in q["prefixes"].items()),
         approximators=dict(q["approximators"]),
         suffixes=tuple((re.compile(f"^(?:{s})"), v) for s, v in q["suffixes"].items()),
         multipliers={k: int(v) for k, v in q["multipliers"].items()},
@@ -93,9 +94,12 @@ def _number(text: str) -> tuple[Decimal, Decimal | None]:
     return (Decimal(pair[0]), Decimal(pair[1])) if pair else (numerals.parse_chinese(text), None)
 
 
-def _cn_straddles(body: str, num_start: int, unit_start: int, unit_end: int) -> bool:
-    """True when a Chinese numeral + unit sits inside a longer word (统一, 千家万户, 百家争鸣)."""
-    lo = max(0, num_start - 8)
+def _cn_straddles(body: str, starts_ok: tuple[int, int], unit_start: int, unit_end: int) -> bool:
+    """True when a Chinese numeral + unit sits inside a longer word (统一, 千家万户, 百家争鸣).
+
+    `starts_ok` are the numeral start and the match start: a token may begin at either (上千/人).
+    """
+    lo = max(0, min(starts_ok) - 8)
     window = body[lo:min(len(body), unit_end + 6)]
     starts = set()
     for s, e in tokenize.spans(window):
@@ -103,7 +107,7 @@ def _cn_straddles(body: str, num_start: int, unit_start: int, unit_end: int) -> 
         starts.add(s)
         if s < unit_start and e > unit_end:
             return True
-    return num_start not in starts
+    return not starts.intersection(starts_ok)
 
 
 def _reject(m: re.Match[str], body: str, g: Grammar, blocked: list[tuple[int, int]]) -> bool:
@@ -132,9 +136,12 @@ def _reject(m: re.Match[str], body: str, g: Grammar, blocked: list[tuple[int, in
         return True
     text = m.group("hi") or m.group("num")
     if text[0] in numerals.CN_CHARS:
-        if text in ("一", "二", "百", "千") and not (m.group("approx") or m.group("approx0") or m.group("lo")):
-            return True  # 一件事, 二等奖, 百名律师进万家: an article, an ordinal, a campaign name; 百余场 counts
-        return _cn_straddles(body, num_start, unit_start, unit_end)
+        hedged = m.group("approx") or m.group("approx0") or m.group("lo")
+        if text in ("一", "二") and not hedged:
+            return True  # 一件事 / 一次性 / 二等奖: an article or an ordinal, not a count
+        if text in ("百", "千", "万", "亿") and not (hedged or m.group("prefix")):
+            return True  # 百名律师进万家, 万件化访: a name; 百余场, 上千人, 近百人 count
+        return _cn_straddles(body, (num_start, m.start()), unit_start, unit_end)
     return False
 
 
@@ -142,8 +149,9 @@ def _qualifier(m: re.Match[str], g: Grammar, redacted: bool) -> str | None:
     if redacted:
         return "redacted"
     if m.group("prefix"):
-        for rx, qual in g.prefixes:
-            if rx.search(m.group("prefix")):
+        for rx, qual in g.prefixes:  # matched in place, so look-arounds (上(?=[百千万])) still see the text
+            hit = rx.match(m.string, m.start("prefix"))
+            if hit and hit.end() == m.end("prefix"):
                 return qual
     if m.group("approx") or m.group("approx0"):
         return g.approximators[m.group("approx") or m.group("approx0")]

@@ -78,6 +78,8 @@ HARD_CASES = [
     ("共有二十余个部门参与", [("二十余个", 20, "个", "more_than")]),
     ("注册家长超xx万人", [("超xx万人", None, "人", "redacted")]),
     ("投入50余万元,惠及十余万人", [("50余万元", 500000, "元", "more_than"), ("十余万人", 100000, "人", "more_than")]),
+    ("上千人参加,近百人,万余人,评查案卷50卷", [("上千人", 1000, "人", "more_than"), ("近百人", 100, "人", "nearly"),
+                                  ("万余人", 10000, "人", "more_than"), ("50卷", 50, "卷", None)]),
     ("行政复议纠错率12.7%,持证人员856名", [("12.7%", 12.7, "%", None), ("856名", 856, "名", None)]),
 ]
 
@@ -168,6 +170,8 @@ def test_modality_historical_when_an_earlier_year_governs():
     assert q.modality == "actual"  # a date, not a year the figure belongs to
     (q,) = extract_quantities("落实《2020年工作要点》,检查5次", report_year=2023)
     assert q.modality == "actual"  # a year inside a title governs nothing
+    (q,) = extract_quantities("较2022年下降3.2%", report_year=2023)
+    assert (q.modality, q.change) == ("actual", True)  # a baseline year, not the figure's year
 
 
 def test_subject_is_what_is_counted():

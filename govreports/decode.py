@@ -53,6 +53,7 @@ _META_SCAN = 4096
 _CT_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9._:\-]+)", re.I)
 _META_CHARSET = re.compile(
     rb"<meta[^>]{0,300}?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:\-]+)", re.I)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 #: UTF-8 with at most this share of invalid bytes is a UTF-8 page with a few damaged characters.
 _UTF8_DAMAGE = 0.002
 
@@ -176,9 +177,13 @@ def _sniff(data: bytes, warnings: list[str]) -> tuple[str, str] | None:
     best = from_bytes(data).best()
     if best is None:
         return None
+    text = str(best)
+    non_ascii = sum(1 for ch in text if not ch.isascii())
+    if non_ascii and len(_CJK.findall(text)) < 0.3 * non_ascii:
+        return None  # a guess that is not Chinese text is not a report page, just noise
     enc = _canonical(best.encoding) or best.encoding
     warnings.append(f"charset_guessed: {enc} (charset-normalizer)")
-    return str(best), enc
+    return text, enc
 
 
 def _strict(data: bytes, enc: str) -> str | None:

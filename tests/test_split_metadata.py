@@ -1,0 +1,185 @@
+"""read_page → split_documents → extract_metadata: seeds against gold, HTML fixtures built from
+seed text in portal templates, and the genre rules (篇 pages, cover notices, traditional text)."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from govreports.metadata import extract_metadata, region_of
+from govreports.pagetext import read_page
+from govreports.split import DocDraft, split_documents
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "samples" / "inbox"
+GOLD = ROOT / "tests" / "golden" / "gold"
+FIXTURES = Path(__file__).parent / "fixtures" / "html"
+FIELDS = ("title", "agency", "region", "doc_type", "report_year", "publish_date", "signed_date")
+
+
+def norm(text: str) -> str:
+    """score.py's comparison: fold width, drop white space and punctuation."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch).startswith("P")))
+
+
+def boilerplate_left(strings: list[str], body: str) -> list[str]:
+    lines = {norm(line) for line in body.splitlines()}
+    flat = norm(body)
+    return [s for s in strings if (ns := norm(s)) and ((len(ns) < 6 and ns in lines) or (len(ns) >= 6 and ns in flat))]
+
+
+def parse(content: bytes | str, source: str = "x", **kw) -> list[tuple[DocDraft, dict]]:
+    return [(d, extract_metadata(d)) for d in split_documents(read_page(content, source, **kw))]
+
+
+GOLD_CASES = sorted(GOLD.glob("*.json"))
+
+
+@pytest.mark.parametrize("gold_file", GOLD_CASES, ids=lambda p: p.stem[:3])
+def test_seed_documents_metadata_and_cleaning_match_gold(gold_file):
+    gold = json.loads(gold_file.read_text(encoding="utf-8"))
+    docs = parse((SEEDS / gold["file"]).read_bytes(), gold["file"])
+    assert len(docs) == len(gold["documents"])
+    for (draft, meta), want in zip(docs, gold["documents"], strict=True):
+        assert {f: meta[f] for f in FIELDS} == {f: want[f] for f in FIELDS}
+        assert boilerplate_left(want["boilerplate"], draft.body) == []
+        assert [s for s in want["body_samples"] if norm(s) not in norm(draft.body)] == []
+        if draft.title:
+            assert draft.title_line is not None and draft.title not in draft.body.splitlines()
+
+
+def test_seed_004_documents_are_both_truncated_and_split_at_the_pian_lines():
+    (first, _), (second, _) = parse((SEEDS / "004_5f9a755a12d1a54c.txt").read_bytes())
+    assert first.title_line == "第一篇:XX市教育局2024年度法治政府建设情况报告"
+    assert second.body.startswith("2023 年,在市委、市政府的正确领导下")
+    assert first.truncated and second.truncated
+    assert "点赞 0" not in second.body and "..." not in second.body.splitlines()
+
+
+def test_seed_001_has_no_title_and_its_wrapped_line_is_joined():
+    [(draft, _)] = parse((SEEDS / "001_331dc99bfb8332c5.txt").read_bytes())
+    assert draft.title is None and draft.title_line is None
+    assert "用习近平法治思想贯穿法治教育全过程" in draft.body
+    assert draft.body.endswith("鞍山市教育局\n2023年12月20日")
+    assert not draft.truncated
+
+
+# ---- HTML fixtures: seed text inside portal templates ------------------------------------------
+
+def test_trs_article_fixture():
+    [(draft, meta)] = parse((FIXTURES / "trs_article.html").read_bytes(), "trs_article.html",
+                            content_type="text/html")
+    assert meta == {"title": "2022年法治政府工作总结和2023年工作计划", "agency": "宁波市教育局",
+                    "region": "宁波市", "doc_type": "summary_and_plan", "report_year": 2022,
+                    "publish_date": "2023-01-10", "signed_date": "2023-01-09"}
+    assert draft.meta["site_id_code"] == "3302000031" and draft.meta["column_name"].startswith("法治政府")
+    body = draft.body
+    assert body.startswith("2022年，市教育局坚持以习近平法治思想为指引")
+    assert "有效持证率94.4%" in body and body.endswith("宁波市教育局\n2023年1月9日")
+    for chrome in ("打印本页", "字号", "分享到", "版权所有", "当前位置", "浏览次数", "share(", "ICP备"):
+        assert chrome not in body
+
+
+def test_gkmlpt_disclosure_table_fixture():
+    [(draft, meta)] = parse((FIXTURES / "gkmlpt_table.html").read_bytes(), "gkmlpt_table.html")
+    assert meta == {"title": "2021年法治政府建设年度报告", "agency": "金华市婺城区教育局",
+                    "region": "金华市婺城区", "doc_type": "annual_report", "report_year": 2021,
+                    "publish_date": "2022-01-13", "signed_date": "2022-01-10"}
+    assert draft.meta["index_no"] == "11330702732038549W/2022-00444"
+    assert draft.meta["doc_no"] == "婺教〔2022〕3号" and draft.meta["written_date"] == "2022-01-13"
+    body = draft.body
+    for chrome in ("索 引 号", "11330702732038549W", "朗读", "分享", "浏览量", "打印", "扫一扫", "网站标识码"):
+        assert chrome not in body
+    assert "1 行政检查 1019次" in body.splitlines()  # a data table inside the body stays
+    assert "目前，我局持有“行政执法证”的在职人员9人。" in body
+
+
+def test_gbk_fixture_keeps_circled_and_full_width_markers():
+    data = (FIXTURES / "gbk_zoom.html").read_bytes()
+    page = read_page(data, "gbk_zoom.html", content_type="text/html")
+    assert page.encoding == "gb18030"
+    [(draft, meta)] = parse(data, "gbk_zoom.html", content_type="text/html; charset=utf-8")
+    assert meta == {"title": "XX区教育局2023年法治政府建设工作要点", "agency": "XX区教育局", "region": "XX区",
+                    "doc_type": "work_plan", "report_year": 2023, "publish_date": "2023-02-20",
+                    "signed_date": "2023-02-18"}
+    lines = draft.body.splitlines()
+    assert "（一）落实第一责任人职责" in lines
+    assert "①局党组理论学习中心组年度学法不少于4次。②主要负责人年终述法。" in lines
+    assert any(line.startswith("⑴严格执行") and "㈠完善" in line for line in lines)
+    assert "王洪镕" in draft.body
+    assert not any("打印" in line or "版权所有" in line or "位置" in line for line in lines)
+
+
+# ---- genre rules ------------------------------------------------------------------------------
+
+FILLER = "全面落实行政执法三项制度,加强行政规范性文件合法性审核,深化“放管服”改革,持续优化营商环境。" * 2
+
+
+def test_cover_notice_belongs_to_the_report_it_issues():
+    text = "\n".join([
+        "关于印发《XX区2023年法治政府建设工作要点》的通知", "各街道、各部门:",
+        "现将《XX区2023年法治政府建设工作要点》印发给你们,请认真贯彻落实。", "XX区人民政府办公室", "2023年3月1日",
+        "XX区2023年法治政府建设工作要点", "2023年全区法治政府建设工作的总体要求是:坚持以习近平法治思想为指导。",
+        "一、加强党的领导", "(一)落实第一责任人职责。" + FILLER])
+    [(draft, meta)] = parse(text)
+    assert draft.title == "XX区2023年法治政府建设工作要点"
+    assert draft.body.startswith("关于印发《XX区2023年法治政府建设工作要点》的通知")
+    assert meta["doc_type"] == "work_plan" and meta["report_year"] == 2023
+    assert meta["signed_date"] is None  # the notice's date is not the report's signature
+
+
+def test_traditional_characters_are_recognised():
+    text = ("XX市教育局2023年度法治政府建設年度報告\n2023年,市教育局深入學習貫徹習近平法治思想,有關工作情況報告如下。\n"
+            "一、主要舉措和成效。" + FILLER + "\nXX市教育局\n2024年2月1日")
+    [(_, meta)] = parse(text)
+    assert (meta["doc_type"], meta["report_year"], meta["agency"]) == ("annual_report", 2023, "XX市教育局")
+    plan = "XX區教育局2024年法治政府建設工作要點\n2024年全區教育系統法治工作的總體思路是:堅持依法行政。" + FILLER
+    [(_, meta)] = parse(plan)
+    assert (meta["doc_type"], meta["region"]) == ("work_plan", "XX區")
+
+
+def test_pages_without_report_text_yield_no_documents():
+    assert parse("首页 > 政务公开\n【打印本页】【关闭窗口】\n版权所有:XX市人民政府") == []
+    assert parse("XX市2023年法治政府建设年度报告\n详见附件。") == []
+
+
+def test_other_doc_types_and_year_fallbacks():
+    info = "XX区人民政府2022年政府信息公开工作年度报告\n本报告依据条例编制。" + FILLER * 2
+    assert parse(info)[0][1]["doc_type"] == "other"
+    untitled = "一年来,我局以习近平法治思想为指导,推进法治政府建设,有关工作情况报告如下。\n" + FILLER
+    [(draft, meta)] = parse("发布时间:2024-03-01\n" + untitled)
+    assert draft.title is None
+    assert (meta["doc_type"], meta["report_year"], meta["publish_date"]) == ("annual_report", 2023, "2024-03-01")
+    # not a rule-of-law text at all: other
+    news = "XX市教育局关于召开2023年招生工作会议的通知\n各学校:定于3月1日召开全市招生工作会议。" + "请准时参会。" * 20
+    assert parse(news)[0][1]["doc_type"] == "other"
+
+
+def test_signature_forms():
+    text = ("关于2023年度法治政府建设情况的报告\n2023年,我委全面推进法治政府建设,现将有关情况报告如下。" + FILLER
+            + "\n中共XX县委全面依法治县委员会办公室\n二〇二四年一月十五日\n(此件公开发布)")
+    [(_, meta)] = parse(text)
+    assert meta["agency"] == "中共XX县委全面依法治县委员会办公室" and meta["region"] == "XX县"
+    assert meta["signed_date"] == "2024-01-15" and meta["title"] == "关于2023年度法治政府建设情况的报告"
+
+
+def test_first_pian_without_inline_title_takes_the_next_line():
+    text = "第一篇\nXX县教育局2022年度法治政府建设情况报告\n2022年,县教育局坚持依法行政。" + FILLER
+    [(draft, meta)] = parse(text)
+    assert draft.title == "XX县教育局2022年度法治政府建设情况报告"
+    assert re.match(r"2022年", draft.body) and meta["report_year"] == 2022
+
+
+@pytest.mark.parametrize(("agency", "region"), [
+    ("宁波市教育局", "宁波市"), ("金华市婺城区教育局", "金华市婺城区"), ("XX市教育局", "XX市"),
+    ("杭州市教育局", "杭州市"), ("浙江省教育厅", "浙江省"), ("上海市浦东新区人民政府", "上海市浦东新区"),
+    ("XX县人民政府", "XX县"), ("延边朝鲜族自治州教育局", "延边朝鲜族自治州"), ("中共宁波市委", "宁波市"),
+    ("市教育局", None), (None, None),
+])
+def test_region_is_the_administrative_prefix(agency, region):
+    assert region_of(agency) == region

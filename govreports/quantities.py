@@ -240,8 +240,8 @@ def _modality(head: str, blocked_free: str, doc_type: str, report_year: int | No
         year = int(years[-1])
         if year < report_year:
             return "historical"
-        if year > report_year:
-            return "target"
+        if year > report_year and re.search(grammar().rules["future_cues"], head):
+            return "target"  # "2024年,我局将…" in a 2023 report; a bare 2024年初 is still actual
     return "actual"
 
 

@@ -61,7 +61,7 @@ def test_per_top_level_section_keywords():
                 section("s2", "普法", second, len(body))]
     kws = extract_keywords(body, sections, top_k=3)
     assert {k.section_id for k in kws} == {None, "s1", "s2"}
-    assert [k.term for k in kws if k.section_id == "s2"][0] == "普法"
+    assert next(k.term for k in kws if k.section_id == "s2") == "普法"
 
 
 def test_keywords_are_deterministic_across_processes():

@@ -160,6 +160,8 @@ def test_modality_target_in_work_plans_and_plan_parts():
     assert got == [("5次", "s1", "actual"), ("6次", "s2", "target")]
     (q,) = extract_quantities("力争覆盖率达到100%")
     assert q.modality == "target"
+    got = [q.modality for q in extract_quantities("2024年初,已完成检查5次。2024年,我局将新增10所。", report_year=2023)]
+    assert got == ["actual", "target"]
 
 
 def test_modality_historical_when_an_earlier_year_governs():

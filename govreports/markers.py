@@ -44,6 +44,7 @@ class Grammar:
     heading_trim: str
     inline_after: re.Pattern[str]
     inline_min_line_chars: int
+    inline_min_mean_line_chars: int
     inline_max_heading_chars: int
     max_gap: int
     tag_bracketed: re.Pattern[str]
@@ -105,6 +106,7 @@ def grammar() -> Grammar:
         heading_trim=spec["heading_trim"],
         inline_after=re.compile(spec["inline"]["after"]),
         inline_min_line_chars=int(spec["inline"]["min_line_chars"]),
+        inline_min_mean_line_chars=int(spec["inline"]["min_mean_line_chars"]),
         inline_max_heading_chars=int(spec["inline"]["max_heading_chars"]),
         max_gap=int(spec["max_gap"]),
         tag_bracketed=re.compile(tags["bracketed"].replace("{role}", role)),
@@ -211,7 +213,10 @@ def find_markers(body: str, stop: int) -> tuple[list[Marker], list[Marker]]:
     g = grammar()
     structural: list[Marker] = []
     enums: list[Marker] = []
-    for line_start, line_end in iter_lines(body, stop):
+    lines = iter_lines(body, stop)
+    filled = sum(1 for s, e in lines if body[s:e].strip())
+    dense = filled > 0 and stop / filled >= g.inline_min_mean_line_chars  # paragraph breaks lost
+    for line_start, line_end in lines:
         line_end = min(line_end, stop)
         pos = first_char(body, line_start, line_end)
         if pos >= line_end:
@@ -223,7 +228,7 @@ def find_markers(body: str, stop: int) -> tuple[list[Marker], list[Marker]]:
             lead = match_marker(body, pos, line_start, line_end, enum=True)
             if lead:
                 enums.append(lead)
-        if line_end - line_start >= g.inline_min_line_chars:
+        if dense and line_end - line_start >= g.inline_min_line_chars:
             for m in g.inline_after.finditer(body, pos, line_end):
                 if m.end() < line_end:
                     inner = match_marker(body, m.end(), line_start, line_end, inline=True)

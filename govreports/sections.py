@@ -4,10 +4,11 @@ Why hand-written: the tree is not in the markup (fonts carry levels in 公文 an
 web) and reports break the textbook order, so levels are inferred per document (domain.md §2.3):
 a heading's level is its nesting depth among the marker families the document actually uses
 (canonical order 第X部分 < 一、 < (一) < 1. < (1) < ①). Sequences are checked so that a line that
-merely starts with a number stays body text, and two structural cues of the genre are honoured:
-an un-headed plan paragraph ("2023年,我局将…") opens an implicit plan part, and a heading that
-names another required part than its explicitly named top section (S2's flattened "1.工作中存在的
-不足和原因") cannot be that section's child. Both open an implicit level-1 part with no heading.
+merely starts with a number stays body text, and the genre's part cues are honoured: an
+un-headed plan paragraph ("2023年,我局将…", S0) or an un-numbered part title ("存在问题") opens an
+implicit part, and so does a heading that names another required part than its explicitly named
+top section (S2's CMS-flattened "1.工作中存在的不足和原因" cannot be a child of "一、…主要举措和成效").
+An implicit part is a level-1 node without a heading: what follows it numbers from level 2.
 """
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ def test_run_in_and_stand_alone_headings():
 
 
 def test_one_long_line_body_finds_run_in_headings_after_sentence_ends():
-    filler = "坚持依法行政,完善制度建设,全年办理案件1.2万件。" * 4
+    filler = "坚持依法行政,完善制度建设,全年办理案件1.2万件。" * 8
     body = ("2023年,市司法局全面推进法治政府建设。一、主要举措和成效。(一)加强组织领导。" + filler
             + "(二)推进依法决策。" + filler + "二、存在的不足和原因。" + filler)
     sections = parse_sections(body, "d")
@@ -122,6 +122,12 @@ def test_one_long_line_body_finds_run_in_headings_after_sentence_ends():
         ("一、", "主要举措和成效", 1), ("(一)", "加强组织领导", 2), ("(二)", "推进依法决策", 2),
         ("二、", "存在的不足和原因", 1)]
     assert sections[1].end <= sections[2].start and sections[0].end <= sections[3].start
+
+
+def test_bodies_with_paragraphs_are_not_scanned_inside_lines():
+    paragraph = "主要做法:建立台账。1.定期通报。2.专项督查。" + "坚持依法行政,完善制度建设。" * 30
+    body = f"一、加强组织领导\n{paragraph}\n二、规范行政执法\n开展检查。"
+    assert [s.label for s in parse_sections(body, "d")] == ["一、", "二、"]
 
 
 def test_levels_are_nesting_depth_among_families_used():

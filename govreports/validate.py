@@ -26,12 +26,12 @@ import pyarrow.compute as pc
 
 from govreports import checks as ck
 from govreports.models import PARTS
+from govreports.schemas import SCHEMAS
 
 SUITES_DIR = Path(__file__).resolve().parents[1] / "expectations"
 EXAMPLES_PER_FAILURE = 3
 LISTS_KEPT_IN_RESULTS = 200
-QUARANTINE_SCHEMA = pa.schema([("doc_id", pa.string()), ("raw_sha256", pa.string()), ("source", pa.string()),
-                               ("report_year", pa.int32()), ("failed", pa.string()), ("run_id", pa.string())])
+QUARANTINE_SCHEMA = SCHEMAS["quarantine"]
 
 
 class ValidationError(RuntimeError):
@@ -230,18 +230,13 @@ def _mark_pages(pages: pa.Table, documents: pa.Table | None, bad: set[str]) -> p
     if documents is None or not bad:
         return pages
     per_page: dict[str, list[bool]] = defaultdict(list)
-    for sha, doc_id in zip(documents.column("raw_sha256").to_pylist(), documents.column("doc_id").to_pylist(),
-                           strict=True):
+    for sha, doc_id in zip(*documents.select(["raw_sha256", "doc_id"]).to_pydict().values(), strict=True):
         per_page[sha].append(doc_id in bad)
-    status, error = pages.column("status").to_pylist(), pages.column("error").to_pylist()
-    for i, sha in enumerate(pages.column("raw_sha256").to_pylist()):
-        flags = per_page.get(sha)
-        if flags and all(flags):
-            status[i], error[i] = "quarantined", f"quarantined: {len(flags)} document(s) failed validation"
-    for name, values in (("status", status), ("error", error)):
-        index = pages.schema.get_field_index(name)
-        pages = pages.set_column(index, pages.schema.field(index), pa.array(values, pages.schema.field(index).type))
-    return pages
+    rows = pages.to_pylist()
+    for row in rows:
+        if all(flags := per_page.get(row["raw_sha256"], [False])):
+            row["status"], row["error"] = "quarantined", f"quarantined: {len(flags)} document(s) failed validation"
+    return pa.Table.from_pylist(rows, schema=pages.schema)
 
 
 def _drop(table: pa.Table, bad: set[str], rows: set[int]) -> pa.Table:
@@ -250,6 +245,20 @@ def _drop(table: pa.Table, bad: set[str], rows: set[int]) -> pa.Table:
         mask = [i not in rows for i in range(table.num_rows)]
         keep = pc.and_(keep, pa.array(mask))
     return table.filter(pc.fill_null(keep, True))
+
+
+def _check_shape(name: str, table: pa.Table, suites: dict[str, Suite]) -> None:
+    """The table has a suite, the suite's columns, and govreports.schemas' types (else a code error)."""
+    if name not in suites:
+        raise SuiteError(f"table {name!r} has no suite in expectations/")
+    if sorted(table.column_names) != sorted(suites[name].columns):
+        raise SchemaMismatchError(f"{name}: columns {sorted(table.column_names)} != suite's "
+                                  f"{sorted(suites[name].columns)}")
+    schema = SCHEMAS.get(name, table.schema)
+    wrong = [f"{f.name}: {f.type}, schema {schema.field(f.name).type}" for f in table.schema
+             if f.name in schema.names and not f.type.equals(schema.field(f.name).type)]
+    if wrong:
+        raise SchemaMismatchError(f"{name}: column types differ from govreports.schemas: {wrong}")
 
 
 def validate_tables(tables: dict[str, pa.Table], *, run_dir: Path | None = None,
@@ -268,11 +277,7 @@ def validate_tables(tables: dict[str, pa.Table], *, run_dir: Path | None = None,
     suites = load_suites(suites_dir)
     curated = {n: t for n, t in tables.items() if n != "quarantine"}
     for name, table in curated.items():
-        if name not in suites:
-            raise SuiteError(f"table {name!r} has no suite in expectations/")
-        if sorted(table.column_names) != sorted(suites[name].columns):
-            raise SchemaMismatchError(f"{name}: columns {sorted(table.column_names)} != suite's "
-                                      f"{sorted(suites[name].columns)}")
+        _check_shape(name, table, suites)
     params = suite_parameters(today)
     described, gx_failures = _run_gx(suites, curated, params)
     checked, check_failures = ck.run_checks({n: s.checks for n, s in suites.items()},

@@ -108,7 +108,7 @@ class IndicatorValue:
     unit: str
     qualifier: str | None
     sub: str | None            # sub-value (立案/结案/移交, 清理/保留/废止 ...)
-    quantity_index: int        # index into Document.quantities
+    quantity_index: int        # index into Document.quantities; -1 for a statement without a number (无行政败诉 → 0)
     section_id: str | None
     start: int
     end: int

@@ -108,7 +108,7 @@ def build_document(draft: DocDraft, *, source: str, raw_sha256: str, doc_index: 
         truncated=draft.truncated,
         meta=dict(draft.meta),
         quantities=quantities,
-        indicators=map_indicators(body, quantities),
+        indicators=map_indicators(body, quantities, sections=sections, doc_type=meta["doc_type"]),
         citations=extract_citations(body),
     )
     if keywords:

@@ -76,7 +76,24 @@ def _sequence_ok(ordinal: int, prev_sibling: int, prev_any: int) -> bool:
     return prev_sibling < ordinal <= prev_sibling + gap or prev_any < ordinal <= prev_any + gap
 
 
-def _place(tree: _Tree, mark: Marker, glob: dict[str, int], root: dict[str, int]) -> None:
+def _restarts(structural: list[Marker], lookahead: int = 50) -> set[int]:
+    """Starts of 1-items that begin a fresh run: the next item of their family, before any
+    outer heading, is a 2 (a second list under one heading: "一方面：1.…2.… 另一方面：1.…2.…")."""
+    out = set()
+    for i, mark in enumerate(structural):
+        if mark.ordinal != 1:
+            continue
+        for other in structural[i + 1:i + 1 + lookahead]:
+            if other.rank < mark.rank:
+                break
+            if other.family == mark.family:
+                if other.ordinal == 2:
+                    out.add(mark.start)
+                break
+    return out
+
+
+def _place(tree: _Tree, mark: Marker, glob: dict[str, int], root: dict[str, int], restart: bool) -> None:
     """Put one structural candidate into the tree, or drop it when its numbering does not fit."""
     keep = len(tree.stack)
     while keep and tree.stack[keep - 1].rank >= mark.rank:
@@ -89,7 +106,7 @@ def _place(tree: _Tree, mark: Marker, glob: dict[str, int], root: dict[str, int]
     else:
         parent = tree.stack[keep - 1] if keep else None
         prev_sibling = (parent.last if parent else root).get(mark.family, 0)
-    if not _sequence_ok(mark.ordinal, prev_sibling, glob.get(mark.family, 0)):
+    if not (restart or _sequence_ok(mark.ordinal, prev_sibling, glob.get(mark.family, 0))):
         return
     if breaking:
         tree.open_implicit(tree.stack[0].rank, kw[0], mark.boundary)
@@ -155,9 +172,10 @@ def _structure(body: str) -> tuple[_Tree, list[Marker], int]:
     glob: dict[str, int] = {}
     root: dict[str, int] = {}
     starts = [m.start for m in structural]
+    restarts = _restarts(structural)
     for at, event in sorted(events, key=lambda ev: ev[0]):
         if isinstance(event, Marker):
-            _place(tree, event, glob, root)
+            _place(tree, event, glob, root, event.start in restarts)
         else:
             k = bisect_right(starts, at)
             _open_block(tree, at, structural[k] if k < len(structural) else None, *event)

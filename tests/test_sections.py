@@ -161,6 +161,13 @@ def test_a_marker_that_breaks_its_sequence_is_body_text():
     assert [s.label for s in parse_sections(body, "d")] == ["一、", "1.", "2.", "二、", "三、"]
 
 
+def test_a_second_list_under_one_heading_restarts_at_one():
+    body = "一、甲\n一方面:\n1.一项\n2.二项\n另一方面:\n1.再一项\n2.再二项\n1.孤立的1不算"
+    sections = parse_sections(body, "d")
+    assert [(s.label, s.heading) for s in sections] == [
+        ("一、", "甲"), ("1.", "一项"), ("2.", "二项"), ("1.", "再一项"), ("2.", "再二项")]
+
+
 def test_owner_tags_are_stripped_and_kept_as_units():
     body = ("一、工作要点\n1.加强学法〔责任机构:宣传处、法规处〕\n2.规范执法。开展检查（责任单位：执法处、法规处）\n"
             "3.严格审查（牵头单位：法规处；配合单位：办公室，财务处）\n4.推进改革。开展试点。\n责任单位：司法局、教育局")

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 #: svg.fonttype "none" keeps labels as <text> (small, searchable); hashsalt makes ids stable.
 RC = {"svg.fonttype": "none", "svg.hashsalt": "govreports", "font.size": 9, "font.family": "DejaVu Sans"}
@@ -30,6 +31,12 @@ def to_svg(fig: Figure) -> str:
     with matplotlib.rc_context(RC):
         fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
     return _PROLOG.sub("", buf.getvalue(), count=1).strip()
+
+
+def _natural(code: str) -> tuple[str, int]:
+    """R2 before R10."""
+    head = code.rstrip("0123456789")
+    return head, int(code[len(head):] or 0)
 
 
 def _empty(message: str) -> str:
@@ -53,6 +60,7 @@ def indicator_panels(values: pd.DataFrame, units: Mapping[str, str] | None = Non
         return _empty("no indicator values in this release")
     units = units or {}
     ids = list(dict.fromkeys(values["indicator_id"]))
+    colours = {code: f"C{n % 10}" for n, code in enumerate(sorted(values["region_code"].unique(), key=_natural))}
     rows = -(-len(ids) // PANEL_COLUMNS)
     cols = min(PANEL_COLUMNS, len(ids))
     with matplotlib.rc_context(RC):
@@ -63,9 +71,9 @@ def indicator_panels(values: pd.DataFrame, units: Mapping[str, str] | None = Non
                 ax.axis("off")
                 continue
             sub = values[values["indicator_id"] == ids[n]]
-            for code, line in sub.groupby("region_code", sort=True):
-                line = line.sort_values("year")
-                ax.plot(line["year"], line["value"], marker="o", label=str(code))
+            for code in sorted(sub["region_code"].unique(), key=_natural):  # same colour in every panel
+                line = sub[sub["region_code"] == code].sort_values("year")
+                ax.plot(line["year"], line["value"], marker="o", label=str(code), color=colours[code])
             years = sorted(sub["year"].unique())
             ax.set_xticks(years, [str(y) for y in years])
             ax.set_title(ids[n], fontsize=9)
@@ -92,11 +100,12 @@ def coverage_bars(counts: pd.DataFrame) -> str:
         ax = fig.add_subplot()
         bottom = pd.Series(0, index=table.index)
         labels = [str(y) for y in table.index]
-        for code in table.columns:
+        for code in sorted(table.columns, key=_natural):
             ax.bar(labels, table[code], bottom=bottom, label=str(code))
             bottom = bottom + table[code]
         ax.set_xlabel("report year")
         ax.set_ylabel("documents")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="y", alpha=0.3)
         if len(table.columns) <= 12:
             ax.legend(fontsize=7, ncols=min(4, len(table.columns)), loc="upper left")

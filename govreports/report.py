@@ -1,0 +1,263 @@
+"""The run report: what one run did and what the release it published contains, as HTML + JSON.
+
+The operator reads it the morning after (which pages failed and why, which documents were held
+back and for which expectations, what changed); analysts glance at the figures (indicator values
+by year and region, completeness of the required parts, coverage of sources by year). Everything
+comes from two inputs: the run summary (runs/<run_id>/summary.json, written by the flow) and the
+curated tables at the release, read through the release log. report.json holds the same model
+as the HTML, without the figures, for scripts and tests. The HTML is one file: inline SVG, inline
+CSS, no scripts, no CDN, so it can be mailed or archived as is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from govreports import plots
+from govreports.config import DataPaths
+from govreports.io.reading import read_arrow
+from govreports.io.releases import Release, read_releases
+from govreports.models import REQUIRED_PARTS
+from govreports.schemas import TABLES
+
+TEMPLATE = Path(__file__).resolve().parent / "report_template.html"
+TOP_INDICATORS = 6
+MAX_LISTED = 300  # rows per listing in the HTML; report.json keeps them all
+PAGE_KEYS = ("received", "fetched", "new", "not_modified", "skipped")
+PARSE_KEYS = ("pages", "pages_ok", "no_report", "documents")
+PART_COLUMNS = [f"part_{p}" for p in REQUIRED_PARTS]
+
+
+def find_release(paths: DataPaths, number: int | None, run_id: str | None = None) -> tuple[Release | None,
+                                                                                        Release | None]:
+    """(the release to report on, the one before it). With no number, the release `run_id`
+    published (the summary may not know its number), else None: the run published nothing."""
+    releases = read_releases(paths)
+    chosen = None
+    if number is not None:
+        chosen = next((r for r in releases if r.release == number), None)
+        if chosen is None:
+            raise LookupError(f"no release {number} (releases: {[r.release for r in releases] or 'none yet'})")
+    elif run_id:
+        chosen = next((r for r in reversed(releases) if r.run_id == run_id), None)
+    previous = None
+    if chosen is not None:
+        previous = max((r for r in releases if r.release < chosen.release), key=lambda r: r.release, default=None)
+    return chosen, previous
+
+
+def summary_from_release(release: Release) -> dict[str, Any]:
+    """A summary rebuilt from the release log alone, for runs whose summary.json is gone."""
+    return {"run_id": release.run_id, "kind": release.kind, "logical_date": release.created_at.date().isoformat(),
+            "code_version": release.code_version, "release": {"number": release.release, "tables": release.tables},
+            "note": "runs/<run_id>/summary.json not found: pages, parsing and validation were not recorded; "
+                    "this report is rebuilt from the release log and the curated tables."}
+
+
+def _frame(name: str, release: Release, paths: DataPaths, columns: list[str]) -> pd.DataFrame:
+    return read_arrow(name, release.release, data_dir=paths, columns=columns).to_pandas()
+
+
+def _section(given: Mapping[str, Any] | None, keys: tuple[str, ...], listing: str) -> dict[str, Any]:
+    """A summary section with every key present (None: not recorded), so the page never guesses."""
+    given = given or {}
+    return {"recorded": bool(given), **{k: given.get(k) for k in keys}, listing: list(given.get(listing) or [])}
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain JSON values (numpy scalars → int/float, NaN → None)."""
+    return json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+
+
+def _failed_names(value: Any) -> list[str]:
+    """Expectation names from a quarantine `failed` value (JSON text, a list of names or of dicts)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [value]
+    if isinstance(value, dict):
+        value = [value]
+    names: list[str] = []
+    for item in value or []:
+        if isinstance(item, dict):
+            names.append(str(item.get("expectation") or item.get("name") or item))
+        else:
+            names.extend(_failed_names(item) if isinstance(item, str) and item.startswith("[") else [str(item)])
+    return sorted(dict.fromkeys(names))
+
+
+def _validation(summary: Mapping[str, Any], paths: DataPaths) -> dict[str, Any]:
+    """Per-suite counts and failures, from the summary or runs/<run_id>/validation.json."""
+    section = summary.get("validation") or {}
+    results = section.get("suites") or {}
+    if "suites" not in results and summary.get("run_id"):
+        path = paths.runs_dir / str(summary["run_id"]) / "validation.json"
+        if path.is_file():
+            results = json.loads(path.read_text(encoding="utf-8"))
+    suites = []
+    for table, suite in sorted((results.get("suites") or {}).items()):
+        gx = (suite or {}).get("gx") or {}
+        entries = [*gx.get("expectations", []), *((suite or {}).get("checks") or [])]
+        failures = []
+        for e in entries:
+            if e.get("success") is False:
+                name = (e.get("meta") or {}).get("name") or e.get("expectation_type")
+                column = (e.get("kwargs") or {}).get("column")
+                failures.append({"name": f"{name}({column})" if column and column not in name else name,
+                                 "unexpected": (e.get("result") or {}).get("unexpected_count")})
+        judged = [e for e in entries if e.get("success") is not None]
+        suites.append({"table": table, "evaluated": len(judged), "failed": len(failures), "failures": failures})
+    quarantined = [{"doc_id": q.get("doc_id"), "failed": _failed_names(q.get("failed"))}
+                   for q in section.get("quarantined") or []]
+    if not quarantined and isinstance(results.get("quarantined"), dict):
+        quarantined = [{"doc_id": d, "failed": sorted(f)} for d, f in results["quarantined"].items()]
+    return {"recorded": bool(results), "success": results.get("success"), "suites": suites,
+            "quarantined": quarantined, "unattributed": results.get("unattributed") or {}}
+
+
+def _changes(release: Release, previous: Release | None) -> list[dict[str, Any]]:
+    rows = []
+    for name in TABLES:
+        before = (previous.tables.get(name) or {}).get("rows", 0) if previous else 0
+        after = (release.tables.get(name) or {}).get("rows", 0)
+        change = release.changes.get(name) or {}
+        rows.append({"table": name, "rows_before": before, "rows_after": after,
+                     "added": change.get("added", 0), "removed": change.get("removed", 0)})
+    return rows
+
+
+def _codes(values: pd.Series, prefix: str) -> dict[str, str]:
+    """Name → short ASCII code (R1, S2 …), most frequent first, for plot labels."""
+    order = values.value_counts().sort_index().sort_values(ascending=False, kind="stable").index
+    return {name: f"{prefix}{n}" for n, name in enumerate(order, start=1)}
+
+
+def _indicators(release: Release, paths: DataPaths, catalog: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
+    """Top indicators (most documents; boolean coverage flags left out: a line of 1s says nothing)
+    and their values per year and region (median of each document's first actual mention)."""
+    cols = ["indicator_id", "doc_id", "report_year", "region", "agency", "value", "unit", "sub", "modality", "start"]
+    ind = _frame("indicators", release, paths, cols)
+    plotted = {i for i, (_, unit_class) in catalog.items() if unit_class != "boolean"}
+    ind = ind[(ind["modality"] == "actual") & ind["value"].notna() & ind["indicator_id"].isin(plotted)].copy()
+    if ind.empty:
+        return {"top": [], "series": [], "regions": []}
+    ind["region"] = ind["region"].fillna(ind["agency"]).fillna("(unknown)")
+    docs = ind.groupby("indicator_id")["doc_id"].nunique().sort_index().sort_values(ascending=False, kind="stable")
+    top, picked = [], []
+    for indicator_id in docs.index[:TOP_INDICATORS]:
+        rows = ind[ind["indicator_id"] == indicator_id]
+        unit = rows["unit"].value_counts().sort_index().idxmax()
+        rows = rows[rows["unit"] == unit]
+        rows = rows[rows["sub"].isna()] if rows["sub"].isna().any() else rows[rows["sub"] == rows["sub"].mode()[0]]
+        headline = rows.sort_values("start").groupby("doc_id", as_index=False).first()  # first mention per doc
+        picked.append(headline)
+        top.append({"indicator_id": indicator_id, "name_zh": catalog[indicator_id][0], "unit": unit,
+                    "documents": int(docs[indicator_id]), "sub": _records(headline[["sub"]].head(1))[0]["sub"]})
+    values = pd.concat(picked, ignore_index=True)
+    regions = _codes(values.drop_duplicates("doc_id")["region"], "R")
+    values["region_code"] = values["region"].map(regions)
+    series = (values.groupby(["indicator_id", "report_year", "region_code"], as_index=False)
+              .agg(value=("value", "median"), documents=("doc_id", "nunique"))
+              .rename(columns={"report_year": "year"}))
+    return {"top": top, "series": _records(series),
+            "regions": [{"code": c, "region": r} for r, c in regions.items()]}
+
+
+def _documents(release: Release, paths: DataPaths) -> dict[str, Any]:
+    cols = ["doc_id", "raw_sha256", "source", "title", "agency", "region", "doc_type", "report_year", *PART_COLUMNS]
+    docs = _frame("documents", release, paths, cols)
+    sources = _codes(docs["source"], "S")
+    coverage = (docs.assign(source_code=docs["source"].map(sources))
+                .groupby(["report_year", "source_code"], as_index=False).agg(documents=("doc_id", "count"))
+                .rename(columns={"report_year": "year"}))
+    by_year = []
+    for year, group in docs.groupby("report_year"):
+        for part, column in zip(REQUIRED_PARTS, PART_COLUMNS, strict=True):
+            counts = group[column].fillna("not assessed").value_counts()
+            by_year.append({"year": int(year), "part": part, **{k: int(counts.get(k, 0)) for k in
+                                                                ("present", "embedded", "missing", "not assessed")}})
+    this_run = docs[docs["raw_sha256"].isin(set(release.raw_hashes))]
+    published = [{**{k: row[k] for k in ("doc_id", "title", "agency", "region", "doc_type", "report_year")},
+                  "parts": {p: row[c] for p, c in zip(REQUIRED_PARTS, PART_COLUMNS, strict=True)}}
+                 for row in _records(this_run.sort_values(["report_year", "doc_id"]))]
+    return {"total": len(docs), "published": published, "completeness_by_year": by_year,
+            "coverage": _records(coverage), "sources": [{"code": c, "source": s} for s, c in sources.items()]}
+
+
+def _quarantined_in_release(release: Release, paths: DataPaths) -> list[dict[str, Any]]:
+    q = _frame("quarantine", release, paths, ["doc_id", "raw_sha256", "source", "report_year", "failed", "run_id"])
+    mine = q[(q["run_id"] == release.run_id) | q["raw_sha256"].isin(set(release.raw_hashes))]
+    return [{"doc_id": r["doc_id"], "source": r["source"], "report_year": r["report_year"],
+             "failed": _failed_names(r["failed"])} for r in _records(mine)]
+
+
+def _catalog() -> dict[str, tuple[str, str]]:
+    from govreports.indicators import catalog
+
+    return {e.id: (e.name_zh, e.unit_class) for e in catalog()}
+
+
+def build_report(paths: DataPaths, summary: Mapping[str, Any], release_number: int | None) -> dict[str, Any]:
+    """The report model (what report.json holds), from the summary and the release's tables."""
+    release, previous = find_release(paths, release_number, summary.get("run_id"))
+    note = summary.get("note") or ((summary.get("release") or {}).get("note") if release is None else None)
+    model: dict[str, Any] = {
+        "run": {k: summary.get(k) for k in ("run_id", "kind", "logical_date", "code_version")},
+        "note": note, "pages": _section(summary.get("pages"), PAGE_KEYS, "failed"),
+        "parse": _section(summary.get("parse"), PARSE_KEYS, "errors"),
+        "validation": _validation(summary, paths), "release": None,
+    }
+    if release is None:
+        return model
+    model["release"] = {"number": release.release, "created_at": release.created_at.isoformat(timespec="seconds"),
+                        "run_id": release.run_id, "kind": release.kind, "years": release.years,
+                        "previous": previous.release if previous else None, "changes": _changes(release, previous)}
+    model["documents"] = _documents(release, paths)
+    if not model["validation"]["quarantined"]:
+        model["validation"]["quarantined"] = _quarantined_in_release(release, paths)
+    model["indicators"] = _indicators(release, paths, _catalog())
+    return model
+
+
+def render_html(model: Mapping[str, Any]) -> str:
+    """The self-contained HTML page of a report model (figures drawn here, not stored in the model)."""
+    import jinja2
+
+    figures = {}
+    if model.get("release"):
+        series = pd.DataFrame(model["indicators"]["series"], columns=["indicator_id", "year", "region_code", "value"])
+        order = {t["indicator_id"]: n for n, t in enumerate(model["indicators"]["top"])}
+        series = series.sort_values("indicator_id", key=lambda s: s.map(order), kind="stable")
+        figures["indicators"] = plots.indicator_panels(series)
+        coverage = pd.DataFrame(model["documents"]["coverage"], columns=["year", "source_code", "documents"])
+        figures["coverage"] = plots.coverage_bars(coverage)
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    template = env.from_string(TEMPLATE.read_text(encoding="utf-8"))
+    return template.render(m=model, figures=figures, parts=REQUIRED_PARTS, max_listed=MAX_LISTED)
+
+
+def write_run_report(paths: DataPaths, summary: dict, release_number: int | None, *,
+                     out: Path | None = None) -> Path:
+    """Write runs/<run_id>/report.html and report.json (or `out` and its .json sibling).
+
+    Args:
+        paths: the data layout.
+        summary: the run summary (tasks/summary.py shape; summary_from_release when it is lost).
+        release_number: the release the run published; None looks it up by run id, and a run that
+            published nothing gets a report of its pages and validation only.
+    Returns:
+        The path of the HTML file.
+    """
+    model = build_report(paths, summary, release_number)
+    html_path = out or paths.run_dir(str(summary["run_id"])) / "report.html"
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path = html_path.with_suffix(".json")
+    json_path.write_text(json.dumps(model, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
+    html_path.write_text(render_html(model), encoding="utf-8")
+    return html_path

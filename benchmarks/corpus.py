@@ -50,6 +50,9 @@ QTY_TEMPLATES = [
 ]
 QUALIFIER = {"余": "more_than", "近": "nearly", "": None}
 MULT = {"": 1, "万": 10_000}
+#: portal templates and their shares (TRS and info-disclosure pages dominate real portals).
+TEMPLATES = ["trs", "table", "gov", "bare", "text"]
+TEMPLATE_WEIGHTS = [30, 30, 20, 10, 10]
 
 
 @dataclass
@@ -71,7 +74,8 @@ class TruthPage:
 
 
 def _number_free(sentence: str) -> bool:
-    return not re.search(r"[0-9０-９xX%]|[一二两三四五六七八九十百千万亿几][个项件次场名人所家位条起批类门]", sentence)
+    return not re.search(r"[0-9０-９xX%]|[一二两三四五六七八九十百千万亿几][多余]?[十百千万]?[多余]?"
+                         r"[个项件次场名人所家位条起批类门期篇份余多]", sentence)
 
 
 def load_vocabulary() -> tuple[list[str], list[str]]:
@@ -99,27 +103,47 @@ def _quantity(rng: random.Random) -> tuple[str, dict]:
     return f"{lead}{surface}", {"surface": surface, "value": value, "unit": unit, "qualifier": QUALIFIER[qual]}
 
 
+#: the closing parts real reports carry (2019 规定): shortcomings, then next year's plan.
+SHORTCOMING_HEADS = ["存在的不足和原因", "存在的问题和不足", "工作中存在的困难和问题", "存在的主要问题"]
+PLAN_HEADS = ["{next}年工作安排", "下一步工作打算", "{next}年度法治政府建设工作计划", "下一年度主要安排"]
+
+
+def _paragraph(rng: random.Random, sentences: list[str], truth: TruthDoc, opener: str) -> str:
+    """One paragraph: an opening (run-in heading) and 3–7 prose sentences, ~60% followed by a quantity."""
+    paragraph = [opener]
+    for _ in range(rng.randint(3, 6)):
+        paragraph.append(rng.choice(sentences))
+        if rng.random() < 0.6:
+            phrase, qty = _quantity(rng)
+            paragraph.append(phrase + "。")
+            truth.quantities.append(qty)
+    return "".join(paragraph)
+
+
 def make_document(rng: random.Random, headings: list[str], sentences: list[str], year: int) -> tuple[str, TruthDoc]:
+    """One report body and its truth: 一、 parts, (一) run-in sub-headings, some 1. items, signature."""
     region = rng.choice(REGIONS)
     agency = region + rng.choice(AGENCIES)
     title = f"{agency}{year}年度法治政府建设情况报告"
     truth = TruthDoc(title=title, agency=agency, region=region, report_year=year)
     lines = [f"{year}年,{agency.removeprefix(region)}坚持以习近平法治思想为指引,全面推进法治政府建设,现将有关情况报告如下。"]
-    for i in range(rng.randint(3, 6)):
-        head = rng.choice(headings)
+    tops = [rng.choice(headings) for _ in range(rng.randint(2, 4))]
+    if rng.random() < 0.7:
+        tops += [rng.choice(SHORTCOMING_HEADS), rng.choice(PLAN_HEADS).format(next=year + 1)]
+    for i, head in enumerate(tops):
         lines.append(f"{CN_ORD[i]}、{head}")
         truth.headings.append({"label": f"{CN_ORD[i]}、", "text": head, "level": 1})
-        for j in range(rng.randint(2, 4)):
+        for j in range(rng.randint(2, 3)):
             sub = rng.choice(headings)
-            paragraph = [f"({CN_ORD[j]}){sub}。"]
             truth.headings.append({"label": f"({CN_ORD[j]})", "text": sub, "level": 2})
-            for _ in range(rng.randint(3, 7)):
-                paragraph.append(rng.choice(sentences))
-                if rng.random() < 0.6:
-                    phrase, qty = _quantity(rng)
-                    paragraph.append(phrase + "。")
-                    truth.quantities.append(qty)
-            lines.append("".join(paragraph))
+            if rng.random() < 0.2:  # a sub-section listing numbered items, each its own paragraph
+                lines.append(f"({CN_ORD[j]}){sub}")
+                for k in range(rng.randint(2, 3)):
+                    item = rng.choice(headings)
+                    truth.headings.append({"label": f"{k + 1}.", "text": item, "level": 3})
+                    lines.append(_paragraph(rng, sentences, truth, f"{k + 1}.{item}。"))
+            else:
+                lines.append(_paragraph(rng, sentences, truth, f"({CN_ORD[j]}){sub}。"))
     lines += [agency, f"{year + 1}年{rng.randint(1, 3)}月{rng.randint(1, 28)}日"]
     return "\n".join(lines), truth
 
@@ -137,6 +161,21 @@ def wrap(template: str, title: str, body: str, rng: random.Random, year: int, ch
     if template == "trs":
         return (f"<html>{head}<body>{nav}<h1>{title}</h1><div class='info'>发布时间:{date} 来源:本站 "
                 f"字号:大 中 小 【打印】【关闭】</div><div class='TRS_Editor'>{paragraphs}</div>{foot}</body></html>")
+    if template == "gov":  # a provincial CMS: sidebar, <br> paragraphs, counters, share widget, prev/next
+        side = "".join(f"<li><a href='/art/{year}/{k}.html'>{rng.choice(REGIONS)}政务公开工作要点</a></li>"
+                       for k in range(rng.randint(4, 8)))
+        lines = "<br>".join(f"　　{line}" for line in body.splitlines())
+        return (f"<html>{head}<body>{nav}<div class='main'><div class='sidebar'><h3>相关链接</h3><ul>{side}</ul>"
+                f"</div><div class='article'><h2>{title}</h2><div class='source'>来源:本站 发布时间:{date} "
+                f"浏览次数:{rng.randint(10, 9999)}</div><div class='pages_content'>{lines}</div>"
+                f"<div class='share'>分享到:</div><div class='prevnext'>上一篇:关于开展法治宣传教育的通知<br>"
+                f"下一篇:{year + 1}年政务公开工作要点</div></div></div>{foot}</body></html>")
+    if template == "bare":  # an old hand-made page: no CMS container, <font> and inline styles
+        paragraphs = "".join(f"<p style='text-indent:2em'><font size='3'>{line}</font></p>"
+                             for line in body.splitlines())
+        return (f"<html>{head}<body><table width='100%'><tr><td>{nav}</td></tr><tr><td align='center'>"
+                f"<font size='5'><b>{title}</b></font></td></tr><tr><td>发布日期:{date}</td></tr><tr><td>"
+                f"{paragraphs}</td></tr><tr><td>【打印本页】【关闭窗口】</td></tr></table>{foot}</body></html>")
     table = (f"<table class='xxgk'><tr><td>索引号:</td><td>1133070000000000X/{year + 1}-00{rng.randint(100, 999)}</td>"
              f"<td>发布机构:</td><td>本机关</td></tr><tr><td>成文日期:</td><td>{date}</td><td>公开方式:</td>"
              f"<td>主动公开</td></tr></table>")
@@ -150,7 +189,7 @@ def generate(out_dir: Path, pages: int, seed: int = 7) -> list[TruthPage]:
     out_dir.mkdir(parents=True, exist_ok=True)
     truths: list[TruthPage] = []
     for n in range(pages):
-        template = rng.choice(["trs", "table", "text"])
+        template = rng.choices(TEMPLATES, weights=TEMPLATE_WEIGHTS)[0]
         gbk = template != "text" and rng.random() < 0.3
         year = 2015 + n % 10
         docs = [make_document(rng, headings, sentences, year)]

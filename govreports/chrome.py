@@ -175,9 +175,12 @@ def strip_chrome(lines: list[str], meta: dict[str, str] | None = None, source: s
             fam = "related_links"
         if fam is None:
             in_links = False
-            if f in header_titles:
+            titles = _meta_titles(meta)
+            # a repeat is chrome in the page header, or anywhere when it repeats the page's title;
+            # below the body an org line equal to a header line is the signature, not a repeat
+            if f in header_titles and (not body_started or f in titles):
                 fam = "repeat_title"
-            elif (not body_started or f in _meta_titles(meta)) and "。" not in f and len(f) >= 4:
+            elif (not body_started or f in titles) and "。" not in f and len(f) >= 4:
                 header_titles.add(f)
         if fam is None:
             kept.append(line)

@@ -38,7 +38,8 @@ def extract_metadata(draft: DocDraft) -> dict[str, Any]:
     signer, signed_date = _signature(body_lines)
     agency = _title_agency(title) or signer or _meta_agency(draft.meta) or _cover_signer(body_lines)
     doc_type = _doc_type(title, body_lines)
-    publish_date = iso_date(draft.meta.get("publish_date")) or iso_date(draft.meta.get("written_date"))
+    publish_date = next((d for k in ("publish_date", "written_date", "updated_date")
+                         if (d := iso_date(draft.meta.get(k)))), None)
     return {
         "title": title,
         "agency": agency,

@@ -51,8 +51,12 @@ def split_documents(page: PageText) -> list[DocDraft]:
     meta = {k: v for k, v in page.meta.items() if k not in ("truncated", "truncated_after")}
     if not segments:
         title, idx = _find_title(lines, page.meta)
-        segments = [(title, "\n".join(lines[i] for i in idx) if idx else None,
-                     [line for i, line in enumerate(lines) if i not in idx])]
+        body = [line for i, line in enumerate(lines) if i not in idx]
+        above = lines[: idx[0]] if idx else []
+        if above and not any("。" in line for line in above):  # furniture, not a cover letter
+            meta["above_title"] = "\n".join(above)
+            body = body[len(above):]
+        segments = [(title, "\n".join(lines[i] for i in idx) if idx else None, body)]
     elif lead:
         if any("。" in line for line in lead):
             segments[0][2][:0] = lead
@@ -90,7 +94,7 @@ def _title_like(line: str) -> bool:
     text = _clean_title(line)
     if not rules["title_min_len"] <= len(text) <= rules["title_max_len"]:
         return False
-    if re.search(rules["not_title"], text):
+    if re.search(rules["body_start"], text) or re.search(rules["not_title"], text):
         return False
     return any(cue in text for cue in rules["title_cues"])
 
@@ -108,7 +112,7 @@ def _find_title(lines: list[str], meta: dict[str, str]) -> tuple[str | None, lis
     for i, line in enumerate(lines[: rules["title_scan_lines"]]):
         text = _clean_title(line)
         sq = _squash(text)
-        if re.search(rules["not_title"], text) and sq not in known:
+        if re.search(rules["body_start"], text) and sq not in known:
             break
         if sq in known:
             candidates.insert(0, i)
@@ -141,4 +145,4 @@ def _agency_line_above(above: str, title: str, meta: dict[str, str]) -> bool:
             and len(above) <= rules["agency"]["org_max_len"]
             and bool(re.match(r"(19|20)\d{2}", title))
             and _squash(above) not in {_squash(meta.get("site_name", "")), _squash(meta.get("column_name", ""))}
-            and not re.search(rules["split"]["not_title"], above))
+            and not re.search(rules["split"]["body_start"], above))

@@ -183,3 +183,25 @@ def test_first_pian_without_inline_title_takes_the_next_line():
 ])
 def test_region_is_the_administrative_prefix(agency, region):
     assert region_of(agency) == region
+
+
+def test_old_table_layout_page_without_a_body_container():
+    """Layout tables, menus, a byline with 更新时间 and a logo line equal to the signature."""
+    data = (FIXTURES / "table_layout_gbk.html").read_bytes()
+    page = read_page(data, "table_layout_gbk.html")
+    assert page.encoding == "gb18030"
+    assert any(line.startswith("上一篇") for line in page.removed)
+    [(draft, meta)] = parse(data, "table_layout_gbk.html")
+    assert meta == {"title": "XX县教育局2023年法治政府建设年度报告", "agency": "XX县教育局", "region": "XX县",
+                    "doc_type": "annual_report", "report_year": 2023, "publish_date": "2024-02-26",
+                    "signed_date": "2024-02-20"}
+    assert draft.body.startswith("2023年，县教育局坚持以习近平法治思想为指导")
+    assert draft.body.endswith("XX县教育局\n2024年2月20日")
+    assert "栏目导航" in draft.meta["above_title"] and "栏目导航" not in draft.body
+
+
+def test_signature_may_be_followed_by_notes_and_attachments():
+    text = ("XX区司法局2023年法治政府建设年度报告\n2023年,区司法局全面推进法治政府建设,现将有关情况报告如下。" + FILLER
+            + "\nXX区司法局 2024年1月31日\n(此件公开发布)\n附件:2023年度法治政府建设考核指标完成情况表")
+    [(_, meta)] = parse(text)
+    assert (meta["agency"], meta["signed_date"]) == ("XX区司法局", "2024-01-31")

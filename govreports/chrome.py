@@ -36,6 +36,7 @@ def chrome_rules() -> dict[str, Any]:
     tokens = sorted(raw["toolbar_tokens"], key=len, reverse=True)
     return {
         **raw,
+        "trad": {pair[0]: pair[1] for pair in raw["trad_fold"].split()},
         "bullet_re": re.compile(raw["bullet_prefix"]),
         "families": {fam: [re.compile(p) for p in pats] for fam, pats in raw["line_patterns"].items()},
         "footer_res": [re.compile(p) for p in raw["footer_patterns"]],
@@ -47,10 +48,33 @@ def chrome_rules() -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _fold_char(ch: str) -> str:
+    """One character width-folded (NFKC when that stays one character) and simplified."""
+    folded = unicodedata.normalize("NFKC", ch)
+    folded = folded if len(folded) == 1 else ch
+    return chrome_rules()["trad"].get(folded, folded)
+
+
+def _aligned(line: str) -> tuple[str, str]:
+    """(matching copy, original) of a line, stripped and de-bulleted at the same offsets.
+
+    The fold maps character for character, so a value found at some offset in the matching copy
+    is read from the original at the same offset: meta keeps the page's own text.
+    """
+    if len(line) > 4 * chrome_rules()["max_chrome_len"]:  # never chrome; skip the per-char fold
+        text = line.strip()
+        return text, text
+    mapped = "".join(map(_fold_char, line))
+    m = chrome_rules()["bullet_re"].match(mapped)
+    start = m.end() if m else 0
+    end = max(start, len(mapped.rstrip()))
+    return mapped[start:end], line[start:end]
+
+
 def fold(line: str) -> str:
-    """Width-folded, de-bulleted, stripped copy of a line, used only for matching."""
-    folded = unicodedata.normalize("NFKC", line).strip()
-    return chrome_rules()["bullet_re"].sub("", folded).strip()
+    """Width-folded, simplified, de-bulleted, stripped copy of a line, used only for matching."""
+    return _aligned(line)[0]
 
 
 def iso_date(value: str | None) -> str | None:
@@ -82,8 +106,9 @@ def _is_toolbar(f: str) -> bool:
     return bool(joined) and (len(joined) >= 2 or len(squeezed) > len(joined))
 
 
-def _label_pairs(f: str) -> list[tuple[str, str]] | None:
-    """Split 'label: value label: value' lines; None unless the line starts with a known label."""
+def _label_pairs(f: str, orig: str) -> list[tuple[str, str, str]] | None:
+    """Split 'label: value label: value' lines into (label, folded value, original value);
+    None unless the line starts with a known label."""
     rules = chrome_rules()
     found = [m for m in rules["label_re"].finditer(f) if m.start() == 0 or f[m.start() - 1] in _LABEL_SEP]
     if not found or found[0].start() != 0:
@@ -91,15 +116,17 @@ def _label_pairs(f: str) -> list[tuple[str, str]] | None:
     pairs = []
     for i, m in enumerate(found):
         end = found[i + 1].start() if i + 1 < len(found) else len(f)
-        pairs.append((re.sub(r"\s+", "", m.group("label")), f[m.end():end].strip(_LABEL_SEP)))
+        value = f[m.end():end].strip(_LABEL_SEP)
+        start = m.end() + len(f[m.end():end]) - len(f[m.end():end].lstrip(_LABEL_SEP))
+        pairs.append((re.sub(r"\s+", "", m.group("label")), value, orig[start:start + len(value)]))
     return pairs
 
 
-def _check_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
-    """Harvestable (key, value) list when every pair is plausible chrome, else None."""
+def _check_pairs(pairs: list[tuple[str, str, str]]) -> list[tuple[str, str]] | None:
+    """Harvestable (key, original value) list when every pair is plausible chrome, else None."""
     rules = chrome_rules()
     out: list[tuple[str, str]] = []
-    for label, value in pairs:
+    for label, value, orig in pairs:
         spec = rules["labels"][label]
         kind = spec["kind"]
         if len(value) > 60 or "。" in value:
@@ -113,12 +140,11 @@ def _check_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
                 return None
             continue
         if value and spec.get("date"):
-            iso = _only_date(value)
-            if iso is None:
+            orig = _only_date(value) or ""
+            if not orig:
                 return None
-            value = iso
         if value:
-            out.append((spec["key"], value))
+            out.append((spec["key"], orig))
     return out
 
 
@@ -157,13 +183,13 @@ def strip_chrome(lines: list[str], meta: dict[str, str] | None = None, source: s
     truncated_after: list[str] = []
     expect: str | None = None  # meta key whose value may stand on the next non-blank line
     for line in lines:
-        f = fold(line)
+        f, orig = _aligned(line)
         if not f:
             kept.append(line)
             continue
         if expect is not None:
             key, expect = expect, None
-            if _take_value(key, f, meta):
+            if _take_value(key, f, orig, meta):
                 if key == "title":  # the title stays: it is the document's title line
                     kept.append(line)
                     header_titles.add(f)
@@ -194,7 +220,7 @@ def strip_chrome(lines: list[str], meta: dict[str, str] | None = None, source: s
             meta["truncated"] = "1"
             truncated_after.append(next((k.strip() for k in reversed(kept) if k.strip()), ""))
         elif fam == "labels":
-            for key, value in _check_pairs(_label_pairs(f) or []) or []:
+            for key, value in _check_pairs(_label_pairs(f, orig) or []) or []:
                 meta.setdefault(key, value)
     if truncated_after:
         meta["truncated_after"] = json.dumps(truncated_after, ensure_ascii=False)
@@ -204,9 +230,9 @@ def strip_chrome(lines: list[str], meta: dict[str, str] | None = None, source: s
 def _classify(f: str) -> tuple[str | None, str | None]:
     """(chrome family or None, meta key whose value may follow on the next line)."""
     rules = chrome_rules()
-    pairs = _label_pairs(f) if "。" not in f and len(f) <= rules["max_chrome_len"] else None
+    pairs = _label_pairs(f, f) if "。" not in f and len(f) <= rules["max_chrome_len"] else None
     if pairs and _check_pairs(pairs) is not None:
-        label, value = pairs[-1]
+        label, value, _ = pairs[-1]
         spec = rules["labels"][label]
         expects = not value and (spec["kind"] in ("disclosure", "counter") or spec.get("date"))
         return "labels", (spec.get("key", "counter") if expects else None)
@@ -217,9 +243,9 @@ def _meta_titles(meta: dict[str, str]) -> set[str]:
     return {fold(meta[k]) for k in ("title", "page_title") if meta.get(k)}
 
 
-def _take_value(key: str, f: str, meta: dict[str, str]) -> bool:
-    """Accept f as the value of a label that stood alone on the previous line."""
-    if "。" in f or len(f) > 100 or _label_pairs(f) is not None:
+def _take_value(key: str, f: str, orig: str, meta: dict[str, str]) -> bool:
+    """Accept a line as the value of a label that stood alone on the previous line."""
+    if "。" in f or len(f) > 100 or _label_pairs(f, orig) is not None:
         return False
     if key == "counter":
         return bool(re.fullmatch(r"\d+\s*次?", f))
@@ -227,8 +253,8 @@ def _take_value(key: str, f: str, meta: dict[str, str]) -> bool:
         iso = _only_date(f)
         if iso is None:
             return False
-        f = iso
+        orig = iso
     elif len(f) > 60 and key != "title":
         return False
-    meta.setdefault(key, f)
+    meta.setdefault(key, orig)
     return True

@@ -224,3 +224,14 @@ def test_read_page_detects_html_and_plain_text():
     assert read_page("<p>第一段。</p><p>第二段。</p>", "x").lines == ["第一段。", "第二段。"]
     plain = read_page("首页\n  第一段。\n\n第二段 <b>粗体</b>。", "x", content_type="text/plain")
     assert plain.lines == ["第一段。", "第二段 <b>粗体</b>。"] and plain.removed == ["首页"]
+
+
+def test_traditional_chrome_is_recognised_and_meta_keeps_the_page_text():
+    lines = ["首頁 > 政務公開", "發佈時間：2023-02-20　來源：XX區教育局（法規處）　瀏覽次數：12",
+             "【打印本頁】【關閉窗口】", "版權所有：XX區人民政府", "文件名稱：XX區教育局2023年法治政府建設工作要點",
+             "XX區教育局2023年法治政府建設工作要點", BODY]
+    page = strip_chrome(lines)
+    assert [x.strip() for x in page.lines] == [lines[5], BODY]
+    assert page.meta["content_source"] == "XX區教育局（法規處）"  # original characters and width
+    assert page.meta["publish_date"] == "2023-02-20"
+    assert page.meta["title"] == "XX區教育局2023年法治政府建設工作要點"

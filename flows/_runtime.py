@@ -1,0 +1,80 @@
+"""Run-level facts the flows need: data dir, logical date, run id, task runner, bundled samples.
+
+Kept out of the flow modules so they stay wiring only. The logical date comes from the flow
+run's *scheduled* start (libraries.md §1.8): a nightly run that starts late, or is retried the
+next morning, still reports the night it was scheduled for, which `now()` would get wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+#: the deployments' schedule timezone; the logical date is the calendar day there.
+SCHEDULE_TZ = ZoneInfo("Asia/Shanghai")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLES_DIR = REPO_ROOT / "samples" / "inbox"
+
+
+def resolve_data_dir(data_dir: str | None) -> str:
+    """The parameter, else $GOVREPORTS_DATA_DIR, else the repo root (DataPaths decides)."""
+    from govreports.config import DataPaths
+
+    return str(DataPaths.from_dir(data_dir or None).data_dir)
+
+
+def resolve_sources_file(sources_file: str | None) -> Path | None:
+    """The parameter, else $GOVREPORTS_SOURCES, else sources.yaml at the repo root if present."""
+    if sources_file:
+        return Path(sources_file).expanduser().resolve()
+    env = os.environ.get("GOVREPORTS_SOURCES")
+    if env:
+        return Path(env).expanduser().resolve()
+    default = REPO_ROOT / "sources.yaml"
+    return default if default.is_file() else None
+
+
+def logical_time() -> datetime:
+    """The flow run's scheduled start in the schedule's timezone (now, for ad-hoc calls)."""
+    from prefect.runtime import flow_run
+
+    scheduled = flow_run.scheduled_start_time
+    return datetime.fromtimestamp(scheduled.timestamp(), SCHEDULE_TZ)  # a plain datetime, whatever Prefect returns
+
+
+def make_run_id(logical: datetime) -> str:
+    """Sortable and unique: logical time (UTC) plus the start of the Prefect flow run id."""
+    from prefect.runtime import flow_run
+
+    run = str(flow_run.id or os.getpid())
+    return f"{logical.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%SZ}-{run[:8]}"
+
+
+def copy_samples(inbox_dir: Path) -> int:
+    """Copy (never move) the bundled sample pages into the inbox; returns how many."""
+    inbox_dir.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for page in sorted(SAMPLES_DIR.glob("*")):
+        if page.is_file():
+            shutil.copy2(page, inbox_dir / page.name)
+            count += 1
+    return count
+
+
+def task_runner_for(dask_address: str | None) -> Any:
+    """ThreadPool by default; a Dask runner for `tcp://…`, or a 2-worker LocalCluster for 'local'."""
+    if not dask_address:
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        return ThreadPoolTaskRunner(max_workers=4)
+    from prefect_dask import DaskTaskRunner
+
+    if dask_address == "local":
+        return DaskTaskRunner(cluster_class="distributed.LocalCluster",
+                              cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    return DaskTaskRunner(address=dask_address)

@@ -1,0 +1,103 @@
+"""Parse stored pages by hash, in this process or in a pool of worker processes.
+
+Kept free of Prefect on purpose: `parse_batch` may hand pages to a spawned process pool, and
+each worker imports this module; importing Prefect there would cost ≈1 s per worker and drag
+its settings and threads into a process that only needs the core. The parsing itself is the
+core's `parse_page`; this module only reads bytes by hash and turns a crash into a recorded
+per-page error, so one bad page never loses the rest of a batch.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from govreports.config import DataPaths
+from govreports.io import raw_store
+from govreports.models import PageResult
+from govreports.parse import parse_page
+
+#: below this many pages a batch is parsed serially: spawning workers (imports + jieba
+#: initialisation, ≈2 s each) costs more than it saves on a few pages.
+POOL_MIN_PAGES = 40
+POOL_WORKERS = 2
+
+
+def _first(sightings: list[dict[str, Any]], *keys: str) -> str | None:
+    """The first non-empty value of `keys` over the sightings, in arrival order (stable)."""
+    for sighting in sightings:
+        for key in keys:
+            if sighting.get(key):
+                return str(sighting[key])
+    return None
+
+
+def origin(data_dir: str, sha: str) -> dict[str, str | None]:
+    """Where a stored page came from, per its first sighting (arrival order, so stable).
+
+    `source` is the sources.yaml name or "inbox" (what the curated tables carry); `url` the portal
+    URL when known; `name` what a person recognises: the URL, else the inbox file name.
+    """
+    sightings = raw_store.sidecar(DataPaths.from_dir(data_dir), sha).get("sightings") or []
+    url = _first(sightings, "url")
+    return {"source": _first(sightings, "source") or "unknown", "url": url,
+            "name": url or _first(sightings, "original_name") or sha,
+            "content_type": _first(sightings, "content_type")}
+
+
+def parse_stored(data_dir: str, sha: str) -> PageResult:
+    """Parse one stored page; never raises (an unexpected exception becomes `error="crash: …"`)."""
+    source = "unknown"
+    try:
+        where = origin(data_dir, sha)
+        source = where["source"] or source
+        data = raw_store.get(DataPaths.from_dir(data_dir), sha)
+    except Exception as exc:  # a missing or damaged object is recorded, not fatal
+        return PageResult(source=source, raw_sha256=sha, error=f"unreadable: {type(exc).__name__}: {exc}")
+    try:
+        return parse_page(data, source, raw_sha256=sha, content_type=where["content_type"])
+    except Exception as exc:  # parse_page should not raise; if it does, record it and go on
+        return PageResult(source=source, raw_sha256=sha, error=f"crash: {type(exc).__name__}: {exc}")
+
+
+def _can_fork_workers() -> bool:
+    """Daemonic processes (Dask workers) may not have children; 1 CPU gains nothing."""
+    return not multiprocessing.current_process().daemon and (os.cpu_count() or 1) >= 2
+
+
+def parse_many(data_dir: str, hashes: Iterable[str], *, pool: bool | None = None) -> list[PageResult]:
+    """Parse pages in hash order; large batches use a spawn-based pool of `POOL_WORKERS` processes.
+
+    `spawn` (not fork) because the caller runs Prefect's threads; forking a threaded process
+    can deadlock the child. Results come back in the order of `hashes`.
+    """
+    hashes = list(hashes)
+    if pool is None:
+        pool = len(hashes) >= POOL_MIN_PAGES and _can_fork_workers()
+    if not pool:
+        return [parse_stored(data_dir, sha) for sha in hashes]
+    results: dict[str, PageResult] = {}
+    _pooled(data_dir, hashes, POOL_WORKERS, results)
+    for sha in [h for h in hashes if h not in results]:
+        # the pool broke (a worker died): isolate each unfinished page in its own process, so
+        # only the page that kills a worker is recorded as a crash and the others still parse
+        _pooled(data_dir, [sha], 1, results)
+        results.setdefault(sha, PageResult(source="unknown", raw_sha256=sha,
+                                           error="crash: BrokenProcessPool: worker process died"))
+    return [results[sha] for sha in hashes]
+
+
+def _pooled(data_dir: str, hashes: list[str], workers: int, results: dict[str, PageResult]) -> None:
+    """Parse `hashes` in a spawned pool, filling `results`; pages lost to a dead worker stay absent."""
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as executor:
+        futures: list[Future[PageResult]] = [executor.submit(parse_stored, data_dir, sha) for sha in hashes]
+        for sha, future in zip(hashes, futures, strict=True):
+            try:
+                results[sha] = future.result()
+            except BrokenProcessPool:
+                continue

@@ -1,0 +1,96 @@
+"""Tasks that bring pages into raw/: the inbox, the portals, and the list of pages not yet parsed.
+
+Thin wrappers over govreports.io: they add what only the orchestrator should decide — retries
+with backoff on the network (and only there), no caching for anything that reads changing
+state — and turn the core's reports into small JSON-able dicts for the run summary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.tasks import exponential_backoff
+
+from govreports.config import DataPaths
+from govreports.io import curated, fetch, inbox, raw_store
+from govreports.sources import Source
+from tasks._worker import origin
+
+
+def _is_io_error(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry only what another attempt can fix: network and file-system errors."""
+    exc = state.data if isinstance(state.data, BaseException) else None
+    return isinstance(exc, OSError | httpx.TransportError | httpx.HTTPStatusError | TimeoutError)
+
+
+@task(name="receive-inbox", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5,
+      retry_condition_fn=_is_io_error)
+def receive_inbox(data_dir: str) -> dict[str, Any]:
+    """Move inbox files into the raw store; what it refuses is quarantined (or left) with a reason."""
+    report = inbox.receive(DataPaths.from_dir(data_dir))
+    return {
+        "received": len(report.stored),
+        "new": sum(1 for page in report.stored if page.is_new),
+        "waiting": len(report.waiting),
+        "failed": [{"source": name, "reason": reason} for name, reason in report.quarantined + report.errors],
+    }
+
+
+@task(
+    name="fetch-source",
+    task_run_name="fetch-{source_name}",
+    cache_policy=NO_CACHE,  # conditional GETs against fetch state: a cached result would hide new pages
+    retries=3,
+    retry_delay_seconds=exponential_backoff(backoff_factor=10),
+    retry_jitter_factor=0.5,
+    retry_condition_fn=_is_io_error,
+)
+def fetch_source(data_dir: str, source: Source, state_file: str, source_name: str) -> dict[str, Any]:
+    """Fetch one portal, store each page byte for byte, save its fetch state; per-URL failures are data.
+
+    One task per source, so one slow or broken portal is retried on its own and the others go
+    on. State is one file per source so concurrent fetch tasks never overwrite each other's.
+    """
+    paths = DataPaths.from_dir(data_dir)
+    state_path = Path(state_file)
+    state = fetch.FetchState.load(state_path)
+    report = fetch.fetch_source(source, state)
+    new = 0
+    for page in report.reports:  # list pages only lead to reports; they are not parsed or kept
+        stored = raw_store.put(paths, page.data, source=source_name, url=page.final_url or page.url, via="fetch",
+                               content_type=page.content_type, headers=dict(page.headers))
+        new += bool(stored.is_new)
+    state.save(state_path)  # only after the pages are stored: a crash in between re-fetches them
+    return {
+        "fetched": len(report.reports),
+        "new": new,
+        "list_pages": len(report.pages) - len(report.reports),
+        "not_modified": len(report.not_modified),
+        "already_seen": len(report.already_seen),
+        "skipped": len(report.skipped),
+        "failed": [{"source": source_name, "url": url, "reason": reason} for url, reason in report.failures],
+    }
+
+
+@task(name="list-pending", cache_policy=NO_CACHE)
+def list_pending(data_dir: str) -> list[str]:
+    """Hashes in raw/ whose pages no curated version has processed yet, sorted."""
+    paths = DataPaths.from_dir(data_dir)
+    done = set(curated.processed_hashes(paths))
+    return sorted(sha for sha in raw_store.iter_hashes(paths) if sha not in done)
+
+
+@task(name="hashes-for-years", cache_policy=NO_CACHE)
+def hashes_for_years(data_dir: str, years: list[int]) -> list[str]:
+    """Raw pages whose documents belong to `years`, per the curated tables (for backfills)."""
+    return sorted(curated.hashes_for_years(DataPaths.from_dir(data_dir), years))
+
+
+@task(name="page-origins", cache_policy=NO_CACHE)
+def page_origins(data_dir: str, hashes: list[str]) -> dict[str, dict[str, str | None]]:
+    """sha256 → {source, url, name} from the raw store's sidecars (URLs for tables, names for people)."""
+    return {sha: origin(data_dir, sha) for sha in hashes}

@@ -113,10 +113,12 @@ def _validation(summary: Mapping[str, Any], paths: DataPaths) -> dict[str, Any]:
                                  "unexpected": (e.get("result") or {}).get("unexpected_count")})
         judged = [e for e in entries if e.get("success") is not None]
         suites.append({"table": table, "evaluated": len(judged), "failed": len(failures), "failures": failures})
-    quarantined = [{"doc_id": q.get("doc_id"), "failed": _failed_names(q.get("failed"))}
+    by_doc = {str(d): _failed_names(f) for d, f in (results.get("quarantined") or {}).items()} \
+        if isinstance(results.get("quarantined"), dict) else {}
+    quarantined = [{"doc_id": q.get("doc_id"), "failed": _failed_names(q.get("failed")) or by_doc.get(q.get("doc_id"), [])}
                    for q in section.get("quarantined") or []]
-    if not quarantined and isinstance(results.get("quarantined"), dict):
-        quarantined = [{"doc_id": d, "failed": sorted(f)} for d, f in results["quarantined"].items()]
+    listed = {q["doc_id"] for q in quarantined}
+    quarantined += [{"doc_id": d, "failed": f} for d, f in sorted(by_doc.items()) if d not in listed]
     return {"recorded": bool(results), "success": results.get("success"), "suites": suites,
             "quarantined": quarantined, "unattributed": results.get("unattributed") or {}}
 

@@ -1,0 +1,44 @@
+"""`govreports report`: (re)build the run report of a release, e.g. after a fix to the report code
+or for a release whose run directory was cleaned up.
+
+The nightly flow writes the report itself; this command only finds the inputs again: the release
+from the release log, and the summary of the run that published it (runs/<run_id>/summary.json).
+When that summary is missing or unreadable, the report is rebuilt from the release log alone and
+says so at the top, rather than refusing: the curated tables still hold most of what matters.
+"""
+
+from __future__ import annotations
+
+import json
+import webbrowser
+from pathlib import Path
+
+from govreports.config import DataPaths
+from govreports.io.releases import get_release
+from govreports.report import summary_from_release, write_run_report
+from govreports_cli.data_cmd import console, fail
+
+
+def write_report(version: int | None, data_dir: Path | None, out: Path | None, open_browser: bool) -> int:
+    """Write the report of release `version` (default latest); 1 when there is no such release."""
+    paths = DataPaths.from_dir(data_dir)
+    try:
+        release = get_release(paths, version)
+    except LookupError as exc:
+        return fail(str(exc).strip("'\""))
+    if release is None:
+        return fail(f"nothing published yet in {paths.curated_dir} (run `govreports run` first)")
+    summary_path = paths.run_dir(release.run_id) / "summary.json"
+    summary = None
+    if summary_path.is_file():
+        try:
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            console(stderr=True).print(f"warning: {summary_path} unreadable ({exc}); using the release log only")
+    if not isinstance(summary, dict) or summary.get("run_id") != release.run_id:
+        summary = summary_from_release(release)
+    html = write_run_report(paths, summary, release.release, out=out.expanduser().absolute() if out else None)
+    console().print(f"release {release.release}: wrote {html} and {html.with_suffix('.json')}")
+    if open_browser:
+        webbrowser.open(html.as_uri())
+    return 0

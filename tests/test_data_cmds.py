@@ -1,0 +1,155 @@
+"""govreports versions / query / show / diff against a real curated store (tests/release_store.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from govreports.io import curated
+from govreports_cli import data_cmd
+from govreports_cli.diff_cmd import compare, indicator_changes
+from govreports_cli.main import app
+from tests.release_store import QUARANTINE_FAILED, build_store
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return build_store(tmp_path_factory.mktemp("store"))
+
+
+def _docs(store, version=None):
+    return curated.read("documents", version, data_dir=store.paths)
+
+
+def test_versions_lists_every_release_newest_first(store, capsys):
+    assert data_cmd.show_versions(store.paths.data_dir) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if re.match(r"│ \d ", line)]
+    assert [line.split("│")[1].strip() for line in lines] == ["3", "2", "1"]
+    row = {n: line for n, line in zip(("3", "2", "1"), lines, strict=True)}
+    assert "backfill-1" in row["3"] and "backfill" in row["3"] and "indicators +1/-1" in row["3"]
+    assert "nightly-1" in row["1"] and "2021,2022,2023" in row["1"]
+    # release 2: 5 documents published, 1 quarantined, 2 documents added
+    cells = [c.strip() for c in row["2"].split("│")]
+    assert cells[6] == str(len(_docs(store, 2))) == "5" and cells[11] == "1"
+    assert "documents +2/-0" in row["2"]
+
+
+def test_versions_of_an_empty_store(tmp_path, capsys):
+    assert data_cmd.show_versions(tmp_path) == 0
+    assert "No release published yet" in capsys.readouterr().out
+
+
+def test_query_runs_sql_over_the_latest_or_a_given_release(store, capsys):
+    assert data_cmd.run_query("select count(*) as n from documents", version=None,
+                              data_dir=store.paths.data_dir, limit=50) == 0
+    assert re.search(r"│ 5 +│", capsys.readouterr().out)
+    assert data_cmd.run_query("select count(*) as n from documents", version=1,
+                              data_dir=store.paths.data_dir, limit=50) == 0
+    out = capsys.readouterr().out
+    assert "release 1: 1 row" in out and re.search(r"│ 3 +│", out)
+
+
+def test_query_joins_tables_and_applies_the_limit(store, capsys):
+    sql = ("select i.indicator_id, i.surface, q.sentence from indicators i join quantities q using (quantity_id) "
+           "order by i.indicator_row_id")
+    assert data_cmd.run_query(sql, version=None, data_dir=store.paths.data_dir, limit=4) == 0
+    out = capsys.readouterr().out
+    assert "release 3: 4 rows (more rows: raise --limit)" in out
+    first = curated.read("indicators", data_dir=store.paths).dropna(subset=["quantity_id"]).iloc[0]
+    assert first["indicator_id"] in out and first["surface"] in out
+
+
+def test_query_sql_error_exits_2_with_a_message(store, capsys):
+    code = data_cmd.run_query("select nope from documents", version=None, data_dir=store.paths.data_dir, limit=5)
+    err = capsys.readouterr().err
+    assert code == 2 and "nope" in err and "tables of release 3" in err
+
+
+def test_query_unknown_release_exits_1(store, capsys):
+    assert data_cmd.run_query("select 1", version=9, data_dir=store.paths.data_dir, limit=5) == 1
+    assert "no release 9" in capsys.readouterr().err
+
+
+def test_show_document_by_prefix(store, capsys):
+    doc = _docs(store).dropna(subset=["title", "agency"]).sort_values("n_sections").iloc[-1]
+    assert data_cmd.show_document(doc["doc_id"][:6], version=None, data_dir=store.paths.data_dir) == 0
+    out = capsys.readouterr().out
+    assert f"Document {doc['doc_id']}" in out and doc["title"] in out and doc["agency"] in out
+    sections = curated.read("sections", data_dir=store.paths, filters=[("doc_id", "=", doc["doc_id"])])
+    nested = sections[sections["level"] == 2].iloc[0]
+    line = next(x for x in out.splitlines() if nested["heading"] in x)
+    assert line.index(nested["label_raw"]) >= 8  # a child is indented under its parent (tree guides)
+    assert f"{nested['part']} · {nested['start']}–{nested['end']}" in line
+    for part in ("measures_results", "shortcomings", "first_responsible", "next_year_plan", "other"):
+        assert re.search(rf"{part} +{doc['part_' + part] or 'not assessed'}", out)
+    indicators = curated.read("indicators", data_dir=store.paths, filters=[("doc_id", "=", doc["doc_id"])])
+    assert f"Indicators ({len(indicators)})" in out
+    assert set(indicators["indicator_id"]) <= set(re.findall(r"[A-Z][A-Z_]+[A-Z]", out))
+    assert str(store.paths.object_path(doc["raw_sha256"])) in out and "http://portal.example/" in out
+
+
+def test_show_unknown_and_quarantined_documents_exit_1(store, capsys):
+    assert data_cmd.show_document("ffffffffffffffff", version=None, data_dir=store.paths.data_dir) == 1
+    assert "no document 'ffffffffffffffff' in release 3" in capsys.readouterr().err
+    assert data_cmd.show_document(store.quarantined[:8], version=None, data_dir=store.paths.data_dir) == 1
+    err = capsys.readouterr().err
+    assert "quarantined in release 3" in err and QUARANTINE_FAILED in err
+
+
+def test_prefix_matching():
+    ids = ["abc1", "abc2", "abd3"]
+    assert data_cmd._match(ids, "abc") == ["abc1", "abc2"]
+    assert data_cmd._match(ids, "abd") == ["abd3"]
+    assert data_cmd._match(ids, "x") == []
+
+
+def test_diff_counts_documents_and_indicator_values(store, capsys):
+    assert data_cmd.diff_versions(1, 2, data_dir=store.paths.data_dir) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"│ documents +│ +3 │ +5 │ +2 │ +0 │ +0 │", out)
+    added = sorted(set(_docs(store, 2)["doc_id"]) - set(_docs(store, 1)["doc_id"]))
+    assert "Documents added (2)" in out and all(d in out for d in added)
+    assert re.search(r"│ quarantine +│ +0 │ +1 │ +1 │", out)
+
+    assert data_cmd.diff_versions(2, 3, data_dir=store.paths.data_dir) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"│ indicators +│ +\d+ │ +\d+ │ +0 │ +0 │ +1 │", out)
+    assert re.search(r"│ documents +│ +5 │ +5 │ +0 │ +0 │ +0 │", out)
+    assert "Indicator values that changed (1)" in out
+    line = next(x for x in out.splitlines() if store.changed_indicator.split("-q")[0] in x)
+    assert f"{store.old_value:g}" in line and f"{store.new_value:g}" in line
+
+
+def test_diff_unknown_release_exits_1(store, capsys):
+    assert data_cmd.diff_versions(1, 7, data_dir=store.paths.data_dir) == 1
+    assert "no release 7" in capsys.readouterr().err
+
+
+def test_compare_and_indicator_changes_by_key():
+    old = {("a",): {"k": "a", "v": 1, "code_version": "x"}, ("b",): {"k": "b", "v": 2, "code_version": "x"}}
+    new = {("a",): {"k": "a", "v": 1, "code_version": "y"}, ("c",): {"k": "c", "v": 3, "code_version": "y"}}
+    assert compare(old, new) == {"added": [("c",)], "removed": [("b",)], "changed": []}
+    new[("a",)]["v"] = 5
+    assert compare(old, new)["changed"] == [("a",)]
+
+    def ind(row_id, value, start):
+        return {"indicator_row_id": row_id, "doc_id": "d", "agency": "A", "report_year": 2023, "indicator_id": "X",
+                "sub": None, "modality": "actual", "value": value, "unit": "人", "start": start}
+    # the same value under a new row id (the mention moved) is not a change; a new value is
+    assert indicator_changes({("r1",): ind("r1", 7.0, 10)}, {("r2",): ind("r2", 7.0, 12)}) == []
+    [change] = indicator_changes({("r1",): ind("r1", 7.0, 10)}, {("r2",): ind("r2", 8.0, 12)})
+    assert change["a"] == [(7.0, "人")] and change["b"] == [(8.0, "人")]
+
+
+def test_cli_wiring(store):
+    runner = CliRunner()
+    result = runner.invoke(app, ["query", "select count(*) as n from pages", "--version", "2",
+                                 "--data-dir", str(store.paths.data_dir)])
+    assert result.exit_code == 0 and re.search(r"│ 5 +│", result.output)
+    result = runner.invoke(app, ["query", "selec", "--data-dir", str(store.paths.data_dir)])
+    assert result.exit_code == 2
+    result = runner.invoke(app, ["versions", "--data-dir", str(store.paths.data_dir)])
+    assert result.exit_code == 0 and "backfill-1" in result.output

@@ -1,0 +1,309 @@
+"""Publishing the curated tables: Delta Lake tables under curated/, tied together by the release log.
+
+Why this shape (shared/docs/libraries.md §3): one Delta table per entity gives atomic commits, time
+travel and a folder Spark/DuckDB/Polars can read; `_releases` (releases.py) makes a multi-table publish
+visible in one commit. Guarantees:
+
+* Idempotent. A nightly publish appends only rows whose key (schemas.KEYS) is not in the released
+  table; a backfill replaces a year's partition only when its content (a multiset of row hashes) differs.
+  When no table changes, nothing is committed and `publish` returns None.
+* Backfill = replace what the re-parsed pages produced in the given years, in ONE commit per table
+  (`mode="overwrite", predicate="report_year IN (...)"`); other partitions' files are not touched. Rows of
+  those years that came from *other* pages (e.g. a nightly run that published meanwhile) are kept.
+* Crash-safe. A publisher killed between table commits leaves commits no release points to; readers
+  never see them. The next publish first restores every such table to its released version, then
+  publishes, so the crashed run's pages are simply processed again.
+* Concurrency: on a local curated dir, the whole publish (rollback, diff, commits, release row) holds
+  an exclusive fcntl.flock on curated/_publish.lock, so concurrent runs (nightly + backfill, separate
+  processes) serialise and each diffs against the other's release. On object storage (s3://) there is
+  no lock: a SINGLE WRITER is assumed, enforced by deployment concurrency limits (one work pool slot
+  for all publishing flows). delta-rs 1.x commits with S3 conditional puts, so a second writer would
+  fail its commit rather than corrupt a table, but the release log could still interleave.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+
+from govreports.config import DataPaths
+from govreports.io.files import exclusive_lock
+from govreports.io.reading import dataset, hashes_for_years, processed_hashes, read, read_arrow, versions
+from govreports.io.releases import RELEASES, RELEASES_SCHEMA, Release, append_release, read_releases
+from govreports.schemas import DESCRIPTIONS, KEYS, PARTITION_COLUMN, PARTITIONED, SCHEMAS, TABLES
+from govreports.tables import conform, to_table
+
+__all__ = ["Release", "dataset", "hashes_for_years", "processed_hashes", "publish", "read", "read_arrow",
+           "versions"]
+
+#: test hook: seconds to sleep after each table commit, so a test can SIGKILL a publisher mid-way.
+ENV_TEST_PAUSE = "GOVREPORTS_TEST_PUBLISH_PAUSE"
+KINDS = ("nightly", "backfill")
+Row = dict[str, Any]
+
+
+def _options(paths: DataPaths) -> dict[str, str] | None:
+    return dict(paths.storage_options) or None
+
+
+def _partition_by(name: str) -> list[str] | None:
+    return [PARTITION_COLUMN] if name in PARTITIONED else None
+
+
+@contextlib.contextmanager
+def publish_lock(paths: DataPaths) -> Iterator[None]:
+    """Exclusive for the whole publish on a local store; a no-op on object storage (single writer)."""
+    if paths.curated_is_local:
+        with exclusive_lock(paths.publish_lock_path):
+            yield
+    else:
+        yield
+
+
+def ensure_tables(paths: DataPaths) -> None:
+    """Create every missing table empty (version 0) and refuse a table whose schema drifted."""
+    for name, schema in [*SCHEMAS.items(), (RELEASES, RELEASES_SCHEMA)]:
+        uri = paths.table_uri(name)
+        if not DeltaTable.is_deltatable(uri, storage_options=_options(paths)):
+            DeltaTable.create(uri, schema, mode="ignore", partition_by=_partition_by(name), name=name,
+                              description=DESCRIPTIONS.get(name, "release log"), storage_options=_options(paths))
+            continue
+        have = pa.schema(DeltaTable(uri, storage_options=_options(paths)).schema().to_arrow())
+        if len(have) != len(schema) or not all(a.name == b.name and a.type.equals(b.type)
+                                               for a, b in zip(have, schema, strict=False)):
+            raise RuntimeError(f"curated table {name!r} has schema {have.names}, code expects {schema.names}: "
+                               "migrate the table before publishing")
+
+
+def _released_versions(last: Release | None) -> dict[str, int]:
+    """Version per table readers currently see; 0 (the empty creation) for tables not yet released."""
+    return {name: (last.version_of(name) if last and last.version_of(name) is not None else 0) for name in TABLES}
+
+
+def rollback_unreleased(paths: DataPaths, released: Mapping[str, int]) -> list[str]:
+    """Restore every table whose latest version went beyond its released one (a crashed publish).
+
+    A table already restored (same active files as the released version) is left alone, so repeated
+    runs after one crash do not pile up restore commits. Returns the tables restored.
+    """
+    restored = []
+    for name, version in released.items():
+        table = DeltaTable(paths.table_uri(name), storage_options=_options(paths))
+        if table.version() <= version:
+            continue
+        at_release = DeltaTable(paths.table_uri(name), version=version, storage_options=_options(paths))
+        if set(table.file_uris()) != set(at_release.file_uris()):
+            table.restore(version, commit_properties=CommitProperties(
+                custom_metadata={"rollback_to_version": str(version)}))
+            restored.append(name)
+    return restored
+
+
+def _key(row: Row, name: str) -> tuple:
+    return tuple(row[k] for k in KEYS[name])
+
+
+def _row_hash(row: Row) -> str:
+    text = json.dumps(row, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _dedupe(rows: Iterable[Row], name: str, skip: set[tuple] | None = None) -> list[Row]:
+    seen = set(skip or ())
+    out = []
+    for row in rows:
+        if _key(row, name) not in seen:
+            seen.add(_key(row, name))
+            out.append(row)
+    return out
+
+
+def _diff(old: list[Row], new: list[Row]) -> dict[str, int]:
+    a, b = Counter(map(_row_hash, old)), Counter(map(_row_hash, new))
+    return {"added": sum((b - a).values()), "removed": sum((a - b).values())}
+
+
+def _in_list(column: str, values: Iterable[Any]) -> str:
+    items = sorted(set(values))
+    literal = ", ".join(str(v) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'" for v in items)
+    return f"{column} = {literal}" if len(items) == 1 else f"{column} IN ({literal})"
+
+
+@dataclass
+class _Outcome:
+    """What publishing one table did: its new version, row changes, partitions and raw pages touched."""
+
+    version: int
+    change: dict[str, Any]
+    years: set[int] = field(default_factory=set)
+    pages: set[str] = field(default_factory=set)
+
+
+def _pages(rows: Iterable[Row]) -> set[str]:
+    return {r["raw_sha256"] for r in rows if r.get("raw_sha256")}
+
+
+class _Publisher:
+    """One publish under the lock: diffs each table against its released version and commits."""
+
+    def __init__(self, paths: DataPaths, last: Release | None, run_id: str, release_no: int) -> None:
+        self.paths, self.last, self.run_id, self.release_no = paths, last, run_id, release_no
+        self.released = _released_versions(last)
+
+    def released_rows(self, name: str, filters: list | None = None) -> list[Row]:
+        table = DeltaTable(self.paths.table_uri(name), version=self.released[name],
+                           storage_options=_options(self.paths))
+        return conform(name, table.to_pyarrow_table(filters=filters)).to_pylist()
+
+    def commit(self, name: str, rows: list[Row], *, mode: str, predicate: str | None = None) -> int:
+        uri = self.paths.table_uri(name)
+        write_deltalake(uri, to_table(name, rows), mode=mode, predicate=predicate,  # type: ignore[arg-type]
+                        partition_by=_partition_by(name), storage_options=_options(self.paths),
+                        commit_properties=CommitProperties(custom_metadata={
+                            "run_id": self.run_id, "release": str(self.release_no)}))
+        pause = float(os.environ.get(ENV_TEST_PAUSE) or 0)
+        if pause > 0:
+            time.sleep(pause)
+        return DeltaTable(uri, storage_options=_options(self.paths)).version()
+
+    def append_new(self, name: str, rows: list[Row]) -> _Outcome | None:
+        """Nightly: append the rows whose key is not released yet."""
+        existing = {_key(r, name) for r in self.released_rows(name)} if rows else set()
+        fresh = _dedupe(rows, name, skip=existing)
+        if not fresh:
+            return None
+        years = {int(r[PARTITION_COLUMN]) for r in fresh} if name in PARTITIONED else set()
+        return _Outcome(self.commit(name, fresh, mode="append"), {"added": len(fresh), "removed": 0}, years,
+                        _pages(fresh) if name == "pages" else set())
+
+    def replace_years(self, name: str, rows: list[Row], years: list[int], hashes: set[str],
+                      doc_pages: Mapping[str, str]) -> _Outcome | None:
+        """Backfill of a partitioned table: one predicate overwrite of the years whose content changed."""
+        new = _dedupe((r for r in rows if r[PARTITION_COLUMN] in years), name)
+        old = self.released_rows(name, filters=[(PARTITION_COLUMN, "in", years)])
+        if hashes:  # keep what pages outside this backfill produced (e.g. a concurrent nightly's rows)
+            new_keys = {_key(r, name) for r in new}
+            page_of = (lambda r: r["raw_sha256"]) if name == "documents" else (lambda r: doc_pages.get(r["doc_id"]))
+            new += [r for r in old if page_of(r) not in hashes and _key(r, name) not in new_keys]
+        changed = [y for y in years if _diff([r for r in old if r[PARTITION_COLUMN] == y],
+                                             [r for r in new if r[PARTITION_COLUMN] == y]) != {"added": 0, "removed": 0}]
+        if not changed:
+            return None
+        data = [r for r in new if r[PARTITION_COLUMN] in changed]
+        version = self.commit(name, data, mode="overwrite", predicate=_in_list(PARTITION_COLUMN, changed))
+        change: dict[str, Any] = _diff([r for r in old if r[PARTITION_COLUMN] in changed], data)
+        ignored = len(rows) - sum(1 for r in rows if r[PARTITION_COLUMN] in years)
+        if ignored:
+            change["ignored_outside_years"] = ignored
+        return _Outcome(version, change, set(changed))
+
+    def replace_pages(self, name: str, rows: list[Row], hashes: set[str]) -> _Outcome | None:
+        """Backfill of an unpartitioned table: replace the rows of the re-parsed raw pages."""
+        new = _dedupe((r for r in rows if r["raw_sha256"] in hashes), name)
+        old = self.released_rows(name, filters=[("raw_sha256", "in", sorted(hashes))])
+        changed = {h for h in hashes if _diff([r for r in old if r["raw_sha256"] == h],
+                                              [r for r in new if r["raw_sha256"] == h]) != {"added": 0, "removed": 0}}
+        if not changed:
+            return None
+        data = [r for r in new if r["raw_sha256"] in changed]
+        version = self.commit(name, data, mode="overwrite", predicate=_in_list("raw_sha256", changed))
+        return _Outcome(version, _diff([r for r in old if r["raw_sha256"] in changed], data),
+                        pages=changed if name == "pages" else set())
+
+    def rows_at(self, name: str, version: int) -> int:
+        return DeltaTable(self.paths.table_uri(name), version=version, storage_options=_options(self.paths)).count()
+
+
+def publish(
+    paths: DataPaths,
+    tables: Mapping[str, pa.Table],
+    *,
+    run_id: str,
+    code_version: str,
+    kind: str = "nightly",
+    replace_years: list[int] | None = None,
+    raw_hashes: Iterable[str] = (),
+) -> Release | None:
+    """Publish `tables` as the next release, or nothing when no table would change.
+
+    Args:
+        paths: the data layout (curated_dir local or s3://).
+        tables: name → table with that name's schema (schemas.SCHEMAS); tables not given are left alone.
+        run_id: the run publishing (recorded in the release and in each Delta commit's metadata).
+        code_version: config.code_version() of the code that produced the rows.
+        kind: "nightly" or "backfill" (a label in the release log).
+        replace_years: None appends new rows (nightly); a list of years replaces, in those years, what
+            the pages in `raw_hashes` (plus the pages in `tables["pages"]`) produced. Rows of other years
+            are ignored (counted in changes[...]["ignored_outside_years"]).
+        raw_hashes: the raw pages this run processed.
+    Returns:
+        The new Release, or None when nothing changed (a rerun of the same input publishes nothing).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    if replace_years is not None and kind != "backfill":
+        raise ValueError("replace_years is a backfill: pass kind='backfill'")
+    if not run_id:
+        raise ValueError("run_id is required")
+    unknown = set(tables) - set(TABLES)
+    if unknown:
+        raise ValueError(f"unknown tables {sorted(unknown)}; known: {list(TABLES)}")
+    incoming = {name: conform(name, t).to_pylist() for name, t in tables.items()}
+    hashes = set(raw_hashes) | {r["raw_sha256"] for r in incoming.get("pages", [])}
+    years = sorted({int(y) for y in replace_years}) if replace_years is not None else None
+    if paths.curated_is_local:
+        paths.ensure()
+    with publish_lock(paths):
+        ensure_tables(paths)
+        releases = read_releases(paths)
+        last = releases[-1] if releases else None
+        pub = _Publisher(paths, last, run_id, (last.release + 1) if last else 1)
+        rollback_unreleased(paths, pub.released)
+        doc_pages: dict[str, str] = {}
+        if years is not None and hashes:
+            doc_pages = {r["doc_id"]: r["raw_sha256"] for r in pub.released_rows(
+                "documents", filters=[(PARTITION_COLUMN, "in", years)])}
+        done: dict[str, _Outcome] = {}
+        for name in TABLES:
+            if name not in incoming:
+                continue
+            rows = incoming[name]
+            if years is None:
+                result = pub.append_new(name, rows)
+            elif name in PARTITIONED:
+                result = pub.replace_years(name, rows, years, hashes, doc_pages)
+            else:
+                result = pub.replace_pages(name, rows, hashes) if hashes else pub.append_new(name, rows)
+            if result is not None:
+                done[name] = result
+        if not done:
+            return None
+        table_state = {}
+        for name in TABLES:
+            if name in done:
+                version = done[name].version
+                table_state[name] = {"version": version, "rows": pub.rows_at(name, version)}
+            elif last is not None and name in last.tables:
+                table_state[name] = dict(last.tables[name])
+            else:
+                table_state[name] = {"version": pub.released[name], "rows": pub.rows_at(name, pub.released[name])}
+        pages = set(raw_hashes) | (hashes if years is not None else set())
+        release = Release(
+            release=pub.release_no, created_at=dt.datetime.now(dt.UTC), run_id=run_id, code_version=code_version,
+            kind=kind, years=sorted(set().union(*(o.years for o in done.values()))),
+            raw_hashes=sorted(pages.union(*(o.pages for o in done.values()))),
+            tables=table_state, changes={name: o.change for name, o in done.items()})
+        append_release(paths, release)
+        return release
+

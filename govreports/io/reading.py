@@ -1,0 +1,139 @@
+"""Reading the curated tables the safe way: through the release log, never by globbing Parquet.
+
+A Delta table directory holds files of every version; reading it as plain Parquet returns stale and
+duplicate rows (libraries.md §3). And a table's *latest* Delta version may belong to a publish that has
+not finished. So every reader here resolves a release first and opens each table at the version that
+release recorded. DuckDB's `delta_scan` would download an extension at runtime, so DuckDB and Polars get
+a pyarrow dataset instead (`duckdb.sql("select ... from ds")`, `pl.scan_pyarrow_dataset(ds)`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from govreports.config import DataPaths
+from govreports.io.releases import Release, get_release, read_releases
+from govreports.schemas import KEYS, PARTITION_COLUMN, SCHEMAS, TABLES
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow.dataset as pads
+
+DataDir = str | Path | DataPaths | None
+
+
+def _paths(data_dir: DataDir) -> DataPaths:
+    return data_dir if isinstance(data_dir, DataPaths) else DataPaths.from_dir(data_dir)
+
+
+def _check(name: str) -> None:
+    if name not in SCHEMAS:
+        raise KeyError(f"no curated table {name!r}; tables: {list(TABLES)}")
+
+
+def _open(paths: DataPaths, name: str, release: Release | None) -> Any:
+    """The DeltaTable of `name` at `release`'s version, or None when the release has no such table."""
+    from deltalake import DeltaTable
+
+    version = release.version_of(name) if release else None
+    if version is None:
+        return None
+    return DeltaTable(paths.table_uri(name), version=version, storage_options=dict(paths.storage_options) or None)
+
+
+def read_arrow(name: str, version: int | None = None, *, data_dir: DataDir = None,
+               columns: list[str] | None = None, filters: list | None = None) -> pa.Table:
+    """Table `name` as of release `version` (default: the latest), as a pyarrow Table.
+
+    Rows are sorted by the table's key and typed exactly by schemas.SCHEMAS, whatever files the
+    table is made of.
+
+    Args:
+        name: one of TABLES (documents, sections, quantities, indicators, keywords, citations, pages,
+            quarantine).
+        version: a release number (see `versions()`); None for the latest release.
+        data_dir: the data dir (default: GOVREPORTS_DATA_DIR / the repo root), or a DataPaths.
+        columns: the columns to return (default all).
+        filters: row filters in pyarrow DNF form, e.g. [("report_year", "=", 2023)].
+    Raises:
+        KeyError: unknown table. LookupError: no such release.
+    """
+    _check(name)
+    paths = _paths(data_dir)
+    schema = SCHEMAS[name]
+    wanted = list(columns or schema.names)
+    unknown = [c for c in wanted if c not in schema.names]
+    if unknown:
+        raise KeyError(f"{name} has no columns {unknown}; columns: {schema.names}")
+    table = _open(paths, name, get_release(paths, version))
+    if table is None:
+        return schema.empty_table().select(wanted)
+    keys = [k for k in KEYS[name] if k not in wanted]
+    data = table.to_pyarrow_table(columns=wanted + keys, filters=filters)
+    data = data.sort_by([(k, "ascending", "at_start") for k in KEYS[name]]).select(wanted)  # as tables.to_table
+    return data.cast(pa.schema([schema.field(c) for c in wanted]))
+
+
+def read(name: str, version: int | None = None, *, data_dir: DataDir = None,
+         columns: list[str] | None = None, filters: list | None = None) -> pd.DataFrame:
+    """Table `name` as of release `version` (default: the latest), as a pandas DataFrame.
+
+    Same arguments as `read_arrow`. Example: `read("indicators", filters=[("report_year", "=", 2023)])`.
+    """
+    return read_arrow(name, version, data_dir=data_dir, columns=columns, filters=filters).to_pandas()
+
+
+def dataset(name: str, version: int | None = None, *, data_dir: DataDir = None) -> pads.Dataset:
+    """Table `name` as of a release, as a pyarrow dataset (lazy; for DuckDB and Polars).
+
+    Example: `ds = dataset("quantities"); duckdb.sql("select unit, count(*) from ds group by unit")`.
+    """
+    import pyarrow.dataset as pads
+
+    _check(name)
+    paths = _paths(data_dir)
+    table = _open(paths, name, get_release(paths, version))
+    if table is None:
+        return pads.dataset(SCHEMAS[name].empty_table())
+    return table.to_pyarrow_dataset()
+
+
+def versions(data_dir: DataDir = None) -> pd.DataFrame:
+    """The release log: one row per release (release, created_at, run_id, code_version, kind, years,
+    n_raw_hashes, rows_<table> for every table, changes as JSON)."""
+    import pandas as pd
+
+    rows = []
+    for rel in read_releases(_paths(data_dir)):
+        row: dict[str, Any] = {"release": rel.release, "created_at": rel.created_at, "run_id": rel.run_id,
+                               "code_version": rel.code_version, "kind": rel.kind, "years": rel.years,
+                               "n_raw_hashes": len(rel.raw_hashes)}
+        row.update({f"rows_{name}": (rel.tables.get(name) or {}).get("rows", 0) for name in TABLES})
+        row["changes"] = json.dumps(rel.changes, sort_keys=True)
+        rows.append(row)
+    columns = ["release", "created_at", "run_id", "code_version", "kind", "years", "n_raw_hashes",
+               *[f"rows_{n}" for n in TABLES], "changes"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def processed_hashes(paths: DataPaths) -> set[str]:
+    """Raw pages already processed (the `pages` ledger of the latest release): skip them nightly."""
+    return set(read_arrow("pages", data_dir=paths, columns=["raw_sha256"]).column("raw_sha256").to_pylist())
+
+
+def hashes_for_years(paths: DataPaths, years: list[int] | set[int]) -> set[str]:
+    """Raw pages that produced documents (published or quarantined) in `years`: what a backfill re-parses."""
+    wanted = sorted({int(y) for y in years})
+    if not wanted:
+        return set()
+    flt = [(PARTITION_COLUMN, "in", wanted)]
+    found = set(read_arrow("documents", data_dir=paths, columns=["raw_sha256"], filters=flt)["raw_sha256"].to_pylist())
+    found |= {h for h in read_arrow("quarantine", data_dir=paths, columns=["raw_sha256"], filters=flt)
+              ["raw_sha256"].to_pylist() if h}
+    pages = read_arrow("pages", data_dir=paths, columns=["raw_sha256", "report_years"]).to_pylist()
+    found |= {p["raw_sha256"] for p in pages if set(p["report_years"] or ()) & set(wanted)}
+    return found

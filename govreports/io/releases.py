@@ -1,0 +1,111 @@
+"""The release log: which version of every curated table belongs together.
+
+A run commits several Delta tables one after the other; between those commits (or after a crash) the
+tables disagree. So readers never look at a table's latest version: they look up the latest *release*,
+one row of the Delta table curated/_releases, and open each table at the version that row recorded.
+Appending that row is a single Delta commit, which makes a whole multi-table publish appear at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from govreports.config import DataPaths
+
+RELEASES = "_releases"
+RELEASES_SCHEMA = pa.schema([
+    pa.field("release", pa.int64(), nullable=False, metadata={"description": "Release number: 1, 2, ..."}),
+    pa.field("created_at", pa.timestamp("us", tz="UTC"), nullable=False,
+             metadata={"description": "When the release was committed (UTC)."}),
+    pa.field("run_id", pa.string(), nullable=False, metadata={"description": "Run that published it."}),
+    pa.field("code_version", pa.string(), nullable=False, metadata={"description": "Code that produced it."}),
+    pa.field("kind", pa.string(), nullable=False, metadata={"description": "nightly | backfill"}),
+    pa.field("years", pa.list_(pa.int32()), nullable=False,
+             metadata={"description": "Report years whose rows this release added or replaced."}),
+    pa.field("raw_hashes", pa.list_(pa.string()), nullable=False,
+             metadata={"description": "Raw pages this release added or re-parsed."}),
+    pa.field("tables", pa.string(), nullable=False,
+             metadata={"description": "JSON: table -> {version, rows}: the Delta version readers open."}),
+    pa.field("changes", pa.string(), nullable=False,
+             metadata={"description": "JSON: table -> {added, removed}: rows changed by this release."}),
+])
+
+
+@dataclass(frozen=True)
+class Release:
+    """One published, consistent set of table versions."""
+
+    release: int
+    created_at: dt.datetime
+    run_id: str
+    code_version: str
+    kind: str
+    years: list[int] = field(default_factory=list)
+    raw_hashes: list[str] = field(default_factory=list)
+    tables: dict[str, dict[str, int]] = field(default_factory=dict)
+    changes: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def version_of(self, name: str) -> int | None:
+        """Delta version of table `name` in this release (None: the table did not exist yet)."""
+        entry = self.tables.get(name)
+        return None if entry is None else int(entry["version"])
+
+    def to_row(self) -> dict[str, Any]:
+        return {"release": self.release, "created_at": self.created_at, "run_id": self.run_id,
+                "code_version": self.code_version, "kind": self.kind, "years": list(self.years),
+                "raw_hashes": list(self.raw_hashes),
+                "tables": json.dumps(self.tables, sort_keys=True),
+                "changes": json.dumps(self.changes, sort_keys=True)}
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Release:
+        return cls(release=int(row["release"]), created_at=row["created_at"], run_id=row["run_id"],
+                   code_version=row["code_version"], kind=row["kind"], years=list(row["years"] or []),
+                   raw_hashes=list(row["raw_hashes"] or []), tables=json.loads(row["tables"]),
+                   changes=json.loads(row["changes"]))
+
+
+def _options(paths: DataPaths) -> dict[str, str] | None:
+    return dict(paths.storage_options) or None
+
+
+def read_releases(paths: DataPaths) -> list[Release]:
+    """Every release, oldest first ([] before the first publish)."""
+    from deltalake import DeltaTable
+
+    uri = paths.table_uri(RELEASES)
+    if not DeltaTable.is_deltatable(uri, storage_options=_options(paths)):
+        return []
+    table = DeltaTable(uri, storage_options=_options(paths)).to_pyarrow_table()
+    return sorted((Release.from_row(r) for r in table.to_pylist()), key=lambda r: r.release)
+
+
+def get_release(paths: DataPaths, release: int | None = None) -> Release | None:
+    """Release number `release`, or the latest one when None; None when nothing was published yet.
+
+    Raises:
+        LookupError: `release` was given and does not exist.
+    """
+    releases = read_releases(paths)
+    if release is None:
+        return releases[-1] if releases else None
+    for candidate in releases:
+        if candidate.release == release:
+            return candidate
+    known = f"1..{releases[-1].release}" if releases else "none yet"
+    raise LookupError(f"no release {release} (releases: {known})")
+
+
+def append_release(paths: DataPaths, release: Release) -> None:
+    """Commit one release row: the single atomic step that makes a publish visible."""
+    from deltalake import CommitProperties, write_deltalake
+
+    row = pa.Table.from_pylist([release.to_row()], schema=RELEASES_SCHEMA)
+    write_deltalake(paths.table_uri(RELEASES), row, mode="append", storage_options=_options(paths),
+                    commit_properties=CommitProperties(custom_metadata={"run_id": release.run_id,
+                                                                         "release": str(release.release)}))

@@ -152,8 +152,11 @@ def _raised(info: Any) -> str | None:
 def _run_gx(suites: dict[str, Suite], tables: dict[str, pa.Table], params: dict[str, Any]
             ) -> tuple[dict[str, Any], list[Failure]]:
     import great_expectations as gx
+    from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults
 
-    context = gx.get_context(mode="ephemeral")
+    # in memory, and no temporary Data Docs site per run (GX would create one under /tmp each time)
+    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False))
+    context = gx.get_context(project_config=config, mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     source = context.data_sources.add_or_update_pandas("govreports")
     described, failures, broken, table_level = {}, [], [], []

@@ -125,17 +125,14 @@ def score_curated(truth: dict[str, dict[str, Any]], data_dir: Path) -> dict[str,
 
     Pages are matched to truth through the raw store's sightings (inbox file name → sha256).
     """
-    import os
-
-    os.environ["GOVREPORTS_DATA_DIR"] = str(data_dir)
     import govreports
     from govreports.config import DataPaths
     from tasks._worker import origin
 
     paths = DataPaths.from_dir(data_dir)
-    docs = govreports.read("documents")
-    sections = govreports.read("sections")
-    quantities = govreports.read("quantities")
+    docs = govreports.read("documents", data_dir=data_dir)
+    sections = govreports.read("sections", data_dir=data_dir)
+    quantities = govreports.read("quantities", data_dir=data_dir)
     by_sha: dict[str, list[dict[str, Any]]] = {}
     heads = _group(sections, "doc_id", lambda r: (r.get("label_raw") or r.get("label"), r.get("heading")))
     qtys = _group(quantities, "doc_id", lambda r: (r.get("value"), r.get("unit")))

@@ -1,0 +1,122 @@
+"""Peak resident memory of a whole process tree, sampled from /proc.
+
+`/usr/bin/time -v` and `resource.getrusage(RUSAGE_CHILDREN)` report the largest *single* process,
+but the pipeline spreads its work over a flow process, a spawned process pool and (in ephemeral
+mode) Prefect's in-process server: what the machine must hold is their *sum* at one instant. So
+a thread reads VmRSS of the root and all its descendants every ~50 ms and keeps the largest sum.
+CPU time (user + system) of the whole tree comes from RUSAGE_CHILDREN: on a shared machine wall
+time depends on the neighbours, CPU time much less. Linux only (/proc); elsewhere the peak stays 0 and the report says so.
+"""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PROC = Path("/proc")
+
+
+def _children_map() -> dict[int, list[int]]:
+    """ppid → pids, from /proc/<pid>/stat (field 4; the comm field may hold spaces, so split after ')')."""
+    tree: dict[int, list[int]] = {}
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # the process ended between listing and reading
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def descendants(root: int) -> list[int]:
+    """root and every process below it."""
+    tree = _children_map()
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(tree.get(pid, ()))
+    return out
+
+
+def rss_kb(pid: int) -> int:
+    """VmRSS of one process in kB (0 when it is gone or a zombie)."""
+    try:
+        for line in (PROC / str(pid) / "status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_kb(root: int) -> tuple[int, int]:
+    """(summed VmRSS in kB, number of processes) of root's tree now."""
+    pids = descendants(root)
+    return sum(rss_kb(p) for p in pids), len(pids)
+
+
+class TreeSampler:
+    """Samples a process tree in a daemon thread until stopped; keeps the peak sum."""
+
+    def __init__(self, root: int, interval: float = 0.05) -> None:
+        self.root, self.interval = root, interval
+        self.peak_kb = 0
+        self.peak_procs = 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            total, procs = tree_rss_kb(self.root)
+            self.samples += 1
+            if total > self.peak_kb:
+                self.peak_kb, self.peak_procs = total, procs
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> TreeSampler:
+        if PROC.is_dir():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
+@dataclass
+class Measured:
+    """One measured command: exit code, wall seconds, peak tree RSS, and its output."""
+
+    returncode: int
+    wall_s: float
+    peak_rss_mb: float
+    peak_procs: int
+    cpu_s: float  # user + system CPU of the whole tree (every waited-for descendant)
+    stdout: str
+    stderr: str
+
+
+def run_measured(cmd: list[str], *, env: dict[str, str] | None = None, cwd: str | None = None,
+                 timeout: float | None = None) -> Measured:
+    """Run `cmd` as a subprocess (with exactly `env`, default: ours), sampling its tree's memory."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    with TreeSampler(proc.pid) as sampler:
+        out, err = proc.communicate(timeout=timeout)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Measured(proc.returncode, round(wall, 3), round(sampler.peak_kb / 1024, 1), sampler.peak_procs,
+                    round(cpu, 2), out, err)

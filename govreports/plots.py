@@ -29,7 +29,7 @@ def to_svg(fig: Figure) -> str:
     """The figure as an <svg> element (no XML prolog/doctype, which are invalid inside HTML)."""
     buf = io.StringIO()
     with matplotlib.rc_context(RC):
-        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        fig.savefig(buf, format="svg", metadata={"Date": None})  # constrained layout: no tight bbox pass
     return _PROLOG.sub("", buf.getvalue(), count=1).strip()
 
 

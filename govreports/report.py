@@ -28,7 +28,7 @@ from govreports.schemas import TABLES
 TEMPLATE = Path(__file__).resolve().parent / "report_template.html"
 TOP_INDICATORS = 6
 MAX_LISTED = 300  # rows per listing in the HTML; report.json keeps them all
-PAGE_KEYS = ("received", "fetched", "new", "not_modified", "skipped")
+PAGE_KEYS = ("received", "fetched", "new", "not_modified", "skipped", "reparsed")
 PARSE_KEYS = ("pages", "pages_ok", "no_report", "documents")
 PART_COLUMNS = [f"part_{p}" for p in REQUIRED_PARTS]
 
@@ -92,35 +92,44 @@ def _failed_names(value: Any) -> list[str]:
     return sorted(dict.fromkeys(names))
 
 
+def _failures(detail: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Failed expectations and checks of one suite in validation.json, with their failing-row counts."""
+    failures = []
+    for e in [*((detail.get("gx") or {}).get("expectations") or []), *(detail.get("checks") or [])]:
+        if e.get("success") is False:
+            name = (e.get("meta") or {}).get("name") or e.get("expectation_type") or "?"
+            column = (e.get("kwargs") or {}).get("column")
+            failures.append({"name": f"{name}({column})" if column and column not in name else name,
+                             "unexpected": (e.get("result") or {}).get("unexpected_count")})
+    return failures
+
+
 def _validation(summary: Mapping[str, Any], paths: DataPaths) -> dict[str, Any]:
-    """Per-suite counts and failures, from the summary or runs/<run_id>/validation.json."""
+    """Per-suite counts from the summary; which expectations failed from runs/<run_id>/validation.json."""
     section = summary.get("validation") or {}
-    results = section.get("suites") or {}
-    if "suites" not in results and summary.get("run_id"):
-        path = paths.runs_dir / str(summary["run_id"]) / "validation.json"
-        if path.is_file():
-            results = json.loads(path.read_text(encoding="utf-8"))
+    brief = section.get("suites") or {}
+    full: dict[str, Any] = {}
+    path = paths.runs_dir / str(summary.get("run_id")) / "validation.json"
+    if summary.get("run_id") and path.is_file():
+        full = json.loads(path.read_text(encoding="utf-8"))
     suites = []
-    for table, suite in sorted((results.get("suites") or {}).items()):
-        gx = (suite or {}).get("gx") or {}
-        entries = [*gx.get("expectations", []), *((suite or {}).get("checks") or [])]
-        failures = []
-        for e in entries:
-            if e.get("success") is False:
-                name = (e.get("meta") or {}).get("name") or e.get("expectation_type")
-                column = (e.get("kwargs") or {}).get("column")
-                failures.append({"name": f"{name}({column})" if column and column not in name else name,
-                                 "unexpected": (e.get("result") or {}).get("unexpected_count")})
-        judged = [e for e in entries if e.get("success") is not None]
-        suites.append({"table": table, "evaluated": len(judged), "failed": len(failures), "failures": failures})
-    by_doc = {str(d): _failed_names(f) for d, f in (results.get("quarantined") or {}).items()} \
-        if isinstance(results.get("quarantined"), dict) else {}
+    for table in sorted(set(brief) | set(full.get("suites") or {})):
+        counts, detail = brief.get(table) or {}, (full.get("suites") or {}).get(table) or {}
+        failures = _failures(detail)
+        judged = [e for e in [*((detail.get("gx") or {}).get("expectations") or []), *(detail.get("checks") or [])]
+                  if e.get("success") is not None]
+        suites.append({"table": table, "evaluated": counts.get("expectations", len(judged)),
+                       "failed": counts.get("failed", len(failures)), "failures": failures,
+                       "rows_in": counts.get("rows_in", (full.get("rows_in") or {}).get(table)),
+                       "rows_out": counts.get("rows_out", (full.get("rows_out") or {}).get(table))})
+    by_doc = {str(d): _failed_names(f) for d, f in (full.get("quarantined") or {}).items()}
     quarantined = [{"doc_id": q.get("doc_id"), "failed": _failed_names(q.get("failed")) or by_doc.get(q.get("doc_id"), [])}
                    for q in section.get("quarantined") or []]
     listed = {q["doc_id"] for q in quarantined}
     quarantined += [{"doc_id": d, "failed": f} for d, f in sorted(by_doc.items()) if d not in listed]
-    return {"recorded": bool(results), "success": results.get("success"), "suites": suites,
-            "quarantined": quarantined, "unattributed": results.get("unattributed") or {}}
+    success = section.get("success", full.get("success"))
+    return {"recorded": bool(suites), "success": success, "suites": suites, "quarantined": quarantined,
+            "unattributed": full.get("unattributed") or {}}
 
 
 def _changes(release: Release, previous: Release | None) -> list[dict[str, Any]]:

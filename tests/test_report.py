@@ -1,0 +1,194 @@
+"""The run report rendered against a real three-release store: sections present, numbers right.
+
+The summary is built with the flow's own summary functions (tasks/summary.py), so a change of the
+summary's shape that the report does not follow fails here rather than in the nightly run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from types import SimpleNamespace
+
+import pytest
+
+from govreports.io import curated
+from govreports.io.releases import get_release
+from govreports.models import PageResult
+from govreports.report import write_run_report
+from govreports_cli.report_cmd import write_report
+from tasks import summary as sm
+from tests.release_store import QUARANTINE_FAILED, build_store
+
+SECTIONS = ("pages", "parse", "documents", "validation", "changes", "indicators", "completeness", "coverage")
+EMPTY_PAGE = "ab" * 32
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return build_store(tmp_path_factory.mktemp("store"))
+
+
+def nightly_summary(store, run_id="nightly-2", release=2):
+    """The summary the nightly flow would have written for release 2, with failures of every kind."""
+    inbox = {"received": 6, "new": 6, "failed": [{"source": "scan.png", "reason": "not_text: PNG image"}]}
+    fetches = [{"fetched": 2, "new": 1, "not_modified": 1, "skipped": 3,
+                "failed": [{"source": "x-portal", "url": "http://x.example/a.html", "reason": "HTTP 404"}]}]
+    results = [*store.results, PageResult(source="inbox", raw_sha256=EMPTY_PAGE, error="no_report: no report text")]
+    outcome = SimpleNamespace(
+        results={"success": False, "rows_in": {"documents": 6}, "rows_out": {"documents": 5},
+                 "suites": {"documents": {"gx": {"statistics": {"evaluated_expectations": 12,
+                                                                "unsuccessful_expectations": 1}},
+                                          "checks": [{"success": True}, {"success": True}]},
+                            "indicators": {"gx": {"statistics": {"evaluated_expectations": 13,
+                                                                 "unsuccessful_expectations": 0}}, "checks": []}}},
+        failed_docs={store.quarantined: [QUARANTINE_FAILED]})
+    validation_json = {"success": False, "quarantined": {store.quarantined: [QUARANTINE_FAILED]},
+                       "suites": {"documents": {"gx": {"expectations": [
+                           {"expectation_type": "expect_column_pair_values_a_to_be_greater_than_b", "success": False,
+                            "kwargs": {"column_A": "publish_date"}, "result": {"unexpected_count": 1}},
+                           {"expectation_type": "expect_column_values_to_not_be_null", "success": True,
+                            "kwargs": {"column": "doc_id"}, "result": {"unexpected_count": 0}}]},
+                           "checks": []}}}
+    run_dir = store.paths.run_dir(run_id)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "validation.json").write_text(json.dumps(validation_json), encoding="utf-8")
+    return {"run_id": run_id, "kind": "nightly", "logical_date": "2026-11-23", "code_version": "0.1.0+test",
+            "pages": sm.pages_section(inbox, fetches),
+            "parse": sm.parse_section(results, [], {EMPTY_PAGE: {"name": "empty.html"}}),
+            "validation": sm.validation_section(outcome),
+            "release": sm.release_section(get_release(store.paths, release) if release else None)}
+
+
+def test_report_has_every_section_and_the_run_s_numbers(store):
+    summary = nightly_summary(store)
+    html_path = write_run_report(store.paths, summary, 2)
+    assert html_path == store.paths.run_dir("nightly-2") / "report.html"
+    html = html_path.read_text(encoding="utf-8")
+    model = json.loads(html_path.with_suffix(".json").read_text(encoding="utf-8"))
+    for section in SECTIONS:
+        assert f'id="{section}"' in html
+    # pages: counts and every failure with its reason
+    assert "HTTP 404" in html and "http://x.example/a.html" in html and "not_text: PNG image" in html
+    assert re.search(r'pages failed<b class="bad">2</b>', html)
+    assert model["pages"]["skipped"] == 3 and model["pages"]["received"] == 6
+    # parsing: the page without a report, named as a person knows it
+    assert "empty.html" in html and "no_report: no report text" in html
+    assert model["parse"]["pages"] == 6 and model["parse"]["pages_ok"] == 5
+    # documents published by the run = the release's documents from the pages it processed
+    release = get_release(store.paths, 2)
+    docs = curated.read("documents", 2, data_dir=store.paths)
+    mine = sorted(docs[docs["raw_sha256"].isin(release.raw_hashes)]["doc_id"])
+    assert sorted(d["doc_id"] for d in model["documents"]["published"]) == mine and len(mine) == 5
+    # quarantine with the expectations failed; validation per suite with its failures
+    assert model["validation"]["quarantined"] == [{"doc_id": store.quarantined, "failed": [QUARANTINE_FAILED]}]
+    assert store.quarantined in html and QUARANTINE_FAILED in html
+    suites = {s["table"]: s for s in model["validation"]["suites"]}
+    assert suites["documents"]["evaluated"] == 14 and suites["documents"]["failed"] == 1
+    assert suites["documents"]["failures"] == [
+        {"name": "expect_column_pair_values_a_to_be_greater_than_b", "unexpected": 1}]
+    assert "expect_column_pair_values_a_to_be_greater_than_b (1 rows)" in html
+    # changes since release 1
+    changes = {c["table"]: c for c in model["release"]["changes"]}
+    assert model["release"]["previous"] == 1
+    assert changes["documents"] == {"table": "documents", "rows_before": 3, "rows_after": 5, "added": 2, "removed": 0}
+    assert changes["quarantine"]["added"] == 1
+    assert re.search(r"<td>documents</td><td class=\"num\">3</td><td class=\"num\">5</td>"
+                     r"<td class=\"num\">2</td><td class=\"num\">0</td>", html)
+
+
+def test_report_figures_and_tables_match_the_data(store):
+    html_path = write_run_report(store.paths, nightly_summary(store), 2)
+    html = html_path.read_text(encoding="utf-8")
+    model = json.loads(html_path.with_suffix(".json").read_text(encoding="utf-8"))
+    svgs = re.findall(r"<svg.*?</svg>", html, flags=re.S)
+    assert len(svgs) == 2
+    # plot labels are ASCII (no CJK font on the build machines: no tofu boxes)
+    assert not any(re.search(r"[\u4e00-\u9fff]", svg) for svg in svgs)
+    top = [t["indicator_id"] for t in model["indicators"]["top"]]
+    assert top and all(f"{i}" in svgs[0] for i in top)
+    ind = curated.read("indicators", 2, data_dir=store.paths)
+    region_of = {r["code"]: r["region"] for r in model["indicators"]["regions"]}
+    for point in model["indicators"]["series"]:
+        rows = ind[(ind["indicator_id"] == point["indicator_id"]) & (ind["report_year"] == point["year"])
+                   & (ind["region"].fillna(ind["agency"]) == region_of[point["region_code"]])]
+        assert rows["value"].min() <= point["value"] <= rows["value"].max()
+    for code, region in region_of.items():
+        assert f"<td>{code}</td><td>{region}</td>" in html
+    # completeness by year = counts over the release's documents; coverage sums to all documents
+    docs = curated.read("documents", 2, data_dir=store.paths)
+    for row in model["documents"]["completeness_by_year"]:
+        year_docs = docs[docs["report_year"] == row["year"]]
+        assert row["present"] == int((year_docs[f"part_{row['part']}"] == "present").sum())
+        assert row["missing"] == int((year_docs[f"part_{row['part']}"] == "missing").sum())
+    assert sum(c["documents"] for c in model["documents"]["coverage"]) == len(docs) == model["documents"]["total"]
+
+
+def test_report_is_self_contained_and_deterministic(store):
+    path = write_run_report(store.paths, nightly_summary(store), 2)
+    first, first_json = path.read_bytes(), path.with_suffix(".json").read_bytes()
+    path = write_run_report(store.paths, nightly_summary(store), 2)
+    assert path.read_bytes() == first and path.with_suffix(".json").read_bytes() == first_json
+    html = first.decode("utf-8")
+    assert "<script" not in html and "<?xml" not in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert "<link" not in html and "@import" not in html
+
+
+def test_a_run_that_published_nothing_still_reports_its_pages(store):
+    summary = nightly_summary(store, run_id="nightly-9", release=None)
+    summary["validation"] = sm.validation_section(None)
+    (store.paths.run_dir("nightly-9") / "validation.json").unlink()  # nothing parsed, nothing validated
+    html = write_run_report(store.paths, summary, None).read_text(encoding="utf-8")
+    assert "no new release" in html and sm.NOTHING_NEW in html
+    assert "HTTP 404" in html and 'id="changes"' not in html and "<svg" not in html
+    assert "Nothing was validated" in html
+
+
+def test_release_found_by_run_id_when_the_summary_has_no_number(store):
+    summary = nightly_summary(store)
+    summary["release"]["number"] = None
+    model_path = write_run_report(store.paths, summary, None).with_suffix(".json")
+    assert json.loads(model_path.read_text(encoding="utf-8"))["release"]["number"] == 2
+
+
+def test_report_command_rebuilds_from_the_release_log_when_the_summary_is_gone(store, capsys):
+    assert write_report(version=1, data_dir=store.paths.data_dir, out=None, open_browser=False) == 0
+    html_path = store.paths.run_dir("nightly-1") / "report.html"
+    assert str(html_path) in capsys.readouterr().out
+    html = html_path.read_text(encoding="utf-8")
+    model = json.loads(html_path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert "summary.json not found" in html and model["release"]["number"] == 1
+    assert model["release"]["previous"] is None and model["pages"]["recorded"] is False
+    assert {c["table"]: c["added"] for c in model["release"]["changes"]}["documents"] == 3
+
+
+def test_report_command_uses_the_run_summary_and_out(store, tmp_path):
+    summary = nightly_summary(store)
+    (store.paths.run_dir("nightly-2") / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    out = tmp_path / "r2.html"
+    assert write_report(version=2, data_dir=store.paths.data_dir, out=out, open_browser=False) == 0
+    assert "HTTP 404" in out.read_text(encoding="utf-8") and out.with_suffix(".json").is_file()
+    assert write_report(version=None, data_dir=store.paths.data_dir, out=tmp_path / "l.html", open_browser=False) == 0
+    assert json.loads((tmp_path / "l.json").read_text(encoding="utf-8"))["release"]["kind"] == "backfill"
+
+
+def test_report_command_errors(store, tmp_path, capsys):
+    assert write_report(version=42, data_dir=store.paths.data_dir, out=None, open_browser=False) == 1
+    assert "no release 42" in capsys.readouterr().err
+    assert write_report(version=None, data_dir=tmp_path, out=None, open_browser=False) == 1
+    assert "nothing published yet" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium not installed: no headless screenshot")
+def test_report_renders_in_a_headless_browser(store, tmp_path):
+    html = write_run_report(store.paths, nightly_summary(store), 2)
+    png = tmp_path / "report.png"
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run",
+                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}", "--window-size=1200,2400",
+                    html.as_uri()], check=True, capture_output=True, timeout=120)
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000  # a blank page compresses to a few KB

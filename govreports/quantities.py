@@ -199,16 +199,31 @@ def _build(m: re.Match[str], body: str, g: Grammar) -> Quantity | None:
     )
 
 
+@functools.cache
+def _traditional_fold() -> dict[int, str]:
+    """Traditional → simplified, one character for one (rules/quantities.yaml `traditional`)."""
+    pairs = grammar().rules.get("traditional", "")
+    return {ord(t): s for t, s in zip(pairs[0::2], pairs[1::2], strict=True)}
+
+
 def scan(body: str) -> list[Quantity]:
-    """The bare mentions (value, unit, qualifier, offsets) in reading order, no context yet."""
-    g, blocked = grammar(), citations.name_spans(body)
+    """The bare mentions (value, unit, qualifier, offsets) in reading order, no context yet.
+
+    The grammar runs over a same-length Traditional→Simplified fold of the body, so 2.6萬人次 and
+    不少於2期 read like their simplified forms while offsets and surfaces stay the page's own;
+    units come out simplified (個 → 个) so that mentions compare across pages.
+    """
+    g = grammar()
+    text = body.translate(_traditional_fold())
+    blocked = citations.name_spans(text)
     out: list[Quantity] = []
     pos = 0
-    while (m := g.pattern.search(body, pos)) is not None:
-        q = None if _reject(m, body, g, blocked) else _build(m, body, g)
+    while (m := g.pattern.search(text, pos)) is not None:
+        q = None if _reject(m, text, g, blocked) else _build(m, text, g)
         if q is None:
             pos = m.start() + 1
             continue
+        q.surface = body[q.start:q.end]
         out.append(q)
         pos = m.end()
     return out

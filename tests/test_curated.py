@@ -275,6 +275,27 @@ def test_backfill_can_empty_a_year(paths: DataPaths):
     assert curated.hashes_for_years(paths, [2019]) == set()
 
 
+def test_unreleased_commits_are_invisible_and_rolled_back_once(paths: DataPaths):
+    """What a crashed publisher leaves (a commit without a release row) is never read, and undone once."""
+    from deltalake import write_deltalake
+
+    tables = make_tables({"p1": [2020]})
+    publish(paths, tables, run_id="r1", code_version="v1")
+    released = snapshot(paths)
+    write_deltalake(paths.table_uri("documents"), make_tables({"stray": [2020]})["documents"], mode="append",
+                    partition_by=["report_year"])
+    assert snapshot(paths) == released
+    assert publish(paths, tables, run_id="r2", code_version="v1") is None  # nothing new, but rolled back
+    history = DeltaTable(paths.table_uri("documents")).history()
+    assert [h["operation"] for h in history[:2]] == ["RESTORE", "WRITE"]
+    before = delta_versions(paths)
+    assert publish(paths, tables, run_id="r3", code_version="v1") is None
+    assert delta_versions(paths) == before  # an already-restored table is not restored again
+    rel = publish(paths, make_tables({"p2": [2020]}), run_id="r4", code_version="v1")
+    assert rel.release == 2
+    assert {d["raw_sha256"] for d in snapshot(paths)["documents"]} == {page_sha("p1"), page_sha("p2")}
+
+
 def test_bad_publish_arguments(paths: DataPaths):
     tables = make_tables({"p1": [2020]})
     with pytest.raises(ValueError):
@@ -321,7 +342,10 @@ def _publisher(data_dir: str, jobs: list[tuple[str, dict, list[str]]], start) ->
 def test_concurrent_publishers_lose_nothing(paths: DataPaths):
     """A nightly and a backfill+nightly process publish at once: no row lost, releases consistent."""
     publish(paths, make_tables({"base1": [2019], "base2": [2019, 2020]}), run_id="seed", code_version="v1")
-    ctx = multiprocessing.get_context("spawn")  # real processes; fork would copy delta-rs runtime threads
+    # real processes, forked from a server that imported this module before any Delta I/O: a plain fork
+    # of this process would copy delta-rs runtime threads' locks, spawn would re-import everything
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
     start = ctx.Event()
     nightly = [{f"n{i}a": [2019], f"n{i}b": [2020, 2021]} for i in range(3)]
     others = [{f"m{i}": [2019]} for i in range(2)]

@@ -145,7 +145,8 @@ def _put_many(data_dir: str, worker: int) -> None:
 
 
 def test_concurrent_puts_lose_no_sighting(paths: DataPaths):
-    ctx = multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
     procs = [ctx.Process(target=_put_many, args=(str(paths.data_dir), w)) for w in range(3)]
     for proc in procs:
         proc.start()

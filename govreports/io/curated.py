@@ -23,14 +23,13 @@ visible in one commit. Guarantees:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,76 +37,26 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 from govreports.config import DataPaths
-from govreports.io.files import exclusive_lock
 from govreports.io.reading import dataset, hashes_for_years, processed_hashes, read, read_arrow, versions
-from govreports.io.releases import RELEASES, RELEASES_SCHEMA, Release, append_release, read_releases
-from govreports.schemas import DESCRIPTIONS, KEYS, PARTITION_COLUMN, PARTITIONED, SCHEMAS, TABLES
+from govreports.io.releases import Release, append_release, get_release, read_releases
+from govreports.io.tablestore import (
+    ensure_tables,
+    options,
+    partition_by,
+    publish_lock,
+    released_versions,
+    rollback_unreleased,
+)
+from govreports.schemas import KEYS, PARTITION_COLUMN, PARTITIONED, TABLES
 from govreports.tables import conform, to_table
 
-__all__ = ["Release", "dataset", "hashes_for_years", "processed_hashes", "publish", "read", "read_arrow",
-           "versions"]
+__all__ = ["Release", "dataset", "get_release", "hashes_for_years", "processed_hashes", "publish", "read",
+           "read_arrow", "read_releases", "versions"]
 
 #: test hook: seconds to sleep after each table commit, so a test can SIGKILL a publisher mid-way.
 ENV_TEST_PAUSE = "GOVREPORTS_TEST_PUBLISH_PAUSE"
 KINDS = ("nightly", "backfill")
 Row = dict[str, Any]
-
-
-def _options(paths: DataPaths) -> dict[str, str] | None:
-    return dict(paths.storage_options) or None
-
-
-def _partition_by(name: str) -> list[str] | None:
-    return [PARTITION_COLUMN] if name in PARTITIONED else None
-
-
-@contextlib.contextmanager
-def publish_lock(paths: DataPaths) -> Iterator[None]:
-    """Exclusive for the whole publish on a local store; a no-op on object storage (single writer)."""
-    if paths.curated_is_local:
-        with exclusive_lock(paths.publish_lock_path):
-            yield
-    else:
-        yield
-
-
-def ensure_tables(paths: DataPaths) -> None:
-    """Create every missing table empty (version 0) and refuse a table whose schema drifted."""
-    for name, schema in [*SCHEMAS.items(), (RELEASES, RELEASES_SCHEMA)]:
-        uri = paths.table_uri(name)
-        if not DeltaTable.is_deltatable(uri, storage_options=_options(paths)):
-            DeltaTable.create(uri, schema, mode="ignore", partition_by=_partition_by(name), name=name,
-                              description=DESCRIPTIONS.get(name, "release log"), storage_options=_options(paths))
-            continue
-        have = pa.schema(DeltaTable(uri, storage_options=_options(paths)).schema().to_arrow())
-        if len(have) != len(schema) or not all(a.name == b.name and a.type.equals(b.type)
-                                               for a, b in zip(have, schema, strict=False)):
-            raise RuntimeError(f"curated table {name!r} has schema {have.names}, code expects {schema.names}: "
-                               "migrate the table before publishing")
-
-
-def _released_versions(last: Release | None) -> dict[str, int]:
-    """Version per table readers currently see; 0 (the empty creation) for tables not yet released."""
-    return {name: (last.version_of(name) if last and last.version_of(name) is not None else 0) for name in TABLES}
-
-
-def rollback_unreleased(paths: DataPaths, released: Mapping[str, int]) -> list[str]:
-    """Restore every table whose latest version went beyond its released one (a crashed publish).
-
-    A table already restored (same active files as the released version) is left alone, so repeated
-    runs after one crash do not pile up restore commits. Returns the tables restored.
-    """
-    restored = []
-    for name, version in released.items():
-        table = DeltaTable(paths.table_uri(name), storage_options=_options(paths))
-        if table.version() <= version:
-            continue
-        at_release = DeltaTable(paths.table_uri(name), version=version, storage_options=_options(paths))
-        if set(table.file_uris()) != set(at_release.file_uris()):
-            table.restore(version, commit_properties=CommitProperties(
-                custom_metadata={"rollback_to_version": str(version)}))
-            restored.append(name)
-    return restored
 
 
 def _key(row: Row, name: str) -> tuple:
@@ -159,27 +108,30 @@ class _Publisher:
 
     def __init__(self, paths: DataPaths, last: Release | None, run_id: str, release_no: int) -> None:
         self.paths, self.last, self.run_id, self.release_no = paths, last, run_id, release_no
-        self.released = _released_versions(last)
+        self.released = released_versions(last)
 
-    def released_rows(self, name: str, filters: list | None = None) -> list[Row]:
+    def released_rows(self, name: str, filters: list | None = None, columns: list[str] | None = None) -> list[Row]:
+        """Rows of `name` at its released version (typed by the schema; only `columns` when given)."""
         table = DeltaTable(self.paths.table_uri(name), version=self.released[name],
-                           storage_options=_options(self.paths))
+                           storage_options=options(self.paths))
+        if columns is not None:
+            return table.to_pyarrow_table(columns=columns, filters=filters).to_pylist()
         return conform(name, table.to_pyarrow_table(filters=filters)).to_pylist()
 
     def commit(self, name: str, rows: list[Row], *, mode: str, predicate: str | None = None) -> int:
         uri = self.paths.table_uri(name)
         write_deltalake(uri, to_table(name, rows), mode=mode, predicate=predicate,  # type: ignore[arg-type]
-                        partition_by=_partition_by(name), storage_options=_options(self.paths),
+                        partition_by=partition_by(name), storage_options=options(self.paths),
                         commit_properties=CommitProperties(custom_metadata={
                             "run_id": self.run_id, "release": str(self.release_no)}))
         pause = float(os.environ.get(ENV_TEST_PAUSE) or 0)
         if pause > 0:
             time.sleep(pause)
-        return DeltaTable(uri, storage_options=_options(self.paths)).version()
+        return DeltaTable(uri, storage_options=options(self.paths)).version()
 
     def append_new(self, name: str, rows: list[Row]) -> _Outcome | None:
         """Nightly: append the rows whose key is not released yet."""
-        existing = {_key(r, name) for r in self.released_rows(name)} if rows else set()
+        existing = {_key(r, name) for r in self.released_rows(name, columns=list(KEYS[name]))} if rows else set()
         fresh = _dedupe(rows, name, skip=existing)
         if not fresh:
             return None
@@ -222,7 +174,7 @@ class _Publisher:
                         pages=changed if name == "pages" else set())
 
     def rows_at(self, name: str, version: int) -> int:
-        return DeltaTable(self.paths.table_uri(name), version=version, storage_options=_options(self.paths)).count()
+        return DeltaTable(self.paths.table_uri(name), version=version, storage_options=options(self.paths)).count()
 
 
 def publish(
@@ -273,7 +225,7 @@ def publish(
         doc_pages: dict[str, str] = {}
         if years is not None and hashes:
             doc_pages = {r["doc_id"]: r["raw_sha256"] for r in pub.released_rows(
-                "documents", filters=[(PARTITION_COLUMN, "in", years)])}
+                "documents", filters=[(PARTITION_COLUMN, "in", years)], columns=["doc_id", "raw_sha256"])}
         done: dict[str, _Outcome] = {}
         for name in TABLES:
             if name not in incoming:

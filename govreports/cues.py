@@ -25,6 +25,7 @@ class PartRules:
 
     keywords: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]  # in priority order
     breaks_out: frozenset[str]
+    part_titles: dict[str, tuple[re.Pattern[str], ...]]
     may_nest_in: dict[str, frozenset[str]]
     content_parts: frozenset[str]
     embeddable: frozenset[str]
@@ -47,6 +48,7 @@ def rules() -> PartRules:
     return PartRules(
         keywords=tuple((part, tuple(re.compile(p) for p in kw[part])) for part in spec["priority"]),
         breaks_out=frozenset(spec["breaks_out"]),
+        part_titles={k: tuple(re.compile(p) for p in v) for k, v in spec["part_titles"].items()},
         may_nest_in={k: frozenset(v) for k, v in spec["may_nest_in"].items()},
         content_parts=frozenset(spec["content_parts"]),
         embeddable=frozenset(spec["embeddable"]),
@@ -67,16 +69,25 @@ def classify(heading: str) -> tuple[str, ...]:
     return tuple(part for part, patterns in rules().keywords if any(p.search(heading) for p in patterns))
 
 
-def breaks_out(part: str | None, top_parts: tuple[str, ...]) -> bool:
+def opens_part(heading: str, part: str | None) -> bool:
+    """Whether a heading whose keywords name `part` is that part's title, so it may open the part
+    on its own (outside a top section that names another part, or as an implicit part)."""
+    r = rules()
+    if part is None or part not in r.breaks_out:
+        return False
+    titles = r.part_titles.get(part)
+    return titles is None or any(t.search(heading) for t in titles)
+
+
+def breaks_out(heading: str, part: str | None, top_parts: tuple[str, ...]) -> bool:
     """Whether a heading naming `part` cannot be a descendant of a top section naming `top_parts`.
 
     A report's parts do not nest into each other (the shortcomings are not a measure), except
     where the genre does it (the first-responsible duty as a sub-item of the measures).
     """
-    r = rules()
-    if part is None or part not in r.breaks_out or not top_parts or part in top_parts:
+    if not top_parts or part in top_parts or not opens_part(heading, part):
         return False
-    return not (r.may_nest_in.get(part, frozenset()) & set(top_parts))
+    return not (rules().may_nest_in.get(part or "", frozenset()) & set(top_parts))
 
 
 def overrides(own: str | None, parent_part: str, parent_names: tuple[str, ...]) -> bool:
@@ -116,7 +127,7 @@ def block_part(paragraph: str, year: int | None) -> tuple[str, str] | None:
     title = paragraph.strip().rstrip(":：")
     if title and len(title) <= r.title_max_chars and not r.sentence_end.search(title):
         names = classify(title)
-        if names and names[0] in r.breaks_out:
+        if names and opens_part(title, names[0]):
             return names[0], "heading"
     if plan_cue(paragraph, year):
         return "next_year_plan", "cue"

@@ -40,6 +40,7 @@ class Grammar:
     families: tuple[Family, ...]
     enum: Family
     not_headings: re.Pattern[str]
+    table_row: re.Pattern[str]
     heading_end: re.Pattern[str]
     heading_trim: str
     inline_after: re.Pattern[str]
@@ -102,6 +103,7 @@ def grammar() -> Grammar:
         families=families,
         enum=_family(ENUM, spec["enum"], cn),
         not_headings=re.compile("|".join(f"(?:{p})" for p in spec["not_headings"])),
+        table_row=re.compile(spec["table_row"]),
         heading_end=re.compile(spec["heading_end"]),
         heading_trim=spec["heading_trim"],
         inline_after=re.compile(spec["inline"]["after"]),
@@ -176,7 +178,7 @@ def match_marker(body: str, pos: int, line_start: int, line_end: int, *, inline:
         while text_start < line_end and body[text_start] in " \t\u3000\xa0":
             text_start += 1
         heading, heading_end = read_heading(body, text_start, line_end)
-        if not heading:
+        if not heading or g.table_row.search(heading):
             return None
         if inline and len(heading) > g.inline_max_heading_chars:
             return None

@@ -103,7 +103,7 @@ def _assign(body: str, sections: list[Section], doc_type: str, paragraphs: list[
                 part, how = parent.part, how_of[parent.id]
         elif sec.level > 1 or sec.marker == ENUM:  # in an implicit part, or a lead under no heading
             lead = sec.marker == ENUM
-            if not lead and own in r.breaks_out and (implicit is None or implicit[0] != own):
+            if not lead and cues.opens_part(sec.heading, own) and (implicit is None or implicit[0] != own):
                 implicit = (own, "heading")  # this heading names the implicit part it opened
             around = (items[-1].part, items[-1].how) if lead and items else (default, "position")
             base = implicit or around

@@ -99,13 +99,14 @@ def _place(tree: _Tree, mark: Marker, glob: dict[str, int], root: dict[str, int]
     while keep and tree.stack[keep - 1].rank >= mark.rank:
         keep -= 1
     kw = cues.classify(mark.heading)
-    breaking = keep > 0 and cues.breaks_out(kw[0] if kw else None, tree.stack[0].parts)
+    breaking = keep > 0 and cues.breaks_out(mark.heading, kw[0] if kw else None, tree.stack[0].parts)
     if breaking:
         parent = None
         prev_sibling = 0
     else:
         parent = tree.stack[keep - 1] if keep else None
         prev_sibling = (parent.last if parent else root).get(mark.family, 0)
+    restart = restart and parent is not None  # a fresh list needs a heading to be under
     if not (restart or _sequence_ok(mark.ordinal, prev_sibling, glob.get(mark.family, 0))):
         return
     if breaking:

@@ -168,6 +168,13 @@ def test_a_second_list_under_one_heading_restarts_at_one():
         ("一、", "甲"), ("1.", "一项"), ("2.", "二项"), ("1.", "再一项"), ("2.", "再二项")]
 
 
+def test_no_restart_at_the_top_and_no_table_rows():
+    body = ("一、总体情况\n(一)主动公开\n二、主动公开情况\n三、收到申请情况\n一、本年新收申请数量 5 0 5\n"
+            "二、上年结转申请数量 0 0 0\n(二)部分公开 1 0 1\n四、行政复议情况\n(一)复议\n(二)诉讼")
+    sections = parse_sections(body, "d")
+    assert [s.label for s in sections] == ["一、", "(一)", "二、", "三、", "四、", "(一)", "(二)"]
+
+
 def test_owner_tags_are_stripped_and_kept_as_units():
     body = ("一、工作要点\n1.加强学法〔责任机构:宣传处、法规处〕\n2.规范执法。开展检查（责任单位：执法处、法规处）\n"
             "3.严格审查（牵头单位：法规处；配合单位：办公室，财务处）\n4.推进改革。开展试点。\n责任单位：司法局、教育局")
@@ -204,6 +211,12 @@ def test_a_heading_naming_another_required_part_leaves_its_explicit_top_section(
 def test_first_responsible_may_stay_inside_the_measures():
     body = "一、主要举措和成效\n(一)履行第一责任人职责\n(二)规范执法"
     assert [s.level for s in parse_sections(body, "d")] == [1, 2, 2]
+
+
+def test_a_topic_is_not_a_part_title():
+    body = "一、2024年工作安排\n(一)加强领导\n1.压实第一责任人职责。定期听取汇报。\n2.带头学法"
+    assert [(s.level, s.parent_id is None) for s in parse_sections(body, "d")] == [
+        (1, True), (2, False), (3, False), (3, False)]
 
 
 def test_ids_in_reading_order_and_empty_body():

@@ -26,6 +26,8 @@ from typing import Any
 import pyarrow as pa
 import yaml
 
+from govreports.models import PARTS
+
 RULES = Path(__file__).resolve().parent / "rules"
 UNITS_YAML = RULES / "units.yaml"
 HEADINGS_YAML = RULES / "headings.yaml"
@@ -88,6 +90,14 @@ def indicator_units(path: Path = INDICATORS_YAML) -> dict[str, frozenset[str]]:
     rules = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return {e["id"]: frozenset([*e.get("units", []), *(t.get("unit") for t in e.get("text", []))]) - {None}
             for e in rules.get("indicators") or []}
+
+
+def rule_parameters(today: dt.date | None = None) -> dict[str, Any]:
+    """Values suites take as {"$PARAMETER": name}: they live in code and rules, never copied into JSON."""
+    today = today or dt.date.today()
+    return {"max_report_year": today.year + 1, "parts": list(PARTS), "units": sorted(unit_classes()),
+            "markers": heading_markers(), "indicator_ids": sorted(indicator_units()),
+            "indicator_units": sorted(set(unit_classes()).union(*indicator_units().values()))}
 
 
 def reference_exists(data: CheckData, table: str, *, column: str, ref_table: str, ref_column: str,

@@ -25,7 +25,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from govreports import checks as ck
-from govreports.models import PARTS
 from govreports.schemas import SCHEMAS
 
 SUITES_DIR = Path(__file__).resolve().parents[1] / "expectations"
@@ -129,14 +128,6 @@ def build_gx_suite(suite: Suite) -> Any:
     if dropped or len(gx_suite.expectations) != len(suite.expectations):
         raise SuiteError(f"suite {suite.table}: GX did not load {dropped} (misspelled type?)")
     return gx_suite
-
-
-def suite_parameters(today: dt.date | None = None) -> dict[str, Any]:
-    """Values suites take as {"$PARAMETER": name}: the ones that live in code or rules, not JSON."""
-    today = today or dt.date.today()
-    return {"max_report_year": today.year + 1, "parts": list(PARTS), "units": sorted(ck.unit_classes()),
-            "markers": ck.heading_markers(), "indicator_ids": sorted(ck.indicator_units()),
-            "indicator_units": sorted(set(ck.unit_classes()).union(*ck.indicator_units().values()))}
 
 
 def _raised(info: Any) -> str | None:
@@ -281,7 +272,7 @@ def validate_tables(tables: dict[str, pa.Table], *, run_dir: Path | None = None,
     curated = {n: t for n, t in tables.items() if n != "quarantine"}
     for name, table in curated.items():
         _check_shape(name, table, suites)
-    params = suite_parameters(today)
+    params = ck.rule_parameters(today)
     described, gx_failures = _run_gx(suites, curated, params)
     checked, check_failures = ck.run_checks({n: s.checks for n, s in suites.items()},
                                             ck.CheckData(curated, today or dt.date.today()))
@@ -315,9 +306,6 @@ def validate_tables(tables: dict[str, pa.Table], *, run_dir: Path | None = None,
 
 def _trim(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Keep validation.json readable: long unexpected lists are cut (the counts stay whole)."""
-    for entry in entries:
-        result = entry.get("result") or {}
-        for key in ("unexpected_list", "unexpected_index_list", "partial_unexpected_list"):
-            if isinstance(result.get(key), list) and len(result[key]) > LISTS_KEPT_IN_RESULTS:
-                result[key] = result[key][:LISTS_KEPT_IN_RESULTS]
+    for result in (entry.get("result") or {} for entry in entries):
+        result.update({k: v[:LISTS_KEPT_IN_RESULTS] for k, v in result.items() if isinstance(v, list)})
     return entries

@@ -203,7 +203,8 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def _quarantine_rows(blamed: dict[str, dict[str, list]], tables: dict[str, pa.Table]) -> pa.Table:
+def _quarantine_rows(blamed: dict[str, dict[str, list]], tables: dict[str, pa.Table],
+                     run_id: str | None) -> pa.Table:
     docs = {}
     if "documents" in tables:
         docs = {row["doc_id"]: row for row in tables["documents"].select(
@@ -214,7 +215,7 @@ def _quarantine_rows(blamed: dict[str, dict[str, list]], tables: dict[str, pa.Ta
         failed = [{"expectation": name, "examples": _jsonable(examples[:EXAMPLES_PER_FAILURE])}
                   for name, examples in sorted(blamed[doc_id].items())]
         rows.append({"doc_id": doc_id, "raw_sha256": doc.get("raw_sha256"), "source": doc.get("source"),
-                     "report_year": doc.get("report_year"), "run_id": None,
+                     "report_year": doc.get("report_year"), "run_id": run_id,
                      "failed": json.dumps(failed, ensure_ascii=False, sort_keys=True)})
     return pa.Table.from_pylist(rows, schema=QUARANTINE_SCHEMA)
 
@@ -256,7 +257,8 @@ def _check_shape(name: str, table: pa.Table, suites: dict[str, Suite]) -> None:
 
 
 def validate_tables(tables: dict[str, pa.Table], *, run_dir: Path | None = None,
-                    suites_dir: Path | None = None, today: dt.date | None = None) -> ValidationOutcome:
+                    suites_dir: Path | None = None, today: dt.date | None = None,
+                    run_id: str | None = None) -> ValidationOutcome:
     """Run every table's suite and checks; return the passing rows and the quarantine.
 
     Args:
@@ -265,6 +267,7 @@ def validate_tables(tables: dict[str, pa.Table], *, run_dir: Path | None = None,
         run_dir: when given, the full results go to run_dir/validation.json.
         suites_dir: the suites (default: the repo's expectations/).
         today: the date that bounds report years and dates (default: today).
+        run_id: stamped on the new quarantine rows (None: the caller fills it in).
     Raises:
         SuiteError / SchemaMismatchError: configuration or code errors; no data is judged then.
     """
@@ -278,17 +281,22 @@ def validate_tables(tables: dict[str, pa.Table], *, run_dir: Path | None = None,
                                             ck.CheckData(curated, today or dt.date.today()))
     blamed, orphans = _attribute(gx_failures + check_failures, curated)
     bad = set(blamed)
-    quarantine = _quarantine_rows(blamed, curated)
-    if tables.get("quarantine") is not None and tables["quarantine"].num_rows:
-        quarantine = pa.concat_tables([tables["quarantine"].cast(QUARANTINE_SCHEMA), quarantine])
+    quarantine = _quarantine_rows(blamed, curated, run_id)
+    earlier = tables.get("quarantine")
+    if earlier is not None and earlier.num_rows:   # held back before validation (tables.py: no report_year)
+        quarantine = pa.concat_tables([earlier.cast(QUARANTINE_SCHEMA), quarantine])
     out = {n: _drop(t, bad, orphans.get(n, set())) if "doc_id" in t.column_names else t
            for n, t in curated.items()}
     if "pages" in out:
         out["pages"] = _mark_pages(out["pages"], curated.get("documents"), bad)
     out["quarantine"] = quarantine
-    failed_docs = {doc_id: sorted(names) for doc_id, names in sorted(blamed.items())}
+    failed_docs = {doc_id: sorted(names) for doc_id, names in blamed.items()}
+    for row in earlier.to_pylist() if earlier is not None else []:
+        names = [f.get("expectation") for f in json.loads(row["failed"] or "[]") if isinstance(f, dict)]
+        failed_docs.setdefault(row["doc_id"], sorted(set(filter(None, names))))
+    failed_docs = dict(sorted(failed_docs.items()))
     results = _jsonable({
-        "success": not bad and not orphans,
+        "success": not failed_docs and not orphans,
         "parameters": params,
         "suites": {n: {"gx": {**described[n], "expectations": _trim(described[n].get("expectations", []))},
                        "checks": _trim(checked.get(n, []))} for n in curated},

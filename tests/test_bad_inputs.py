@@ -277,7 +277,10 @@ def test_bad_inputs_through_tables_and_validation(parsed, tmp_path):
         else:
             assert page["status"] == "ok", case_id
     written = json.loads((tmp_path / "validation.json").read_text(encoding="utf-8"))
-    assert set(written["quarantined"]) == {huge, line}
+    assert written["quarantined"] == outcome.failed_docs
+    assert set(outcome.failed_docs) == held
+    for case_id in yearless:
+        assert all(outcome.failed_docs[d] == ["report_year_not_null"] for d in by_case[case_id])
 
 
 CJK_REPORTISH = "一二三四五六七八九十是、。,，()（）《》:：;；%人次件项元万亿余近约xX*\n 0123456789年月日第部分"

@@ -225,5 +225,8 @@ def test_existing_quarantine_rows_are_carried_over(clean):
     earlier = pa.table({"doc_id": ["ffffffffffffffff"], "raw_sha256": [None], "source": ["x"],
                         "report_year": pa.array([2020], pa.int32()), "failed": ["[]"], "run_id": ["r1"]})
     tables = set_value(clean, "documents", 1, "report_year", 1989)
-    outcome = validate_tables(dict(tables, quarantine=earlier), today=TODAY)
+    outcome = validate_tables(dict(tables, quarantine=earlier), today=TODAY, run_id="r2")
     assert outcome.quarantine.column("doc_id").to_pylist() == ["ffffffffffffffff", bad]
+    assert outcome.quarantine.column("run_id").to_pylist() == ["r1", "r2"]
+    assert set(outcome.failed_docs) == {"ffffffffffffffff", bad}
+    assert outcome.results["success"] is False

@@ -8,10 +8,13 @@ run; a backfill replaces only its years and is idempotent.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 import yaml
 
@@ -83,28 +86,50 @@ def all_failures(summary: dict) -> list[dict]:
     return summary["pages"]["failed"] + summary["parse"]["errors"]
 
 
-def test_samples_then_nothing_new_then_a_new_page(tmp_path):
-    first = nightly(tmp_path, with_samples=True)
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> tuple[Path, dict]:
+    """A data dir after one nightly run on the bundled samples, and that run's summary (read-only:
+    tests that change data work on a copy, `copy_of(published)`)."""
+    data = tmp_path_factory.mktemp("published") / "data"
+    return data, nightly(data, with_samples=True)
+
+
+def copy_of(published: tuple[Path, dict], tmp_path: Path) -> Path:
+    """A private copy of the published data dir (Delta logs use relative paths, so copies work)."""
+    target = tmp_path / "data"
+    shutil.copytree(published[0], target, ignore=shutil.ignore_patterns(".prefect"))
+    return target
+
+
+def test_samples_publish_release_1_of_every_table(published):
+    data, first = published
     assert first["release"]["number"] == 1
+    assert set(first["release"]["tables"]) >= set(TABLES)
+    assert all(first["release"]["tables"][name]["rows"] > 0 for name in TABLES)
     assert first["pages"]["received"] == len(SAMPLES)
     assert first["parse"]["documents"] >= len(SAMPLES)
-    assert (tmp_path / "runs" / first["run_id"] / "summary.json").is_file()
-    assert Path(first["report"]).is_file()
-    assert [p.name for p in sorted((ROOT / "samples" / "inbox").glob("*"))] == [p.name for p in SAMPLES]
-    v1 = read_all(tmp_path)
-    assert all(v1[name] for name in ("documents", "sections", "pages"))
+    assert first["parse"]["errors"] == []
+    summary = json.loads((data / "runs" / first["run_id"] / "summary.json").read_text(encoding="utf-8"))
+    assert summary["release"]["number"] == 1 and summary["logical_date"] == first["logical_date"]
+    assert Path(first["report"]).is_file() and Path(first["report"]).with_suffix(".json").is_file()
+    assert sorted(p.name for p in (ROOT / "samples" / "inbox").glob("*")) == [p.name for p in SAMPLES]
 
-    second = nightly(tmp_path)
+
+def test_nothing_new_then_a_new_page_makes_release_2(published, tmp_path):
+    data = copy_of(published, tmp_path)
+    v1 = read_all(data)
+    second = nightly(data)
     assert second["release"]["number"] is None
     assert "nothing new" in second["release"]["note"]
-    assert read_all(tmp_path) == v1
+    assert len(curated.versions(data_dir=data)) == 1, "no new version"
+    assert read_all(data) == v1
 
-    drop_into_inbox(tmp_path, ("extra-report.html", extra_page()))
-    third = nightly(tmp_path)
+    drop_into_inbox(data, ("extra-report.html", extra_page()))
+    third = nightly(data)
     assert third["release"]["number"] == 2
     assert third["pages"]["received"] == 1
-    assert read_all(tmp_path, version=1) == v1, "release 1 must read back unchanged"
-    v2 = read_all(tmp_path)
+    assert read_all(data, version=1) == v1, "release 1 must read back unchanged"
+    v2 = read_all(data)
     assert len(v2["documents"]) > len(v1["documents"])
     assert set(v1["documents"]) <= set(v2["documents"])
 
@@ -121,6 +146,10 @@ def test_bad_pages_are_recorded_and_the_rest_publishes(tmp_path):
         assert all(json.loads(h).get("reason") or json.loads(h).get("error") for h in hit)
     docs = curated.read_arrow("documents", data_dir=tmp_path)
     assert docs.num_rows >= 1
+    pages = {p["raw_sha256"]: p for p in curated.read_arrow("pages", data_dir=tmp_path).to_pylist()}
+    bad = pages[hashlib.sha256(png).hexdigest()]
+    assert bad["status"] == "error" and bad["error"].startswith("not_text"), bad
+    assert (DataPaths.from_dir(tmp_path).quarantine_dir / "empty.html.reason.txt").is_file()
 
 
 def test_fetch_and_inbox_in_one_run_then_nothing_new(tmp_path):
@@ -145,15 +174,19 @@ def test_fetch_and_inbox_in_one_run_then_nothing_new(tmp_path):
         assert report_gets == [], "reports already fetched must not be downloaded again"
 
 
-def test_backfill_replaces_only_its_year_and_is_idempotent(tmp_path):
+def test_backfill_replaces_only_its_year_and_is_idempotent(published, tmp_path):
     from flows.backfill import backfill
 
-    nightly(tmp_path, with_samples=True)
-    paths = DataPaths.from_dir(tmp_path)
+    data = copy_of(published, tmp_path)
+    paths = DataPaths.from_dir(data)
     before = curated.read_arrow("documents", data_dir=paths).to_pylist()
     years = sorted({d["report_year"] for d in before if d["report_year"] is not None})
     assert len(years) >= 2, "the samples cover several report years"
-    target = years[0]
+    # a year that shares a page with another year: only its own documents may be replaced
+    by_page: dict[str, set[int]] = {}
+    for d in before:
+        by_page.setdefault(d["raw_sha256"], set()).add(d["report_year"])
+    target = min((y for ys in by_page.values() if len(ys) > 1 for y in ys), default=years[0])
 
     def rows_by_year(version=None):
         out = {}
@@ -165,15 +198,27 @@ def test_backfill_replaces_only_its_year_and_is_idempotent(tmp_path):
                 out.setdefault(row["report_year"], []).append(json.dumps(row, sort_keys=True, default=str))
         return {y: sorted(r) for y, r in out.items()}
 
+    # make the target year stale, as an older parser would have left it: release 2
+    stale = curated.read_arrow("documents", data_dir=paths)
+    stale = stale.filter(pc.equal(stale["report_year"], target))
+    titles = pa.array(["STALE"] * stale.num_rows, pa.string())
+    stale = stale.set_column(stale.schema.get_field_index("title"), stale.schema.field("title"), titles)
+    curated.publish(paths, {"documents": stale}, run_id="stale", code_version="old", kind="backfill",
+                    replace_years=[target])
     old = rows_by_year()
-    first = backfill(years=[target], data_dir=str(tmp_path))
-    assert first["parse"]["documents"] >= 1
+    assert any('"STALE"' in row for row in old[target])
+
+    first = backfill(years=[target], data_dir=str(data))
+    assert first["release"]["number"] == 3 and first["years"] == [target]
     new = rows_by_year()
+    assert not any('"STALE"' in row for row in new[target]), "the year was re-parsed with today's code"
+    assert new == rows_by_year(version=1), "today's parse of the year equals the original release"
     for year in years:
         if year != target:
             assert new.get(year) == old.get(year), f"year {year} changed"
-    again = backfill(years=[target], data_dir=str(tmp_path))
+    again = backfill(years=[target], data_dir=str(data))
     assert again["release"]["number"] is None
+    assert len(curated.versions(data_dir=data)) == 3
     assert rows_by_year() == new
 
 

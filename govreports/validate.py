@@ -14,10 +14,10 @@ rewrite the hand-written JSON (shared/docs/libraries.md §2).
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +67,16 @@ class ValidationOutcome:
 
 
 def default_suites_dir() -> Path:
-    """The repo's expectations/ (source tree or editable install), else the installed package's."""
+    """expectations/ beside the package: the repo's in a checkout or editable install; in a wheel,
+    pyproject's namespace find ships it as a top-level `expectations` folder beside `govreports`.
+    Else wherever an importable `expectations` (namespace) package lives."""
     if SUITES_DIR.is_dir():
         return SUITES_DIR
-    try:
-        return Path(str(resources.files("expectations")))
-    except ModuleNotFoundError as exc:
-        raise SuiteError(f"no expectations/ next to {Path(__file__).parent} and none installed") from exc
+    spec = importlib.util.find_spec("expectations")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if any(Path(location).glob("*.json")):
+            return Path(location)
+    raise SuiteError(f"no expectations/ next to {Path(__file__).parent} and none importable")
 
 
 def _named(item: dict[str, Any], kind: str, path: Path) -> dict[str, Any]:

@@ -230,3 +230,13 @@ def test_existing_quarantine_rows_are_carried_over(clean):
     assert outcome.quarantine.column("run_id").to_pylist() == ["r1", "r2"]
     assert set(outcome.failed_docs) == {"ffffffffffffffff", bad}
     assert outcome.results["success"] is False
+
+
+def test_suites_are_found_without_the_source_tree(monkeypatch):
+    """Installed non-editable, expectations/ is a top-level namespace folder found by import."""
+    from govreports import validate
+
+    monkeypatch.setattr(validate, "SUITES_DIR", Path("/nonexistent/expectations"))
+    found = validate.default_suites_dir()
+    assert (found / "documents.json").is_file()
+    assert set(validate.load_suites()) == set(SCHEMAS) - {"quarantine"}

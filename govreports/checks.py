@@ -27,6 +27,7 @@ import pyarrow as pa
 import yaml
 
 from govreports.models import PARTS
+from govreports.schemas import SCHEMAS
 
 RULES = Path(__file__).resolve().parent / "rules"
 UNITS_YAML = RULES / "units.yaml"
@@ -230,6 +231,16 @@ CHECKS: dict[str, Callable[..., Iterator[Violation]]] = {
                                same_as_document, child_count_matches, dates_consistent_with_year,
                                unit_class_matches_rules, indicator_unit_in_catalog, page_document_count)
 }
+
+
+def schema_problems(name: str, table: pa.Table, columns: list[str]) -> list[str]:
+    """Columns other than the suite's, or Arrow types other than govreports.schemas' (GX on pandas 3
+    cannot tell int32 from a float64 with nulls, libraries.md §2.5): a code error, not bad data."""
+    if sorted(table.column_names) != sorted(columns):
+        return [f"columns {sorted(table.column_names)} != suite's {sorted(columns)}"]
+    schema = SCHEMAS.get(name, table.schema)
+    return [f"{f.name}: {f.type}, schema {schema.field(f.name).type}" for f in table.schema
+            if f.name in schema.names and not f.type.equals(schema.field(f.name).type)]
 
 
 class CheckConfigError(ValueError):

@@ -245,20 +245,6 @@ def _drop(table: pa.Table, bad: set[str], rows: set[int]) -> pa.Table:
     return table.filter(pc.fill_null(keep, True))
 
 
-def _check_shape(name: str, table: pa.Table, suites: dict[str, Suite]) -> None:
-    """The table has a suite, the suite's columns, and govreports.schemas' types (else a code error)."""
-    if name not in suites:
-        raise SuiteError(f"table {name!r} has no suite in expectations/")
-    if sorted(table.column_names) != sorted(suites[name].columns):
-        raise SchemaMismatchError(f"{name}: columns {sorted(table.column_names)} != suite's "
-                                  f"{sorted(suites[name].columns)}")
-    schema = SCHEMAS.get(name, table.schema)
-    wrong = [f"{f.name}: {f.type}, schema {schema.field(f.name).type}" for f in table.schema
-             if f.name in schema.names and not f.type.equals(schema.field(f.name).type)]
-    if wrong:
-        raise SchemaMismatchError(f"{name}: column types differ from govreports.schemas: {wrong}")
-
-
 def validate_tables(tables: dict[str, pa.Table], *, run_dir: Path | None = None,
                     suites_dir: Path | None = None, today: dt.date | None = None,
                     run_id: str | None = None) -> ValidationOutcome:
@@ -277,7 +263,10 @@ def validate_tables(tables: dict[str, pa.Table], *, run_dir: Path | None = None,
     suites = load_suites(suites_dir)
     curated = {n: t for n, t in tables.items() if n != "quarantine"}
     for name, table in curated.items():
-        _check_shape(name, table, suites)
+        if name not in suites:
+            raise SuiteError(f"table {name!r} has no suite in expectations/")
+        if problems := ck.schema_problems(name, table, suites[name].columns):
+            raise SchemaMismatchError(f"{name}: {problems}")
     params = ck.rule_parameters(today)
     described, gx_failures = _run_gx(suites, curated, params)
     checked, check_failures = ck.run_checks({n: s.checks for n, s in suites.items()},

@@ -19,6 +19,15 @@ from govreports.io.files import exclusive_lock
 from govreports.io.releases import RELEASES, RELEASES_SCHEMA, Release
 from govreports.schemas import DESCRIPTIONS, PARTITION_COLUMN, PARTITIONED, SCHEMAS, TABLES
 
+#: releases point at old table versions, so their logs must outlive delta-rs's 30-day default: without
+#: this, the checkpoint written every 100 commits may delete the log files time travel needs. Files a
+#: release no longer uses are only ever removed by an explicit vacuum (none runs automatically).
+TABLE_CONFIGURATION = {
+    "delta.enableExpiredLogCleanup": "false",
+    "delta.logRetentionDuration": "interval 3650 days",
+    "delta.deletedFileRetentionDuration": "interval 3650 days",
+}
+
 
 def options(paths: DataPaths) -> dict[str, str] | None:
     return dict(paths.storage_options) or None
@@ -44,7 +53,8 @@ def ensure_tables(paths: DataPaths) -> None:
         uri = paths.table_uri(name)
         if not DeltaTable.is_deltatable(uri, storage_options=options(paths)):
             DeltaTable.create(uri, schema, mode="ignore", partition_by=partition_by(name), name=name,
-                              description=DESCRIPTIONS.get(name, "release log"), storage_options=options(paths))
+                              description=DESCRIPTIONS.get(name, "release log"), configuration=TABLE_CONFIGURATION,
+                              storage_options=options(paths))
             continue
         have = pa.schema(DeltaTable(uri, storage_options=options(paths)).schema().to_arrow())
         if len(have) != len(schema) or not all(a.name == b.name and a.type.equals(b.type)

@@ -240,3 +240,16 @@ def test_suites_are_found_without_the_source_tree(monkeypatch):
     found = validate.default_suites_dir()
     assert (found / "documents.json").is_file()
     assert set(validate.load_suites()) == set(SCHEMAS) - {"quarantine"}
+
+
+def test_a_run_without_documents_validates():
+    """Every page failed: empty tables pass, the error pages keep their rows."""
+    from govreports.models import PageResult
+    from govreports.tables import results_to_tables
+
+    pages = [PageResult(source="a.png", raw_sha256="a" * 64, error="not_text: PNG image"),
+             PageResult(source="news.html", raw_sha256="b" * 64, error="no_report: the page carries no report text")]
+    outcome = validate_tables(results_to_tables(pages, code_version="test"), today=TODAY)
+    assert outcome.failed_docs == {} and outcome.results["success"] is True
+    assert outcome.tables["documents"].num_rows == 0
+    assert sorted(outcome.tables["pages"].column("status").to_pylist()) == ["error", "no_report"]

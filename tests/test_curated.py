@@ -194,8 +194,10 @@ def test_publish_read_time_travel(paths: DataPaths):
         assert snap1[name] == first[name].to_pylist(), name
         got = curated.read_arrow(name, data_dir=paths)
         assert got.schema.equals(SCHEMAS[name]) and "__index_level_0__" not in got.column_names
-        delta_schema = pa.schema(DeltaTable(paths.table_uri(name)).schema().to_arrow())
-        assert delta_schema.names == SCHEMAS[name].names
+        delta = DeltaTable(paths.table_uri(name))
+        assert pa.schema(delta.schema().to_arrow()).names == SCHEMAS[name].names
+        assert delta.metadata().configuration["delta.enableExpiredLogCleanup"] == "false"  # releases stay readable
+        assert delta.metadata().partition_columns == (["report_year"] if name in PARTITIONED else [])
     r2 = publish(paths, make_tables({"p3": [2022]}), run_id="run-2", code_version="v1")
     assert (r2.release, r2.years, r2.raw_hashes) == (2, [2022], [page_sha("p3")])
     assert snapshot(paths, 1) == snap1

@@ -18,7 +18,9 @@ from govreports.models import PageText
 
 _HTML_TAG = re.compile(r"(?i)<(html|head|body|div|p|meta|title|table|br|span|!doctype)\b")
 _ENDS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]$")
-_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+#: zero-width, soft hyphen, bidi controls and C0/C1 control characters (tab kept): never content,
+#: and they break chrome matching and titles, so they go before anything else looks at a line.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def read_page(content: bytes | str, source: str, *, content_type: str | None = None) -> PageText:
@@ -35,8 +37,8 @@ def read_page(content: bytes | str, source: str, *, content_type: str | None = N
         warnings.extend(page.warnings)
     else:
         lines, meta, removed = text.splitlines(), {}, []
-    stripped = strip_chrome(lines, meta, source)
-    clean = [_INVISIBLE.sub("", line).strip() for line in stripped.lines]
+    stripped = strip_chrome([_INVISIBLE.sub("", line) for line in lines], meta, source)
+    clean = [line.strip() for line in stripped.lines]
     clean = [line for line in clean if line]
     cut = set(json.loads(stripped.meta.get("truncated_after", "[]")))
     return PageText(source=source, lines=join_wrapped(clean, cut), meta=stripped.meta,

@@ -9,6 +9,7 @@ batch goes on with the other pages.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from govreports.citations import extract_citations
 from govreports.decode import DecodeError
@@ -22,12 +23,15 @@ from govreports.quantities import extract_quantities
 from govreports.sections import parse_sections
 from govreports.split import DocDraft, split_documents
 
-#: pages larger than this are refused: no report is 10 MB of text, and the cap bounds memory.
-MAX_PAGE_CHARS = 5_000_000
+#: pages larger than these are refused before any decoding: the largest real report pages are a
+#: few hundred KB (HTML with inline scripts a few MB), and the caps bound time and memory per page.
+MAX_PAGE_BYTES = 8_000_000
+MAX_PAGE_CHARS = 2_000_000
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def content_sha256(content: bytes | str) -> str:
-    data = content.encode("utf-8") if isinstance(content, str) else content
+    data = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
     return hashlib.sha256(data).hexdigest()
 
 
@@ -57,9 +61,15 @@ def parse_page(
     """
     sha = raw_sha256 or content_sha256(content)
     result = PageResult(source=source, raw_sha256=sha)
-    if len(content) > MAX_PAGE_CHARS * 4:
-        result.error = f"too_large: {len(content)} bytes exceeds the page size cap"
+    if isinstance(content, bytes) and len(content) > MAX_PAGE_BYTES:
+        result.error = f"too_large: {len(content)} bytes exceeds the page cap of {MAX_PAGE_BYTES} bytes"
         return result
+    if isinstance(content, str) and len(content) > MAX_PAGE_CHARS:
+        result.error = f"too_large: {len(content)} characters exceeds the page cap of {MAX_PAGE_CHARS}"
+        return result
+    if isinstance(content, str) and _LONE_SURROGATE.search(content):
+        content = _LONE_SURROGATE.sub("\ufffd", content)  # text that no encoder (or tokenizer) accepts
+        result.warnings.append("damaged_text: lone surrogates replaced by U+FFFD")
     try:
         page = read_page(content, source, content_type=content_type)
     except DecodeError as exc:

@@ -33,6 +33,9 @@ _STRONG_KEYS = {"index_no", "publisher", "written_date", "doc_no", "publish_date
 _FLAT_DROP = re.compile(r"(?i)<(script|style|noscript|template|head|textarea|select)\b")
 
 
+_DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
+
+
 def html_to_page(html: str, source: str) -> PageText:
     """Parse an HTML page; lines are the body container's text (chrome not yet stripped)."""
     rules = chrome_rules()
@@ -40,6 +43,9 @@ def html_to_page(html: str, source: str) -> PageText:
     if len(html) > rules["max_html_chars"]:
         warnings.append(f"html_truncated: {len(html)} chars, read the first {rules['max_html_chars']}")
         html = html[: rules["max_html_chars"]]
+    # An internal DTD subset (<!DOCTYPE x [<!ENTITY …>]>) is never expanded by an HTML parser, but
+    # Lexbor ends the doctype at the first '>' and leaves the rest as text: drop it first.
+    html = _DOCTYPE_SUBSET.sub("<!DOCTYPE html>", html[:_HEAD_SCAN * 4], count=1) + html[_HEAD_SCAN * 4:]
     meta = _head_meta(LexborHTMLParser("".join(_HEAD_TAGS.findall(html[:_HEAD_SCAN]))))
     depth = _depth_estimate(html)
     if depth > rules["max_tree_depth"]:

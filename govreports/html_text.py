@@ -33,6 +33,9 @@ _STRONG_KEYS = {"index_no", "publisher", "written_date", "doc_no", "publish_date
 _FLAT_DROP = re.compile(r"(?i)<(script|style|noscript|template|head|textarea|select)\b")
 
 
+#: the parser decodes every entity it knows; a named reference still standing (&lol9;) is a leftover
+#: of a custom DTD or a broken page, never content.
+_UNRESOLVED_ENTITY = re.compile(r"&[A-Za-z][A-Za-z0-9]{1,31};")
 _DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
 
 
@@ -63,7 +66,7 @@ def html_to_page(html: str, source: str) -> PageText:
         tree.body.strip_tags(["nav", "header", "footer", "aside"])
         container = tree.body
         warnings.append("no_body_container: used the whole <body>")
-    lines = _node_lines(container)
+    lines = [_UNRESOLVED_ENTITY.sub("", line) for line in _node_lines(container)]
     if heading and not _heading_present(heading, lines):
         lines.insert(0, heading)
     return PageText(source=source, lines=lines, meta=meta, removed=removed, warnings=warnings)

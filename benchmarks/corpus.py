@@ -194,7 +194,7 @@ def generate(out_dir: Path, pages: int, seed: int = 7) -> list[TruthPage]:
         year = 2015 + n % 10
         docs = [make_document(rng, headings, sentences, year)]
         if rng.random() < 0.1:
-            docs.append(make_document(rng, headings, sentences, year - 1))
+            docs.append(make_document(rng, headings, sentences, year - 1 if year > 2015 else year + 1))
         if len(docs) == 1:
             title, body = docs[0][1].title, docs[0][0]
         else:

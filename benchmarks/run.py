@@ -24,12 +24,13 @@ from typing import Any
 from benchmarks import e2e, report
 from benchmarks.accuracy import load_truth, score_curated, score_results
 from benchmarks.corpus import generate
+from benchmarks.experiments import run_all as run_experiments
 from benchmarks.floor import measure_floor, measure_jieba, measure_trafilatura
 from benchmarks.stages import measure_stages
 
 ROOT = Path(__file__).resolve().parents[1]
 LATEST = ROOT / "benchmarks" / "results" / "latest.json"
-YEARS = list(range(2015, 2025))  # the corpus's report years (corpus.generate: 2015 + n % 10)
+YEARS = list(range(2015, 2025))  # the corpus's report years (corpus.generate: 2015 + n % 10, 2nd reports too)
 
 
 def every(paths: list[Path], k: int) -> list[Path]:
@@ -112,6 +113,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--stage-pages", type=int, default=1000, help="pages timed per stage in-process")
     ap.add_argument("--sample-pages", type=int, default=300, help="pages for jieba.lcut and trafilatura")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--skip-experiments", action="store_true", help="skip the proposed-change experiments")
+    ap.add_argument("--keep", action="store_true", help="keep the work dir (corpus, data dirs) for inspection")
     ap.add_argument("--no-latest", action="store_true", help="do not update benchmarks/results/latest.json")
     args = ap.parse_args(argv)
     started = time.strftime("%Y%m%dT%H%M%S")
@@ -135,12 +138,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results["stages"], parsed = measure_stages(every(paths, args.stage_pages))
         results["accuracy_inprocess"] = score_results(truth, parsed)
         del parsed
+        if not args.skip_experiments:
+            print("[experiments] proposed core changes: same output, timed …", flush=True)
+            results["experiments"] = run_experiments(every(paths, args.sample_pages))
         if not args.skip_e2e:
             mem_paths = every_page[:args.pages // 2] if args.mem_scale == "half" else every_page
             mem_mb = sum(p.stat().st_size for p in mem_paths) / 1e6
             results["e2e"] = run_e2e(paths, mem_paths, truth, work, results["corpus"]["mb"], round(mem_mb, 1))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"[kept] {work}", flush=True)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     results["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     results["targets"] = report.targets(results)
     args.out.mkdir(parents=True, exist_ok=True)

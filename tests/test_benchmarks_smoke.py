@@ -65,7 +65,7 @@ def test_rss_sampler_sums_the_process_tree() -> None:
 def test_runner_on_twenty_pages(tmp_path: Path) -> None:
     from benchmarks.run import main
 
-    results = main(["--pages", "20", "--skip-e2e", "--stage-pages", "20", "--sample-pages", "6",
+    results = main(["--pages", "20", "--skip-e2e", "--stage-pages", "20", "--sample-pages", "6", "--skip-experiments",
                     "--out", str(tmp_path), "--no-latest"])
     written = list(tmp_path.glob("results-*.json"))
     assert len(written) == 1

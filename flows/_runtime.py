@@ -74,7 +74,9 @@ def task_runner_for(dask_address: str | None) -> Any:
     from prefect_dask import DaskTaskRunner
 
     if dask_address == "local":
+        # one thread per worker process: parsing is CPU-bound (GIL); the dashboard gets a free
+        # local port (None does not disable it in distributed 2026.x, and 8787 may be taken)
         return DaskTaskRunner(cluster_class="distributed.LocalCluster",
                               cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None})
+                                              "host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"})
     return DaskTaskRunner(address=dask_address)

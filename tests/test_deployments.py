@@ -94,6 +94,8 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     port = _free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     data_dir = base / "data"
+    no_sources = base / "no-sources.yaml"  # a run of the deployments must never reach a real portal
+    no_sources.write_text("sources: []\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GOVREPORTS_"))}
     env.update({
         "PREFECT_HOME": str(base / "home"),
@@ -104,6 +106,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "2",
         "PREFECT_WORKER_QUERY_SECONDS": "2",
         "GOVREPORTS_DATA_DIR": str(data_dir),
+        "GOVREPORTS_SOURCES": str(no_sources),
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     })
     log = (base / "server.log").open("w")

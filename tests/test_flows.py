@@ -48,9 +48,18 @@ def prefect_server(tmp_path_factory):
         yield
 
 
+def no_sources(directory: Path) -> str:
+    """An empty sources file: tests never fall back to the repo's sources.yaml (real portals)."""
+    path = directory / "no-sources.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("sources: []\n", encoding="utf-8")
+    return str(path)
+
+
 def nightly(data_dir: Path, **kwargs) -> dict:
     from flows.nightly import nightly as flow
 
+    kwargs.setdefault("sources_file", no_sources(data_dir))
     return flow(data_dir=str(data_dir), **kwargs)
 
 

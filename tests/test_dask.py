@@ -1,0 +1,60 @@
+"""Scale-out: the same nightly flow with its parse batches on a 2-worker Dask LocalCluster.
+
+The claim to check is that distribution changes nothing: the published rows are exactly those of
+the serial run over the same pages (compared sorted, since order of completion may differ).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flows import _runtime as rt
+from govreports.config import DataPaths
+from tests.test_flows import extra_page, no_sources, prefect_server, read_all
+
+__all__ = ["prefect_server"]  # the module-scoped Prefect test server, shared definition
+SAMPLES = sorted((Path(__file__).resolve().parents[1] / "samples" / "inbox").glob("*"))
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+def _fill_inbox(data_dir: Path) -> None:
+    inbox = DataPaths.from_dir(data_dir).inbox_dir
+    inbox.mkdir(parents=True, exist_ok=True)
+    for page in SAMPLES:
+        shutil.copy2(page, inbox / page.name)
+    (inbox / "extra-report.html").write_bytes(extra_page())
+    (inbox / "binary.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+
+
+def test_dask_run_publishes_exactly_the_serial_rows(tmp_path):
+    from distributed import LocalCluster
+
+    from flows.nightly import nightly
+
+    serial_dir, dask_dir = tmp_path / "serial", tmp_path / "dask"
+    _fill_inbox(serial_dir)
+    _fill_inbox(dask_dir)
+    # batch_size=2: several batches, so the Dask run really spreads them over both workers
+    serial = nightly(data_dir=str(serial_dir), sources_file=no_sources(tmp_path), batch_size=2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0") as cluster:
+        runner = rt.task_runner_for(cluster.scheduler_address)  # what `govreports run --dask-address tcp://…` does
+        distributed = nightly.with_options(task_runner=runner)(data_dir=str(dask_dir), batch_size=2,
+                                                              sources_file=no_sources(tmp_path))
+        done = {name: prefix.state_counts["memory"] for name, prefix in cluster.scheduler.task_prefixes.items()}
+    assert done.get("parse_batch") == 4, done  # 7 pages, 2 per batch: all 4 batches ran on the cluster
+    assert serial["release"]["number"] == distributed["release"]["number"] == 1
+    assert distributed["parse"]["pages"] == serial["parse"]["pages"] == len(SAMPLES) + 2
+    assert distributed["parse"]["errors"] == serial["parse"]["errors"]
+    assert read_all(dask_dir) == read_all(serial_dir)
+
+
+def test_local_means_a_two_worker_local_cluster():
+    runner = rt.task_runner_for("local")
+    assert type(runner).__name__ == "DaskTaskRunner"
+    assert runner.cluster_kwargs["n_workers"] == 2 and runner.address is None
+    assert rt.task_runner_for("tcp://127.0.0.1:8786").address == "tcp://127.0.0.1:8786"
+    assert type(rt.task_runner_for(None)).__name__ == "ThreadPoolTaskRunner"

@@ -47,6 +47,10 @@ def fill_inbox(pages: list[Path], data_dir: Path) -> None:
             shutil.copy2(page, target)
 
 
+#: concurrent task runs of the flow's default ThreadPoolTaskRunner; None = as shipped (unbounded).
+BATCH_CONCURRENCY: int | None = None
+
+
 def prefect_env(data_dir: Path, api_url: str | None = None, refresh_cache: bool = False) -> dict[str, str]:
     """The whole environment of a run: a private PREFECT_HOME per data dir (ephemeral DB + result
     cache), a running server's API when given; no PREFECT_* setting inherited from the caller."""
@@ -57,6 +61,8 @@ def prefect_env(data_dir: Path, api_url: str | None = None, refresh_cache: bool 
         env["PREFECT_API_URL"] = api_url
     if refresh_cache:
         env["PREFECT_TASKS_REFRESH_CACHE"] = "true"
+    if BATCH_CONCURRENCY:
+        env["PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS"] = str(BATCH_CONCURRENCY)
     return env
 
 
@@ -110,7 +116,8 @@ def run_cli(args: list[str], data_dir: Path, *, api_url: str | None = None, serv
                                env=prefect_env(data_dir, api_url, refresh_cache), cwd=str(data_dir))
     db = (server_home if api_url and server_home else data_dir / ".prefect") / "prefect.db"
     out: dict[str, Any] = {"cmd": "govreports " + " ".join(args), "returncode": m.returncode, "wall_s": m.wall_s,
-                           "cpu_s": m.cpu_s, "peak_rss_mb": m.peak_rss_mb, "peak_procs": m.peak_procs,
+                           "cpu_s": m.cpu_s, "peak_rss_mb": m.peak_rss_mb, "peak_procs": m.peak_procs, "peak_parts_mb": m.peak_parts,
+                           "killed_by_memory_guard": m.guard_tripped,
                            "new_releases": release_count(data_dir) - before, **flow_timing(db, flow_name),
                            "stdout_tail": m.stdout.strip().splitlines()[-8:]}
     if m.returncode:

@@ -92,7 +92,7 @@ def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def latest(results: dict[str, Any]) -> dict[str, Any]:
     """The small committed copy: machine, corpus, targets, stage table, floor, accuracy (no logs)."""
     e2e = results.get("e2e") or {}
-    runs = {k: {f: v.get(f) for f in ("wall_s", "cpu_s", "flow_s", "peak_rss_mb", "pages", "pages_per_s", "mb_per_s",
+    runs = {k: {f: v.get(f) for f in ("wall_s", "cpu_s", "flow_s", "peak_rss_mb", "peak_parts_mb", "pages", "pages_per_s", "mb_per_s",
                                        "new_releases", "returncode", "task_s")}
             for k, v in e2e.items() if isinstance(v, dict) and "wall_s" in v}
     return {"started": results["started"], "machine": results["machine"], "corpus": results.get("corpus"),

@@ -10,7 +10,10 @@ time depends on the neighbours, CPU time much less. Linux only (/proc); elsewher
 
 from __future__ import annotations
 
+import contextlib
+import os
 import resource
+import signal
 import subprocess
 import threading
 import time
@@ -57,29 +60,68 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-def tree_rss_kb(root: int) -> tuple[int, int]:
-    """(summed VmRSS in kB, number of processes) of root's tree now."""
+def _kind(pid: int) -> str:
+    """A short name for a process of the tree: the flow, a spawned pool worker, the Prefect server."""
+    try:
+        cmd = (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "gone"
+    if "multiprocessing" in cmd or "spawn_main" in cmd:
+        return "pool worker"
+    if "uvicorn" in cmd or "prefect.server" in cmd:
+        return "prefect server"
+    return cmd.split(" ")[0].rsplit("/", 1)[-1] + (" " + cmd.split(" ")[1] if " " in cmd else "")
+
+
+def tree_rss_kb(root: int) -> tuple[int, int, dict[int, int]]:
+    """(summed VmRSS in kB, number of processes, pid → kB) of root's tree now."""
     pids = descendants(root)
-    return sum(rss_kb(p) for p in pids), len(pids)
+    each = {p: rss_kb(p) for p in pids}
+    return sum(each.values()), len(pids), each
+
+
+def mem_available_mb() -> float:
+    """MemAvailable of the machine (what can still be allocated without swapping or OOM)."""
+    for line in (PROC / "meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024
+    return float("inf")
+
+
+#: below this much available memory the measured tree is killed: the machine is shared, and an OOM
+#: kill would hit other people's processes too. The run is then reported as killed by the guard.
+GUARD_MB = 3000
 
 
 class TreeSampler:
-    """Samples a process tree in a daemon thread until stopped; keeps the peak sum."""
+    """Samples a process tree in a daemon thread until stopped; keeps the peak sum, guards memory."""
 
-    def __init__(self, root: int, interval: float = 0.05) -> None:
-        self.root, self.interval = root, interval
+    def __init__(self, root: int, interval: float = 0.05, guard_mb: float = GUARD_MB) -> None:
+        self.root, self.interval, self.guard_mb = root, interval, guard_mb
+        self.guard_tripped = False
         self.peak_kb = 0
         self.peak_procs = 0
+        self.peak_parts: dict[str, float] = {}
         self.samples = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            total, procs = tree_rss_kb(self.root)
+            total, procs, each = tree_rss_kb(self.root)
             self.samples += 1
             if total > self.peak_kb:
                 self.peak_kb, self.peak_procs = total, procs
+                parts: dict[str, float] = {}
+                for pid, kb in each.items():
+                    name = "root" if pid == self.root else _kind(pid)
+                    parts[name] = round(parts.get(name, 0) + kb / 1024, 1)
+                self.peak_parts = parts
+            if self.guard_mb and self.samples % 10 == 0 and mem_available_mb() < self.guard_mb:
+                self.guard_tripped = True
+                for pid in reversed(descendants(self.root)):  # our own tree only, children first
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
             self._stop.wait(self.interval)
 
     def __enter__(self) -> TreeSampler:
@@ -101,7 +143,9 @@ class Measured:
     wall_s: float
     peak_rss_mb: float
     peak_procs: int
+    peak_parts: dict[str, float]  # MB by kind of process (root, pool worker, prefect server …) at the peak
     cpu_s: float  # user + system CPU of the whole tree (every waited-for descendant)
+    guard_tripped: bool  # killed because the machine ran short of memory
     stdout: str
     stderr: str
 
@@ -119,4 +163,4 @@ def run_measured(cmd: list[str], *, env: dict[str, str] | None = None, cwd: str 
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return Measured(proc.returncode, round(wall, 3), round(sampler.peak_kb / 1024, 1), sampler.peak_procs,
-                    round(cpu, 2), out, err)
+                    sampler.peak_parts, round(cpu, 2), sampler.guard_tripped, out, err)

@@ -114,11 +114,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--sample-pages", type=int, default=300, help="pages for jieba.lcut and trafilatura")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--skip-experiments", action="store_true", help="skip the proposed-change experiments")
+    ap.add_argument("--batch-concurrency", type=int, default=4,
+                    help="cap concurrent parse-batch tasks (PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS); "
+                         "0 = as shipped, unbounded: every batch starts its own 2-process pool at once")
     ap.add_argument("--keep", action="store_true", help="keep the work dir (corpus, data dirs) for inspection")
     ap.add_argument("--no-latest", action="store_true", help="do not update benchmarks/results/latest.json")
     args = ap.parse_args(argv)
     started = time.strftime("%Y%m%dT%H%M%S")
     results: dict[str, Any] = {"started": started, "machine": machine(), "config": vars(args) | {"out": str(args.out)}}
+    e2e.BATCH_CONCURRENCY = args.batch_concurrency or None
     work = Path(tempfile.mkdtemp(prefix="govreports-bench-"))
     try:
         total = args.pages * 2 if args.mem_scale == "double" and not args.skip_e2e else args.pages

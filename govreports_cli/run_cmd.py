@@ -9,6 +9,7 @@ partly failed still exits 0: those pages are recorded; non-zero means the run it
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -18,6 +19,8 @@ from typing import Any
 def _prepare_env(data_dir: Path) -> None:
     """Environment defaults for an in-process Prefect run; values already set win."""
     os.environ.setdefault("PREFECT_HOME", str(data_dir / ".prefect"))
+    # Prefect creates its home without parents and then cannot open its database: make it first
+    Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -38,7 +41,11 @@ def run_nightly(data_dir: Path | None, *, sources: Path | None, with_samples: bo
     from flows import _runtime as rt
     from flows.nightly import nightly
 
-    flow = nightly.with_options(task_runner=rt.task_runner_for(dask_address)) if dask_address else nightly
+    flow = nightly
+    if dask_address:
+        flow = nightly.with_options(task_runner=rt.task_runner_for(dask_address))
+        # the in-process scheduler and nannies log every connection at INFO through Prefect's handler
+        logging.getLogger("distributed").setLevel(os.environ["PREFECT_LOGGING_LEVEL"])
     try:
         summary = flow(data_dir=str(root), sources_file=str(sources) if sources else None,
                        with_samples=with_samples)
@@ -76,13 +83,15 @@ def print_summary(summary: dict[str, Any]) -> None:
     if summary.get("years"):
         head += f" years {', '.join(map(str, summary['years']))}"
     print(head)
-    print(f"  pages: received {pages.get('received', 0)}, fetched {pages.get('fetched', 0)}, "
-          f"not modified {pages.get('not_modified', 0)}, failed {len(pages.get('failed', []))}"
-          + (f", re-parsed {pages['reparsed']}" if "reparsed" in pages else ""))
+    if summary["kind"] == "backfill":
+        print(f"  pages: re-parsed {pages.get('reparsed', 0)}")
+    else:
+        print(f"  pages: received {pages.get('received', 0)}, fetched {pages.get('fetched', 0)}, "
+              f"not modified {pages.get('not_modified', 0)}, failed {len(pages.get('failed', []))}")
     print(f"  parsed: {parse['pages']} pages, {parse['pages_ok']} with reports, {parse['documents']} documents, "
           f"{len(parse['errors'])} page errors")
     for failure in (pages.get("failed", []) + parse["errors"])[:10]:
-        what = failure.get("url") or failure.get("source") or failure.get("sha256")
+        what = failure.get("url") or failure.get("name") or failure.get("source") or failure.get("sha256")
         print(f"    ! {what}: {failure.get('reason') or failure.get('error')}")
     print(f"  quarantined documents: {len(quarantined)}")
     if release.get("number") is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -235,3 +236,25 @@ def test_samples_are_copied_not_moved(tmp_path):
     count = rt.copy_samples(tmp_path / "inbox")
     assert count == len(SAMPLES)
     assert all(p.exists() for p in SAMPLES)
+
+
+def test_cli_run_and_backfill_print_a_summary_and_exit_0(published, tmp_path, monkeypatch, capsys):
+    from govreports_cli.run_cmd import run_backfill, run_nightly
+
+    for key in ("PREFECT_HOME", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
+                "PREFECT_SERVER_ANALYTICS_ENABLED", "PREFECT_LOGGING_LEVEL"):
+        monkeypatch.setenv(key, os.environ.get(key, ""))  # restored after the test
+    data = copy_of(published, tmp_path)
+    drop_into_inbox(data, ("scan.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256))))
+    assert run_nightly(data, sources=Path(no_sources(data)), with_samples=False, dask_address=None) == 0
+    out = capsys.readouterr().out
+    assert "received 1" in out and "1 page errors" in out and "scan.html: not_text" in out
+    assert "published release 2" in out, "the failed page is recorded in the pages table"
+    assert run_backfill([2021, 2022], data, as_range=True) == 0
+    out = capsys.readouterr().out
+    assert "years 2021, 2022" in out and "nothing new" in out
+
+    bad = tmp_path / "bad-sources.yaml"
+    bad.write_text("sources: [{name: Bad Name}]\n", encoding="utf-8")
+    assert run_nightly(data, sources=bad, with_samples=False, dask_address=None) == 1
+    assert "run failed: SourcesError" in capsys.readouterr().err

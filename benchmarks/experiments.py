@@ -8,7 +8,9 @@ returns on every sampled document, and times both. Figures only count when outpu
    filter, count sections by token offsets — vs keywords.extract_keywords.
 2. citations.title_spans: visit only 《, 》 and newlines with one regex instead of every character
    in Python — vs citations.title_spans (called three times per document today).
-3. worker pools: the cost of starting a spawned 2-process pool per 200-page batch (what
+3. chrome._aligned: fold a line with str.translate over a lazily filled table (C speed) instead of
+   a Python call per character — vs the cleaning stage (read_page) as it is, whole-page output compared.
+4. worker pools: the cost of starting a spawned 2-process pool per 200-page batch (what
    tasks/_worker.parse_many does) vs one pool reused for the whole run.
 
     python -m benchmarks.experiments [--pages 300]
@@ -100,6 +102,56 @@ def fast_title_spans(body: str) -> list[tuple[int, int]]:
     return spans
 
 
+class _FoldTable(dict):
+    """ord → folded char, filled on first use from chrome._fold_char (so it is the same fold)."""
+
+    def __missing__(self, key: int) -> str:
+        from govreports.chrome import _fold_char
+
+        value = self[key] = _fold_char(chr(key))
+        return value
+
+
+_FOLD = _FoldTable()
+
+
+def fast_aligned(line: str) -> tuple[str, str]:
+    """chrome._aligned with the per-character fold done by str.translate."""
+    from govreports.chrome import chrome_rules
+
+    rules = chrome_rules()
+    if len(line) > 4 * rules["max_chrome_len"]:
+        text = line.strip()
+        return text, text
+    mapped = line.translate(_FOLD)
+    m = rules["bullet_re"].match(mapped)
+    start = m.end() if m else 0
+    end = max(start, len(mapped.rstrip()))
+    return mapped[start:end], line[start:end]
+
+
+def compare_clean(paths: list[Path]) -> dict[str, Any]:
+    """read_page as it is vs with chrome._aligned replaced by fast_aligned (identical pages required)."""
+    from benchmarks.floor import decode
+    from govreports import chrome
+    from govreports.pagetext import read_page
+
+    texts = [decode(p.read_bytes()) for p in paths if p.suffix == ".html"]
+    items = [(t, "bench") for t in texts]
+    read_page(*items[0])
+    t_core, core = _timed(read_page, items)
+    original = chrome._aligned
+    chrome._aligned = fast_aligned
+    try:
+        read_page(*items[0])
+        t_fast, fast = _timed(read_page, items)
+    finally:
+        chrome._aligned = original
+    same = all(a.lines == b.lines and a.meta == b.meta and a.removed == b.removed for a, b in zip(core, fast, strict=True))
+    return {"pages": len(texts), "identical": same, "core_ms_per_page": round(t_core * 1000 / len(texts), 3),
+            "proposed_ms_per_page": round(t_fast * 1000 / len(texts), 3), "speedup": round(t_core / t_fast, 2)}
+
+
 def _timed(fn: Any, items: list[Any]) -> tuple[float, list[Any]]:
     """CPU seconds (robust on a shared machine) and the outputs."""
     start = time.process_time()
@@ -166,7 +218,7 @@ def run_all(paths: list[Path]) -> dict[str, Any]:
 
     docs = [d for p in paths for d in parse_page(p.read_bytes(), p.name).documents]
     return {"keywords": compare_keywords(docs), "title_spans": compare_title_spans(docs),
-            "pool": pool_start_cost(paths)}
+            "clean_fold": compare_clean(paths), "pool": pool_start_cost(paths)}
 
 
 def main(argv: list[str] | None = None) -> None:

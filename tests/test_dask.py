@@ -15,7 +15,7 @@ from flows import _runtime as rt
 from govreports.config import DataPaths
 from tests.test_flows import extra_page, no_sources, prefect_server, read_all
 
-__all__ = ["prefect_server"]  # the module-scoped Prefect test server, shared definition
+__all__ = ["prefect_server"]  # the session's Prefect test server (started once, see tests/test_flows.py)
 SAMPLES = sorted((Path(__file__).resolve().parents[1] / "samples" / "inbox").glob("*"))
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 

@@ -30,9 +30,20 @@ TABLES = ("documents", "sections", "quantities", "indicators", "keywords", "cita
 pytestmark = pytest.mark.timeout(240)
 
 
-@pytest.fixture(scope="module", autouse=True)
+_SERVER: list[bool] = []  # set while the session's test server runs (shared with tests/test_dask.py)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def prefect_server(tmp_path_factory):
-    """One test server for the module; results (the parse cache) in a tmp PREFECT_HOME."""
+    """One Prefect test server for the session (≈10-20 s to start), used by the modules that import
+    this fixture (here and tests/test_dask.py); results (the parse cache) go to a tmp PREFECT_HOME.
+
+    Each importing module gets its own copy of a session fixture, so the first copy starts the
+    server and the others reuse it instead of starting a second one.
+    """
+    if _SERVER:
+        yield
+        return
     from prefect.settings import (
         PREFECT_HOME,
         PREFECT_LOGGING_TO_API_ENABLED,
@@ -46,7 +57,11 @@ def prefect_server(tmp_path_factory):
     settings = {PREFECT_HOME: home, PREFECT_RESULTS_LOCAL_STORAGE_PATH: home / "storage",
                 PREFECT_SERVER_ANALYTICS_ENABLED: False, PREFECT_LOGGING_TO_API_ENABLED: False}
     with temporary_settings(updates=settings), prefect_test_harness(server_startup_timeout=90):
-        yield
+        _SERVER.append(True)
+        try:
+            yield
+        finally:
+            _SERVER.clear()
 
 
 def no_sources(directory: Path) -> str:
@@ -144,24 +159,6 @@ def test_nothing_new_then_a_new_page_makes_release_2(published, tmp_path):
     assert set(v1["documents"]) <= set(v2["documents"])
 
 
-def test_bad_pages_are_recorded_and_the_rest_publishes(tmp_path):
-    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # binary bytes under a page name: parsed, refused
-    drop_into_inbox(tmp_path, SAMPLES[0], ("scan.html", png), ("empty.html", b""), ("photo.png", png))
-    summary = nightly(tmp_path)
-    assert summary["release"]["number"] == 1
-    failures = {json.dumps(f, ensure_ascii=False) for f in all_failures(summary)}
-    for name in ("scan.html", "empty.html", "photo.png"):
-        hit = [f for f in failures if name in f]
-        assert hit, f"{name} not recorded in {failures}"
-        assert all(json.loads(h).get("reason") or json.loads(h).get("error") for h in hit)
-    docs = curated.read_arrow("documents", data_dir=tmp_path)
-    assert docs.num_rows >= 1
-    pages = {p["raw_sha256"]: p for p in curated.read_arrow("pages", data_dir=tmp_path).to_pylist()}
-    bad = pages[hashlib.sha256(png).hexdigest()]
-    assert bad["status"] == "error" and bad["error"].startswith("not_text"), bad
-    assert (DataPaths.from_dir(tmp_path).quarantine_dir / "empty.html.reason.txt").is_file()
-
-
 def test_fetch_and_inbox_in_one_run_then_nothing_new(tmp_path):
     with FakePortal() as portal:
         sources = tmp_path / "sources.yaml"
@@ -238,23 +235,47 @@ def test_samples_are_copied_not_moved(tmp_path):
     assert all(p.exists() for p in SAMPLES)
 
 
-def test_cli_run_and_backfill_print_a_summary_and_exit_0(published, tmp_path, monkeypatch, capsys):
+def test_bad_pages_are_recorded_and_the_rest_publishes_via_the_cli(published, tmp_path, monkeypatch, capsys):
+    """`govreports run` on an inbox with a good page and three bad ones: exit 0, each bad one recorded."""
     from govreports_cli.run_cmd import run_backfill, run_nightly
 
     for key in ("PREFECT_HOME", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
                 "PREFECT_SERVER_ANALYTICS_ENABLED", "PREFECT_LOGGING_LEVEL"):
-        monkeypatch.setenv(key, os.environ.get(key, ""))  # restored after the test
+        monkeypatch.setenv(key, os.environ.get(key, ""))  # whatever run_cmd sets is undone after the test
     data = copy_of(published, tmp_path)
-    drop_into_inbox(data, ("scan.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256))))
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    drop_into_inbox(data, ("extra-report.html", extra_page()),
+                    ("scan.html", png),      # binary under a page name: stored, refused by the parser
+                    ("empty.html", b""),     # refused by the inbox
+                    ("photo.png", png))      # refused by the inbox (not a page type)
     assert run_nightly(data, sources=Path(no_sources(data)), with_samples=False, dask_address=None) == 0
     out = capsys.readouterr().out
-    assert "received 1" in out and "1 page errors" in out and "scan.html: not_text" in out
-    assert "published release 2" in out, "the failed page is recorded in the pages table"
+    assert "received 2" in out and "failed 2" in out and "1 page errors" in out, out
+    assert "scan.html: not_text" in out and "published release 2" in out, out
+
+    summary = json.loads(_latest_summary(data))
+    recorded = {(f.get("name") or f.get("source")): (f.get("reason") or f.get("error"))
+                for f in summary["pages"]["failed"] + summary["parse"]["errors"]}
+    assert recorded["scan.html"].startswith("not_text"), recorded
+    assert recorded["empty.html"].startswith("empty file"), recorded
+    assert recorded["photo.png"].startswith("unknown extension"), recorded
+    pages = {p["raw_sha256"]: p for p in curated.read_arrow("pages", data_dir=data).to_pylist()}
+    bad = pages[hashlib.sha256(png).hexdigest()]
+    assert bad["status"] == "error" and bad["error"].startswith("not_text"), bad
+    assert (DataPaths.from_dir(data).quarantine_dir / "empty.html.reason.txt").is_file()
+    docs = curated.read_arrow("documents", data_dir=data)
+    assert docs.num_rows > published[1]["parse"]["documents"], "the good page was published"
+
     assert run_backfill([2021, 2022], data, as_range=True) == 0
     out = capsys.readouterr().out
     assert "years 2021, 2022" in out and "nothing new" in out
 
-    bad = tmp_path / "bad-sources.yaml"
-    bad.write_text("sources: [{name: Bad Name}]\n", encoding="utf-8")
-    assert run_nightly(data, sources=bad, with_samples=False, dask_address=None) == 1
+    bad_sources = tmp_path / "bad-sources.yaml"
+    bad_sources.write_text("sources: [{name: Bad Name}]\n", encoding="utf-8")
+    assert run_nightly(data, sources=bad_sources, with_samples=False, dask_address=None) == 1
     assert "run failed: SourcesError" in capsys.readouterr().err
+
+
+def _latest_summary(data: Path) -> str:
+    runs = sorted(data.glob("runs/*/summary.json"), key=lambda p: p.stat().st_mtime)
+    return runs[-1].read_text(encoding="utf-8")

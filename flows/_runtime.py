@@ -80,3 +80,36 @@ def task_runner_for(dask_address: str | None) -> Any:
                               cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True,
                                               "host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"})
     return DaskTaskRunner(address=dask_address)
+
+
+def parse_in_batches(data_dir: str, hashes: list[str], version: str, size: int) -> tuple[list, list]:
+    """Parse pages in batches; returns (PageResults, failure entries of batches that failed whole).
+
+    On Dask every batch is submitted at once (the cluster spreads them). On the default thread
+    pool batches run one after another: each large batch already uses a process per CPU, so
+    concurrent batches would only oversubscribe the machine. A failed batch is not published, so
+    its pages stay pending for the next run.
+    """
+    from prefect.context import FlowRunContext
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from tasks.parse import batches, parse_batch
+    from tasks.summary import failed_batch_entries
+
+    context = FlowRunContext.get()
+    fan_out = context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner)
+    groups = batches(hashes, size)
+    if fan_out:
+        futures = [parse_batch.submit(data_dir, group, version, n) for n, group in enumerate(groups)]
+        for future in futures:
+            future.wait()
+        states = [future.state for future in futures]
+    else:
+        states = [parse_batch(data_dir, group, version, n, return_state=True) for n, group in enumerate(groups)]
+    results, failed = [], []
+    for group, state in zip(groups, states, strict=True):
+        if state.is_completed():
+            results.extend(state.result())
+        else:
+            failed.extend(failed_batch_entries(group, state.message or state.name))
+    return results, failed

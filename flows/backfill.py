@@ -14,7 +14,6 @@ from typing import Any
 from prefect import flow
 
 from flows import _runtime as rt
-from flows.nightly import _parse
 from govreports.config import DataPaths, code_version
 from tasks import summary as sm
 from tasks.ingest import hashes_for_years, page_origins
@@ -47,7 +46,7 @@ def backfill(years: list[int] | None = None, start: int | None = None, end: int 
 
     hashes = hashes_for_years(data_dir, chosen)
     origins = page_origins(data_dir, hashes)
-    results, failed = _parse(data_dir, hashes, version, batch_size)
+    results, failed = rt.parse_in_batches(data_dir, hashes, version, batch_size)
     release, outcome = None, None
     if results:
         tables = build_tables(results, version, run_id, origins)

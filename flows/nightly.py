@@ -16,7 +16,6 @@ from govreports.config import DataPaths, code_version
 from govreports.sources import load_sources
 from tasks import summary as sm
 from tasks.ingest import fetch_source, list_pending, page_origins, receive_inbox
-from tasks.parse import batches, parse_batch
 from tasks.publish import build_tables, publish, validate, write_report, write_summary
 
 
@@ -41,7 +40,7 @@ def nightly(data_dir: str | None = None, sources_file: str | None = None, with_s
 
     pending = list_pending(data_dir)
     origins = page_origins(data_dir, pending)
-    results, failed = _parse(data_dir, pending, version, batch_size)
+    results, failed = rt.parse_in_batches(data_dir, pending, version, batch_size)
     release, outcome = None, None
     if results:
         tables = build_tables(results, version, run_id, origins)
@@ -69,20 +68,6 @@ def _fetch_outcome(future: Any, name: str) -> dict[str, Any]:
     if state.is_completed():
         return future.result()
     return {"failed": [{"source": name, "reason": f"fetch failed: {state.message or state.name}"}]}
-
-
-def _parse(data_dir: str, pending: list[str], version: str, size: int) -> tuple[list, list]:
-    """Parse pending pages in batches on the flow's task runner; a failed batch stays pending."""
-    groups = batches(pending, size)
-    futures = [parse_batch.submit(data_dir, group, version, n) for n, group in enumerate(groups)]
-    results, failed = [], []
-    for group, future in zip(groups, futures, strict=True):
-        future.wait()
-        if future.state.is_completed():
-            results.extend(future.result())
-        else:
-            failed.extend(sm.failed_batch_entries(group, future.state.message or "task failed"))
-    return results, failed
 
 
 if __name__ == "__main__":  # local run: `python -m flows.nightly` (the Dask runner needs this guard)

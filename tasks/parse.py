@@ -18,16 +18,20 @@ from prefect import task
 from prefect.context import TaskRunContext
 
 from govreports.models import PageResult
+from tasks import _worker
 from tasks._worker import parse_many
+
+#: the glue around parse_page (source lookup, crash capture) is part of what a cached result means
+_WORKER_DIGEST = hashlib.sha256(Path(_worker.__file__).read_bytes()).hexdigest()
 
 
 def parse_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
-    """Key = sorted hashes + code version + data dir.
+    """Key = sorted hashes + code version (+ this wrapper's own code) + data dir.
 
     The data dir is part of the key because a page's `source` comes from its sidecar in that
     data dir: the same bytes received under another name elsewhere must not reuse this result.
     """
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(_WORKER_DIGEST.encode())
     digest.update(str(Path(parameters["data_dir"]).resolve()).encode())
     digest.update(b"\0" + parameters["code_version"].encode())
     for sha in sorted(parameters["hashes"]):

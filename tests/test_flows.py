@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -140,10 +141,19 @@ def test_samples_publish_release_1_of_every_table(published):
     assert sorted(p.name for p in (ROOT / "samples" / "inbox").glob("*")) == [p.name for p in SAMPLES]
 
 
-def test_nothing_new_then_a_new_page_makes_release_2(published, tmp_path):
+def test_nothing_new_then_a_new_page_makes_release_2(published, tmp_path, monkeypatch):
+    import prefect.runtime.flow_run
+
     data = copy_of(published, tmp_path)
     v1 = read_all(data)
-    second = nightly(data)
+    # as if scheduled for 02:30 Asia/Shanghai on 2024-03-02 and started whenever: the date is the schedule's
+    scheduled = datetime(2024, 3, 1, 18, 30, tzinfo=UTC)
+    with monkeypatch.context() as patch:
+        patch.setattr(prefect.runtime.flow_run, "scheduled_start_time", scheduled, raising=False)
+        second = nightly(data)
+    assert second["logical_date"] == "2024-03-02"
+    assert second["scheduled_start_time"] == "2024-03-02T02:30:00+08:00"
+    assert second["run_id"].startswith("20240301T183000Z-")
     assert second["release"]["number"] is None
     assert "nothing new" in second["release"]["note"]
     assert len(curated.versions(data_dir=data)) == 1, "no new version"

@@ -289,3 +289,36 @@ def test_bad_pages_are_recorded_and_the_rest_publishes_via_the_cli(published, tm
 def _latest_summary(data: Path) -> str:
     runs = sorted(data.glob("runs/*/summary.json"), key=lambda p: p.stat().st_mtime)
     return runs[-1].read_text(encoding="utf-8")
+
+
+def test_a_page_that_crashes_the_parser_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
+    from govreports.io import raw_store
+    from tasks import _worker
+
+    paths = DataPaths.from_dir(tmp_path)
+    hashes = [raw_store.put(paths, p.read_bytes(), source="inbox", original_name=p.name).sha256 for p in SAMPLES[:2]]
+    real = _worker.parse_page
+
+    def flaky(data, source, **kwargs):
+        if kwargs["raw_sha256"] == hashes[0]:
+            raise ZeroDivisionError("boom")
+        return real(data, source, **kwargs)
+
+    monkeypatch.setattr(_worker, "parse_page", flaky)
+    crashed, ok = _worker.parse_many(str(tmp_path), hashes, pool=False)
+    assert crashed.error == "crash: ZeroDivisionError: boom" and crashed.raw_sha256 == hashes[0]
+    assert crashed.source == "inbox" and not crashed.documents
+    assert ok.error is None and ok.documents
+
+
+def test_parse_cache_key_is_the_sorted_hashes_code_version_and_data_dir(tmp_path):
+    from tasks.parse import batches, parse_cache_key
+
+    def key(hashes, version="1", data_dir=tmp_path):
+        return parse_cache_key(None, {"data_dir": str(data_dir), "hashes": hashes, "code_version": version})
+
+    assert key(["b", "a"]) == key(["a", "b"])
+    assert key(["a", "b"]) != key(["a", "b"], version="2")
+    assert key(["a", "b"]) != key(["a", "b"], data_dir=tmp_path / "other")
+    assert key(["a"]) != key(["a", "b"])
+    assert batches(["c", "a", "b"], 2) == [["a", "b"], ["c"]]

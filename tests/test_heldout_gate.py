@@ -26,25 +26,21 @@ HELDOUT = ROOT / "tests" / "golden" / "heldout"
 PAGES = sorted(p for p in (HELDOUT / "pages").iterdir() if p.suffix in (".html", ".txt"))
 SCORER = ROOT / "tests" / "golden" / "score.py"
 
-#: Measured at commit time of the set (README "Measured"), floors a little below.
-MEASURED = {
-    "metadata_accuracy": 1.0,
-    "heading_precision": 0.9686,
-    "heading_recall": 0.9935,
-    "heading_level_accuracy": 1.0,
-    "quantity_precision": 0.9948,
-    "quantity_recall": 0.9455,
-    "boilerplate_removed": 1.0,
-    "body_kept": 1.0,
-}
+#: Blind first measurement when the set was made (README), then after the generic fixes it prompted
+#: (Traditional-Chinese fold, compound units, table rows are not headings): all 1.0. Floors allow
+#: about one item of slack per figure.
+BLIND = {"metadata_accuracy": 1.0, "heading_precision": 0.9686, "heading_recall": 0.9935,
+         "heading_level_accuracy": 1.0, "quantity_precision": 0.9948, "quantity_recall": 0.9455,
+         "boilerplate_removed": 1.0, "body_kept": 1.0}
+MEASURED = dict.fromkeys(BLIND, 1.0)
 FLOORS = {
-    "metadata_accuracy": 0.95,       # 56 fields: allows 2 wrong
-    "heading_precision": 0.95,       # 160 predicted today (5 are table rows)
-    "heading_recall": 0.97,          # 155 gold headings: allows ~4 more misses
-    "heading_level_accuracy": 0.97,
-    "quantity_precision": 0.97,      # 192 matched today, 1 false positive
-    "quantity_recall": 0.92,         # 202 required: 11 missed today, allows ~5 more
-    "boilerplate_removed": 0.95,     # 76 chrome strings
+    "metadata_accuracy": 0.98,       # 56 fields: allows 1 wrong
+    "heading_precision": 0.99,       # 155 headings
+    "heading_recall": 0.99,
+    "heading_level_accuracy": 0.99,
+    "quantity_precision": 0.99,      # 202 required quantities
+    "quantity_recall": 0.99,
+    "boilerplate_removed": 0.98,     # 76 chrome strings
     "body_kept": 0.97,               # 39 body samples: allows 1 lost
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,10 +22,13 @@ from govreports.io import raw_store
 from govreports.models import PageResult
 from govreports.parse import parse_page
 
-#: below this many pages a batch is parsed serially: spawning workers (imports + jieba
-#: initialisation, ≈2 s each) costs more than it saves on a few pages.
-POOL_MIN_PAGES = 40
+#: below this many pages a batch is parsed serially. Measured on the 2-vCPU dev box: a warm
+#: parse costs ≈0.05–0.15 s a page, starting a worker ≈5–10 s (imports, tokenizer), so the pool
+#: pays off only from a few hundred pages on, and only because later batches reuse it.
+POOL_MIN_PAGES = 150
 POOL_WORKERS = 2
+_POOL: ProcessPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
 
 
 def _first(sightings: list[dict[str, Any]], *keys: str) -> str | None:
@@ -69,11 +73,34 @@ def _can_fork_workers() -> bool:
     return not multiprocessing.current_process().daemon and (os.cpu_count() or 1) >= 2
 
 
-def parse_many(data_dir: str, hashes: Iterable[str], *, pool: bool | None = None) -> list[PageResult]:
-    """Parse pages in hash order; large batches use a spawn-based pool of `POOL_WORKERS` processes.
+def _shared_pool() -> ProcessPoolExecutor:
+    """The process's pool, started on first use and reused by later batches.
 
-    `spawn` (not fork) because the caller runs Prefect's threads; forking a threaded process
-    can deadlock the child. Results come back in the order of `hashes`.
+    Starting a worker costs imports and tokenizer set-up (≈5–10 s of CPU on a small machine), so
+    one pool serves every batch of a run instead of one pool per batch. `spawn`, not fork: the
+    caller runs Prefect's threads, and forking a threaded process can deadlock the child.
+    """
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ProcessPoolExecutor(max_workers=POOL_WORKERS, mp_context=multiprocessing.get_context("spawn"))
+        return _POOL
+
+
+def _discard_pool(pool: ProcessPoolExecutor) -> None:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is pool:
+            _POOL = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def parse_many(data_dir: str, hashes: Iterable[str], *, pool: bool | None = None) -> list[PageResult]:
+    """Parse pages; results come back in the order of `hashes`.
+
+    Batches of `POOL_MIN_PAGES` or more go to a pool of `POOL_WORKERS` processes (see
+    `_shared_pool`); smaller ones are parsed here, where starting workers would cost more than
+    it saves.
     """
     hashes = list(hashes)
     if pool is None:
@@ -81,23 +108,30 @@ def parse_many(data_dir: str, hashes: Iterable[str], *, pool: bool | None = None
     if not pool:
         return [parse_stored(data_dir, sha) for sha in hashes]
     results: dict[str, PageResult] = {}
-    _pooled(data_dir, hashes, POOL_WORKERS, results)
+    executor = _shared_pool()
+    if not _collect(executor, data_dir, hashes, results):
+        _discard_pool(executor)
     for sha in [h for h in hashes if h not in results]:
         # the pool broke (a worker died): isolate each unfinished page in its own process, so
         # only the page that kills a worker is recorded as a crash and the others still parse
-        _pooled(data_dir, [sha], 1, results)
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as single:
+            _collect(single, data_dir, [sha], results)
         results.setdefault(sha, PageResult(source="unknown", raw_sha256=sha,
                                            error="crash: BrokenProcessPool: worker process died"))
     return [results[sha] for sha in hashes]
 
 
-def _pooled(data_dir: str, hashes: list[str], workers: int, results: dict[str, PageResult]) -> None:
-    """Parse `hashes` in a spawned pool, filling `results`; pages lost to a dead worker stay absent."""
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as executor:
+def _collect(executor: ProcessPoolExecutor, data_dir: str, hashes: list[str],
+             results: dict[str, PageResult]) -> bool:
+    """Parse `hashes` on `executor` into `results`; False when the pool broke (pages left absent)."""
+    try:
         futures: list[Future[PageResult]] = [executor.submit(parse_stored, data_dir, sha) for sha in hashes]
-        for sha, future in zip(hashes, futures, strict=True):
-            try:
-                results[sha] = future.result()
-            except BrokenProcessPool:
-                continue
+    except BrokenProcessPool:
+        return False
+    intact = True
+    for sha, future in zip(hashes, futures, strict=True):
+        try:
+            results[sha] = future.result()
+        except BrokenProcessPool:
+            intact = False
+    return intact

@@ -58,3 +58,18 @@ def test_local_means_a_two_worker_local_cluster():
     assert runner.cluster_kwargs["n_workers"] == 2 and runner.address is None
     assert rt.task_runner_for("tcp://127.0.0.1:8786").address == "tcp://127.0.0.1:8786"
     assert type(rt.task_runner_for(None)).__name__ == "ThreadPoolTaskRunner"
+
+
+def test_the_in_task_process_pool_parses_exactly_like_the_serial_path(tmp_path):
+    """Large batches parse in a pool of 2 spawned processes (tasks/_worker.py): same results, same order."""
+    from govreports.io import inbox, raw_store
+    from tasks._worker import parse_many
+
+    _fill_inbox(tmp_path)
+    paths = DataPaths.from_dir(tmp_path)
+    inbox.receive(paths)
+    hashes = list(raw_store.iter_hashes(paths))
+    serial = parse_many(str(tmp_path), hashes, pool=False)
+    pooled = parse_many(str(tmp_path), hashes, pool=True)
+    assert pooled == serial
+    assert parse_many(str(tmp_path), hashes[:2], pool=True) == serial[:2], "the pool is reused"

@@ -51,8 +51,9 @@ def backfill(years: list[int] | None = None, start: int | None = None, end: int 
     if results:
         tables = build_tables(results, version, run_id, origins)
         outcome = validate(tables, str(run_dir))
+        # only pages parsed now: rows of a page whose batch failed must stay as they are
         release = publish(data_dir, outcome.tables, run_id=run_id, code_version=version, kind="backfill",
-                          replace_years=chosen, raw_hashes=hashes)
+                          replace_years=chosen, raw_hashes=[r.raw_sha256 for r in results])
 
     summary = {
         "run_id": run_id, "kind": "backfill", "years": chosen, "logical_date": logical.date().isoformat(),

@@ -19,7 +19,7 @@ from tasks.ingest import fetch_source, list_pending, page_origins, receive_inbox
 from tasks.publish import build_tables, publish, validate, write_report, write_summary
 
 
-@flow(name="nightly", log_prints=False)
+@flow(name="nightly")
 def nightly(data_dir: str | None = None, sources_file: str | None = None, with_samples: bool = False,
             batch_size: int = 200) -> dict[str, Any]:
     """One nightly run; returns the run summary (also written to runs/<run_id>/summary.json)."""

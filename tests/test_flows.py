@@ -141,6 +141,10 @@ def test_samples_publish_release_1_of_every_table(published):
     assert sorted(p.name for p in (ROOT / "samples" / "inbox").glob("*")) == [p.name for p in SAMPLES]
 
 
+def _lost_worker(*args, **kwargs):
+    raise RuntimeError("worker lost")
+
+
 def test_nothing_new_then_a_new_page_makes_release_2(published, tmp_path, monkeypatch):
     import prefect.runtime.flow_run
 
@@ -160,9 +164,17 @@ def test_nothing_new_then_a_new_page_makes_release_2(published, tmp_path, monkey
     assert read_all(data) == v1
 
     drop_into_inbox(data, ("extra-report.html", extra_page()))
-    third = nightly(data)
+    with monkeypatch.context() as patch:  # the whole parse batch fails (say, its worker was killed)
+        patch.setattr("tasks.parse.parse_many", _lost_worker)
+        lost = nightly(data)
+    assert lost["pages"]["received"] == 1 and lost["release"]["number"] is None
+    [entry] = lost["parse"]["errors"]
+    assert entry["sha256"] == hashlib.sha256(extra_page()).hexdigest()
+    assert entry["error"].startswith("batch_failed:") and "worker lost" in entry["error"]
+
+    third = nightly(data)  # the page stayed pending, so this run parses and publishes it
     assert third["release"]["number"] == 2
-    assert third["pages"]["received"] == 1
+    assert third["pages"]["received"] == 0 and third["parse"]["pages"] == 1
     assert read_all(data, version=1) == v1, "release 1 must read back unchanged"
     v2 = read_all(data)
     assert len(v2["documents"]) > len(v1["documents"])

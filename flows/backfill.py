@@ -50,7 +50,7 @@ def backfill(years: list[int] | None = None, start: int | None = None, end: int 
     release, outcome = None, None
     if results:
         tables = build_tables(results, version, run_id, origins)
-        outcome = validate(tables, str(run_dir))
+        outcome = validate(tables, str(run_dir), run_id)
         # only pages parsed now: rows of a page whose batch failed must stay as they are
         release = publish(data_dir, outcome.tables, run_id=run_id, code_version=version, kind="backfill",
                           replace_years=chosen, raw_hashes=[r.raw_sha256 for r in results])

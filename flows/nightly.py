@@ -44,7 +44,7 @@ def nightly(data_dir: str | None = None, sources_file: str | None = None, with_s
     release, outcome = None, None
     if results:
         tables = build_tables(results, version, run_id, origins)
-        outcome = validate(tables, str(run_dir))
+        outcome = validate(tables, str(run_dir), run_id)
         release = publish(data_dir, outcome.tables, run_id=run_id, code_version=version, kind="nightly",
                           raw_hashes=[r.raw_sha256 for r in results])
 

@@ -32,11 +32,11 @@ def build_tables(results: list[PageResult], code_version: str, run_id: str,
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate(tables: dict[str, pa.Table], run_dir: str) -> Any:
-    """Run the GX suites; failing documents move to quarantine, the rest stay publishable."""
-    from govreports.validate import validate_tables  # GX import costs ≈3 s: only when validating
+def validate(tables: dict[str, pa.Table], run_dir: str, run_id: str) -> Any:
+    """Run the GX suites; failing documents move to quarantine (stamped with this run), the rest stay."""
+    from govreports.validate import validate_tables  # GX import costs seconds: only when validating
 
-    return validate_tables(tables, run_dir=Path(run_dir))
+    return validate_tables(tables, run_dir=Path(run_dir), run_id=run_id)
 
 
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=10,
@@ -45,8 +45,31 @@ def publish(data_dir: str, tables: dict[str, pa.Table], *, run_id: str, code_ver
             kind: str = "nightly", replace_years: list[int] | None = None,
             raw_hashes: list[str] | None = None) -> Any:
     """Write one new version of every changed table; None when nothing changed."""
-    return curated.publish(DataPaths.from_dir(data_dir), tables, run_id=run_id, code_version=code_version,
+    paths = DataPaths.from_dir(data_dir)
+    if replace_years is not None and "quarantine" in tables:
+        tables = {**tables, "quarantine": keep_first_quarantine_runs(paths, tables["quarantine"])}
+    return curated.publish(paths, tables, run_id=run_id, code_version=code_version,
                            kind=kind, replace_years=replace_years, raw_hashes=tuple(raw_hashes or ()))
+
+
+def keep_first_quarantine_runs(paths: DataPaths, quarantine: pa.Table) -> pa.Table:
+    """A document a backfill quarantines again, for the same reasons, keeps the run that first did.
+
+    `quarantine.run_id` names the run that quarantined a document. Re-stamping an unchanged row
+    with the backfill's run id would make every rerun of the same backfill a "change" and
+    publish a new release; keeping the first run id keeps backfills idempotent.
+    """
+    if not quarantine.num_rows:
+        return quarantine
+    hashes = sorted({h for h in quarantine.column("raw_sha256").to_pylist() if h})
+    if not hashes:
+        return quarantine
+    released = curated.read_arrow("quarantine", data_dir=paths, filters=[("raw_sha256", "in", hashes)])
+    first = {(r["doc_id"], r["raw_sha256"], r["failed"]): r["run_id"] for r in released.to_pylist()}
+    rows = quarantine.to_pylist()
+    for row in rows:
+        row["run_id"] = first.get((row["doc_id"], row["raw_sha256"], row["failed"]), row["run_id"])
+    return pa.Table.from_pylist(rows, schema=quarantine.schema)
 
 
 @task(name="write-summary", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2,

@@ -334,3 +334,24 @@ def test_parse_cache_key_is_the_sorted_hashes_code_version_and_data_dir(tmp_path
     assert key(["a", "b"]) != key(["a", "b"], data_dir=tmp_path / "other")
     assert key(["a"]) != key(["a", "b"])
     assert batches(["c", "a", "b"], 2) == [["a", "b"], ["c"]]
+
+
+def test_a_backfill_keeps_the_run_that_first_quarantined_a_document(tmp_path):
+    from govreports.schemas import SCHEMAS
+    from tasks.publish import keep_first_quarantine_runs
+
+    paths = DataPaths.from_dir(tmp_path)
+
+    def quarantine(run_id: str, failed: str) -> pa.Table:
+        row = {"doc_id": "d1", "raw_sha256": "a" * 64, "source": "inbox", "report_year": 2022,
+               "failed": failed, "run_id": run_id}
+        return pa.Table.from_pylist([row], schema=SCHEMAS["quarantine"])
+
+    curated.publish(paths, {"quarantine": quarantine("night-1", '[{"expectation": "x"}]')},
+                    run_id="night-1", code_version="v")
+    same = keep_first_quarantine_runs(paths, quarantine("backfill-2", '[{"expectation": "x"}]'))
+    assert same.column("run_id").to_pylist() == ["night-1"]
+    other = keep_first_quarantine_runs(paths, quarantine("backfill-2", '[{"expectation": "y"}]'))
+    assert other.column("run_id").to_pylist() == ["backfill-2"], "a new reason is a new quarantine"
+    assert curated.publish(paths, {"quarantine": same}, run_id="backfill-2", code_version="v", kind="backfill",
+                           replace_years=[2022], raw_hashes=["a" * 64]) is None

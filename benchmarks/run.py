@@ -59,8 +59,11 @@ def corpus_stats(paths: list[Path], truth: dict[str, dict[str, Any]]) -> dict[st
 
 
 def run_e2e(paths: list[Path], mem_paths: list[Path], truth: dict[str, Any], work: Path,
-            size_mb: float, mem_mb: float) -> dict[str, Any]:
-    """Nightly (cold), nightly again (nothing new; ephemeral, then with a server), backfills, memory."""
+            size_mb: float, mem_mb: float, scope: str = "all") -> dict[str, Any]:
+    """Nightly (cold), nightly again (nothing new; ephemeral, then with a server), backfills, memory.
+
+    scope "cold" runs only the cold nightly and the memory comparison (the long-running figures).
+    """
     out: dict[str, Any] = {}
     main = work / f"e2e-{len(paths)}"
     e2e.fill_inbox(paths, main)
@@ -71,6 +74,18 @@ def run_e2e(paths: list[Path], mem_paths: list[Path], truth: dict[str, Any], wor
         out["accuracy_published"] = score_curated(truth, main)
     except Exception as exc:  # the read-back path is still being built by others: say so, go on
         out["accuracy_published"] = {"error": f"{type(exc).__name__}: {exc}"}
+    if scope == "all":
+        _quiet_and_backfills(main, work, out)
+    mem_dir = work / f"e2e-{len(mem_paths)}"
+    e2e.fill_inbox(mem_paths, mem_dir)
+    print(f"[e2e] nightly on {len(mem_paths)} pages (memory comparison) …", flush=True)
+    out["nightly_cold_mem"] = e2e.run_cli(["run"], mem_dir, pages=len(mem_paths), size_mb=mem_mb)
+    shutil.rmtree(mem_dir, ignore_errors=True)
+    return out
+
+
+def _quiet_and_backfills(main: Path, work: Path, out: dict[str, Any]) -> None:
+    """Nightly with nothing new (ephemeral, then twice with a running server), then the backfills."""
     print("[e2e] nightly with nothing new (ephemeral) …", flush=True)
     out["nightly_nothing_new_ephemeral"] = e2e.run_cli(["run"], main)
     with e2e.PrefectServer(work / "prefect-server") as server:
@@ -88,12 +103,6 @@ def run_e2e(paths: list[Path], mem_paths: list[Path], truth: dict[str, Any], wor
         out["backfill_all_years"] = e2e.run_cli(["backfill", str(YEARS[0]), str(YEARS[-1])], main,
                                                 api_url=server.api_url, server_home=server.home,
                                                 flow_name="backfill", refresh_cache=True)
-    mem_dir = work / f"e2e-{len(mem_paths)}"
-    e2e.fill_inbox(mem_paths, mem_dir)
-    print(f"[e2e] nightly on {len(mem_paths)} pages (memory comparison) …", flush=True)
-    out["nightly_cold_mem"] = e2e.run_cli(["run"], mem_dir, pages=len(mem_paths), size_mb=mem_mb)
-    shutil.rmtree(mem_dir, ignore_errors=True)
-    return out
 
 
 def bytecode_cache() -> dict[str, Any]:
@@ -124,7 +133,8 @@ def machine() -> dict[str, Any]:
                 if line.startswith("model name")), "unknown")
     mem = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                 if line.startswith("MemTotal")), 0)
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem / 1024 / 1024, 1),
+    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return {"revision": rev, "nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem / 1024 / 1024, 1),
             "loadavg_start": [round(x, 2) for x in os.getloadavg()]}
 
 
@@ -133,6 +143,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--pages", type=int, default=10_000, help="pages for the end-to-end run (N)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
     ap.add_argument("--skip-e2e", action="store_true", help="in-process figures only (no govreports run)")
+    ap.add_argument("--e2e-scope", choices=["all", "cold"], default="all",
+                    help="cold: only the cold nightly on N pages and the memory comparison run")
     ap.add_argument("--mem-scale", choices=["half", "double"], default="half",
                     help="memory flatness: compare N with N/2 (default) or with 2N")
     ap.add_argument("--stage-pages", type=int, default=1000, help="pages timed per stage in-process")
@@ -174,7 +186,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if not args.skip_e2e:
             mem_paths = every_page[:args.pages // 2] if args.mem_scale == "half" else every_page
             mem_mb = sum(p.stat().st_size for p in mem_paths) / 1e6
-            results["e2e"] = run_e2e(paths, mem_paths, truth, work, results["corpus"]["mb"], round(mem_mb, 1))
+            results["e2e"] = run_e2e(paths, mem_paths, truth, work, results["corpus"]["mb"], round(mem_mb, 1), args.e2e_scope)
     finally:
         if args.keep:
             print(f"[kept] {work}", flush=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from govreports.parse import parse_page
@@ -12,7 +13,12 @@ from govreports.parse import parse_page
 def run_parse(pages: list[Path], *, json_lines: bool, keywords: bool = True) -> int:
     """Parse each page; JSON Lines to stdout, or a short summary table. Exit 1 if any page failed."""
     failed = 0
-    for path in pages:
+    todo: Iterable[Path] = pages
+    if len(pages) > 1 and sys.stderr.isatty():  # progress on stderr: stdout stays clean JSON Lines
+        from rich.progress import track
+
+        todo = track(pages, description="parsing", console=_stderr_console(), transient=True)
+    for path in todo:
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -31,3 +37,9 @@ def run_parse(pages: list[Path], *, json_lines: bool, keywords: bool = True) -> 
                       f"{doc.agency or '-'} | {doc.title or '(no title)'} | sections {len(doc.sections)} "
                       f"quantities {len(doc.quantities)} indicators {len(doc.indicators)}")
     return 1 if failed else 0
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)

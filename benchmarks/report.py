@@ -109,7 +109,8 @@ def latest(results: dict[str, Any]) -> dict[str, Any]:
             "targets": results["targets"], "floor": results.get("floor"), "trafilatura": results.get("trafilatura"),
             "stages": {k: v for k, v in (results.get("stages") or {}).items() if k != "rows"},
             "accuracy_inprocess": results.get("accuracy_inprocess"), "experiments": results.get("experiments"),
-            "accuracy_published": e2e.get("accuracy_published"), "e2e": runs}
+            "accuracy_published": e2e.get("accuracy_published"), "e2e": runs,
+            **{k: results[k] for k in ("merged_from", "previous_cold_552b52b", "bytecode") if k in results}}
 
 
 def _fmt(value: Any) -> str:

@@ -15,11 +15,11 @@ README's failure log).
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.golden.gate import parse_pages, score
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "tests" / "golden" / "heldout"
@@ -47,23 +47,12 @@ FLOORS = {
 
 @pytest.fixture(scope="module")
 def parse_jsonl(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("heldout") / "parse.jsonl"
-    proc = subprocess.run(
-        [sys.executable, "-m", "govreports_cli.main", "parse", "--json", "--no-keywords", *map(str, PAGES)],
-        capture_output=True, text=True, check=False, cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stderr
-    out.write_text(proc.stdout, encoding="utf-8")
-    return out
+    return parse_pages(PAGES, tmp_path_factory.mktemp("heldout") / "parse.jsonl", "--no-keywords")
 
 
 @pytest.fixture(scope="module")
 def totals(parse_jsonl: Path) -> dict:
-    proc = subprocess.run(
-        [sys.executable, str(SCORER), str(HELDOUT / "gold"), str(parse_jsonl), "--json"],
-        capture_output=True, text=True, check=True,
-    )
-    return json.loads(proc.stdout)
+    return score(HELDOUT / "gold", parse_jsonl)
 
 
 def test_every_page_has_gold_named_after_it():

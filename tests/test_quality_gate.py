@@ -7,11 +7,11 @@ with the gold scorer, as trafilatura's eval gate does: a regression in any figur
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.golden.gate import parse_pages, score
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
@@ -20,23 +20,12 @@ SAMPLES = sorted((ROOT / "samples" / "inbox").glob("*.txt"))
 
 @pytest.fixture(scope="module")
 def parse_jsonl(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("gate") / "parse.jsonl"
-    proc = subprocess.run(
-        [sys.executable, "-m", "govreports_cli.main", "parse", "--json", *map(str, SAMPLES)],
-        capture_output=True, text=True, check=False, cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stderr
-    out.write_text(proc.stdout, encoding="utf-8")
-    return out
+    return parse_pages(SAMPLES, tmp_path_factory.mktemp("gate") / "parse.jsonl")
 
 
 @pytest.fixture(scope="module")
 def totals(parse_jsonl: Path) -> dict:
-    proc = subprocess.run(
-        [sys.executable, str(GOLDEN / "score.py"), str(GOLDEN / "gold"), str(parse_jsonl), "--json"],
-        capture_output=True, text=True, check=True,
-    )
-    return json.loads(proc.stdout)
+    return score(GOLDEN / "gold", parse_jsonl)
 
 
 def test_samples_are_the_gold_pages():

@@ -82,34 +82,50 @@ def task_runner_for(dask_address: str | None) -> Any:
     return DaskTaskRunner(address=dask_address)
 
 
-def parse_in_batches(data_dir: str, hashes: list[str], version: str, size: int) -> tuple[list, list]:
-    """Parse pages in batches; returns (PageResults, failure entries of batches that failed whole).
+def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str, stage_dir: str,
+                     size: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Parse, stage and validate pages batch by batch; returns (manifests, validated batches, failures).
 
-    On Dask every batch is submitted at once (the cluster spreads them). On the default thread
-    pool batches run one after another: each large batch already uses a process per CPU, so
-    concurrent batches would only oversubscribe the machine. A failed batch is not published, so
-    its pages stay pending for the next run.
+    On the default thread pool batches are parsed one after another (each already uses a process
+    per CPU, so concurrent batches would only oversubscribe the machine) while the previous batch
+    is validated in a runner thread: validation (GX, in this process) overlaps the next parse. On
+    Dask every batch is submitted at once. A failed batch is not validated nor published, so its
+    pages stay pending for the next run; a validation error (a suite or code error, never bad
+    data) fails the run.
     """
     from prefect.context import FlowRunContext
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from tasks.parse import batches, parse_batch
+    from tasks.publish import validate_batch
     from tasks.summary import failed_batch_entries
 
     context = FlowRunContext.get()
     fan_out = context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner)
     groups = batches(hashes, size)
-    if fan_out:
-        futures = [parse_batch.submit(data_dir, group, version, n) for n, group in enumerate(groups)]
-        for future in futures:
-            future.wait()
-        states = [future.state for future in futures]
-    else:
-        states = [parse_batch(data_dir, group, version, n, return_state=True) for n, group in enumerate(groups)]
-    results, failed = [], []
-    for group, state in zip(groups, states, strict=True):
+    manifests, validations, failed = [], [], []
+
+    def settle(group: list[str], n: int, state: Any) -> None:
         if state.is_completed():
-            results.extend(state.result())
+            manifest = state.result()
+            manifests.append(manifest)
+            validations.append(validate_batch.submit(manifest["dir"], run_id, n))
         else:
             failed.extend(failed_batch_entries(group, state.message or state.name))
-    return results, failed
+
+    if fan_out:
+        futures = [parse_batch.submit(data_dir, g, version, run_id, stage_dir, n) for n, g in enumerate(groups)]
+        for n, (group, future) in enumerate(zip(groups, futures, strict=True)):
+            future.wait()
+            settle(group, n, future.state)
+    else:
+        for n, group in enumerate(groups):
+            settle(group, n, parse_batch(data_dir, group, version, run_id, stage_dir, n, return_state=True))
+    return manifests, [v.result() for v in validations], failed
+
+
+def clear_stage(stage_dir: str) -> None:
+    """The run's staged rows are scratch once published (or found to change nothing)."""
+    from govreports.io.staging import clear
+
+    clear(Path(stage_dir))

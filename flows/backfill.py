@@ -16,8 +16,8 @@ from prefect import flow
 from flows import _runtime as rt
 from govreports.config import DataPaths, code_version
 from tasks import summary as sm
-from tasks.ingest import hashes_for_years, page_origins
-from tasks.publish import build_tables, publish, validate, write_report, write_summary
+from tasks.ingest import hashes_for_years
+from tasks.publish import publish, write_report, write_summary, write_validation
 
 
 def resolve_years(years: list[int] | None, start: int | None, end: int | None) -> list[int]:
@@ -35,7 +35,7 @@ def resolve_years(years: list[int] | None, start: int | None, end: int | None) -
 
 @flow(name="backfill")
 def backfill(years: list[int] | None = None, start: int | None = None, end: int | None = None,
-             data_dir: str | None = None, batch_size: int = 200) -> dict[str, Any]:
+             data_dir: str | None = None, batch_size: int = 1000) -> dict[str, Any]:
     """Replace the given report years in every curated table; returns the run summary."""
     chosen = resolve_years(years, start, end)
     data_dir = rt.resolve_data_dir(data_dir)
@@ -45,22 +45,23 @@ def backfill(years: list[int] | None = None, start: int | None = None, end: int 
     run_dir = paths.run_dir(run_id)
 
     hashes = hashes_for_years(data_dir, chosen)
-    origins = page_origins(data_dir, hashes)
-    results, failed = rt.parse_in_batches(data_dir, hashes, version, batch_size)
+    stage_dir = str(run_dir / "stage")
+    staged, validated, failed = rt.stage_in_batches(data_dir, hashes, version, run_id, stage_dir, batch_size)
+    pages = [entry for batch in staged for entry in batch["pages"]]
     release, outcome = None, None
-    if results:
-        tables = build_tables(results, version, run_id, origins)
-        outcome = validate(tables, str(run_dir), run_id)
+    if validated:
+        outcome = write_validation(str(run_dir), validated)
         # only pages parsed now: rows of a page whose batch failed must stay as they are
-        release = publish(data_dir, outcome.tables, run_id=run_id, code_version=version, kind="backfill",
-                          replace_years=chosen, raw_hashes=[r.raw_sha256 for r in results])
+        release = publish(data_dir, [v["dir"] for v in validated], run_id=run_id, code_version=version,
+                          kind="backfill", replace_years=chosen, raw_hashes=[e["sha256"] for e in pages])
+    rt.clear_stage(stage_dir)
 
     summary = {
         "run_id": run_id, "kind": "backfill", "years": chosen, "logical_date": logical.date().isoformat(),
         "scheduled_start_time": logical.isoformat(), "code_version": version, "data_dir": data_dir,
         "pages": {"received": 0, "fetched": 0, "not_modified": 0, "skipped": 0, "failed": [],
                   "reparsed": len(hashes)},
-        "parse": sm.parse_section(results, failed, origins),
+        "parse": sm.parse_section(pages, failed),
         "validation": sm.validation_section(outcome),
         "release": sm.release_section(release),
     }

@@ -15,13 +15,13 @@ from flows import _runtime as rt
 from govreports.config import DataPaths, code_version
 from govreports.sources import load_sources
 from tasks import summary as sm
-from tasks.ingest import fetch_source, list_pending, page_origins, receive_inbox
-from tasks.publish import build_tables, publish, validate, write_report, write_summary
+from tasks.ingest import fetch_source, list_pending, receive_inbox
+from tasks.publish import publish, write_report, write_summary, write_validation
 
 
 @flow(name="nightly")
 def nightly(data_dir: str | None = None, sources_file: str | None = None, with_samples: bool = False,
-            batch_size: int = 200) -> dict[str, Any]:
+            batch_size: int = 1000) -> dict[str, Any]:
     """One nightly run; returns the run summary (also written to runs/<run_id>/summary.json)."""
     data_dir = rt.resolve_data_dir(data_dir)
     paths, version = DataPaths.from_dir(data_dir), code_version()
@@ -39,20 +39,21 @@ def nightly(data_dir: str | None = None, sources_file: str | None = None, with_s
     fetched = [_fetch_outcome(f, s.name) for f, s in zip(fetches, sources, strict=True)]
 
     pending = list_pending(data_dir)
-    origins = page_origins(data_dir, pending)
-    results, failed = rt.parse_in_batches(data_dir, pending, version, batch_size)
+    stage_dir = str(run_dir / "stage")
+    staged, validated, failed = rt.stage_in_batches(data_dir, pending, version, run_id, stage_dir, batch_size)
+    pages = [entry for batch in staged for entry in batch["pages"]]
     release, outcome = None, None
-    if results:
-        tables = build_tables(results, version, run_id, origins)
-        outcome = validate(tables, str(run_dir), run_id)
-        release = publish(data_dir, outcome.tables, run_id=run_id, code_version=version, kind="nightly",
-                          raw_hashes=[r.raw_sha256 for r in results])
+    if validated:
+        outcome = write_validation(str(run_dir), validated)
+        release = publish(data_dir, [v["dir"] for v in validated], run_id=run_id, code_version=version,
+                          kind="nightly", raw_hashes=[e["sha256"] for e in pages])
+    rt.clear_stage(stage_dir)
 
     summary = {
         "run_id": run_id, "kind": "nightly", "logical_date": logical.date().isoformat(),
         "scheduled_start_time": logical.isoformat(), "code_version": version, "data_dir": data_dir,
         "pages": sm.pages_section(inbox, fetched),
-        "parse": sm.parse_section(results, failed, origins),
+        "parse": sm.parse_section(pages, failed),
         "validation": sm.validation_section(outcome),
         "release": sm.release_section(release),
     }

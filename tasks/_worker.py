@@ -15,18 +15,24 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 from govreports.config import DataPaths
-from govreports.io import raw_store
+from govreports.io import raw_store, staging
 from govreports.models import PageResult
 from govreports.parse import parse_page
+from govreports.tables import results_to_tables
 
 #: below this many pages a batch is parsed serially. Measured on the 2-vCPU dev box: a warm
 #: parse costs ≈0.05–0.15 s a page, starting a worker ≈5–10 s (imports, tokenizer), so the pool
 #: pays off only from a few hundred pages on, and only because later batches reuse it.
 POOL_MIN_PAGES = 150
 POOL_WORKERS = 2
+#: pages a pool worker parses and stages per call: large enough that a call's overhead (pickling,
+#: one Parquet file per table) is small per page, small enough that both workers stay busy and a
+#: worker's memory stays a few MB of records.
+CHUNK_PAGES = 50
 _POOL: ProcessPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
@@ -53,11 +59,11 @@ def origin(data_dir: str, sha: str) -> dict[str, str | None]:
             "content_type": _first(sightings, "content_type")}
 
 
-def parse_stored(data_dir: str, sha: str) -> PageResult:
+def parse_stored(data_dir: str, sha: str, where: dict[str, str | None] | None = None) -> PageResult:
     """Parse one stored page; never raises (an unexpected exception becomes `error="crash: …"`)."""
     source = "unknown"
     try:
-        where = origin(data_dir, sha)
+        where = where or origin(data_dir, sha)
         source = where["source"] or source
         data = raw_store.get(DataPaths.from_dir(data_dir), sha)
     except Exception as exc:  # a missing or damaged object is recorded, not fatal
@@ -135,3 +141,74 @@ def _collect(executor: ProcessPoolExecutor, data_dir: str, hashes: list[str],
         except BrokenProcessPool:
             intact = False
     return intact
+
+
+def page_entry(result: PageResult, where: dict[str, str | None] | None) -> dict[str, Any]:
+    """What the run summary keeps of a parsed page: small and JSON-able (the rows are staged)."""
+    return {"sha256": result.raw_sha256, "source": result.source, "name": (where or {}).get("name"),
+            "error": result.error, "documents": len(result.documents)}
+
+
+def stage_chunk(data_dir: str, hashes: list[str], code_version: str, run_id: str, out_dir: str,
+                part: str) -> list[dict[str, Any]]:
+    """Parse `hashes`, write their tables under `out_dir` (staging), return one page entry each.
+
+    Runs in a pool worker: only page entries cross the process boundary (≈100 bytes a page,
+    where a PageResult pickles to ≈37 KB), and the tables go to disk straight from here.
+    """
+    wheres = [origin(data_dir, sha) for sha in hashes]
+    results = [parse_stored(data_dir, sha, where) for sha, where in zip(hashes, wheres, strict=True)]
+    urls = {sha: w["url"] for sha, w in zip(hashes, wheres, strict=True) if w.get("url")}
+    tables = results_to_tables(results, code_version=code_version, run_id=run_id, urls=urls)
+    staging.write_tables(Path(out_dir), tables, part)
+    return [page_entry(r, w) for r, w in zip(results, wheres, strict=True)]
+
+
+def chunks(hashes: list[str], size: int) -> list[list[str]]:
+    size = max(1, size)
+    return [hashes[i:i + size] for i in range(0, len(hashes), size)]
+
+
+def stage_many(data_dir: str, hashes: list[str], code_version: str, run_id: str, out_dir: str, *,
+               chunk_size: int = CHUNK_PAGES, pool: bool | None = None) -> list[dict[str, Any]]:
+    """Stage pages in chunks, on the shared pool for large batches; entries in the order of `hashes`.
+
+    A chunk whose worker died is redone page by page, each in its own process, so only the page
+    that kills a worker is lost (recorded as a crash, with no rows staged).
+    """
+    if pool is None:
+        pool = len(hashes) >= POOL_MIN_PAGES and _can_fork_workers()
+    groups = chunks(list(hashes), chunk_size)
+    if not pool:
+        return [e for n, g in enumerate(groups) for e in stage_chunk(data_dir, g, code_version, run_id, out_dir,
+                                                                       f"c{n:05d}")]
+    executor = _shared_pool()
+    entries: dict[int, list[dict[str, Any]]] = {}
+    try:
+        futures = {n: executor.submit(stage_chunk, data_dir, g, code_version, run_id, out_dir, f"c{n:05d}")
+                   for n, g in enumerate(groups)}
+    except BrokenProcessPool:
+        futures = {}
+    broken = not futures and bool(groups)
+    for n, future in futures.items():
+        try:
+            entries[n] = future.result()
+        except BrokenProcessPool:
+            broken = True
+    if broken:
+        _discard_pool(executor)
+    for n, group in enumerate(groups):
+        if n in entries:
+            continue
+        entries[n] = []
+        staging.drop_part(Path(out_dir), f"c{n:05d}")  # whatever the lost worker wrote before it died
+        for k, sha in enumerate(group):  # isolate each page of a lost chunk in its own process
+            part = f"c{n:05d}-p{k:04d}"
+            try:
+                with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as one:
+                    entries[n] += one.submit(stage_chunk, data_dir, [sha], code_version, run_id, out_dir,
+                                             part).result()
+            except BrokenProcessPool:
+                entries[n].append({"sha256": sha, "source": "unknown", "name": None, "documents": 0,
+                                   "error": "crash: BrokenProcessPool: worker process died"})
+    return [e for n in range(len(groups)) for e in entries[n]]

@@ -18,7 +18,6 @@ from prefect.tasks import exponential_backoff
 from govreports.config import DataPaths
 from govreports.io import curated, fetch, inbox, raw_store
 from govreports.sources import Source
-from tasks._worker import origin
 
 
 def _is_io_error(task: Any, task_run: Any, state: Any) -> bool:
@@ -88,9 +87,3 @@ def list_pending(data_dir: str) -> list[str]:
 def hashes_for_years(data_dir: str, years: list[int]) -> list[str]:
     """Raw pages whose documents belong to `years`, per the curated tables (for backfills)."""
     return sorted(curated.hashes_for_years(DataPaths.from_dir(data_dir), years))
-
-
-@task(name="page-origins", cache_policy=NO_CACHE)
-def page_origins(data_dir: str, hashes: list[str]) -> dict[str, dict[str, str | None]]:
-    """sha256 → {source, url, name} from the raw store's sidecars (URLs for tables, names for people)."""
-    return {sha: origin(data_dir, sha) for sha in hashes}

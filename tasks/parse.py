@@ -1,63 +1,63 @@
-"""The parse task: one Prefect task per batch of stored pages, cached on their content hashes.
+"""The parse task: one Prefect task per batch of stored pages, staging their tables on disk.
 
-Coarse on purpose (libraries.md §1.7): a task costs ≈5 ms of orchestration, a page ≈0.1–1 s of
-parsing, so a batch of a few hundred pages is one task, and the CPU-bound work inside it goes
-to a process pool (tasks/_worker.py) rather than to more Prefect tasks. The cache key is the
-sorted page hashes plus the code version — never a DataFrame (§1.5) — so re-running a batch
-with unchanged code (a retried run, a repeated backfill) reuses the parsed pages.
+Coarse on purpose (libraries.md §1.7): a task costs ≈5 ms of orchestration, so a batch of
+hundreds of pages is one task, and the CPU-bound work inside it goes to a process pool
+(tasks/_worker.py) rather than to more Prefect tasks. What the task returns is small (a page
+entry per page); the rows go to the run's stage dir (govreports/io/staging.py), so neither
+Prefect nor the flow process ever holds a batch's records. A batch whose manifest is already
+there for the same pages and code (a retried flow run: same run id, same stage dir) is reused
+instead of parsed again — a cache keyed by content, without pickling results into Prefect.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from prefect import task
-from prefect.context import TaskRunContext
+from prefect.cache_policies import NO_CACHE
 
-from govreports.models import PageResult
+from govreports.io import staging
 from tasks import _worker
-from tasks._worker import parse_many
+from tasks._worker import stage_many
 
-#: the glue around parse_page (source lookup, crash capture) is part of what a cached result means
+#: the glue around parse_page (source lookup, crash capture, table building) is part of what a
+#: staged batch means, so its code is part of the batch key
 _WORKER_DIGEST = hashlib.sha256(Path(_worker.__file__).read_bytes()).hexdigest()
 
 
-def parse_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
-    """Key = sorted hashes + code version (+ this wrapper's own code) + data dir.
-
-    The data dir is part of the key because a page's `source` comes from its sidecar in that
-    data dir: the same bytes received under another name elsewhere must not reuse this result.
-    """
+def batch_key(hashes: list[str], code_version: str) -> str:
+    """Sorted page hashes + code version + the worker's own code: same key, same staged rows."""
     digest = hashlib.sha256(_WORKER_DIGEST.encode())
-    digest.update(str(Path(parameters["data_dir"]).resolve()).encode())
-    digest.update(b"\0" + parameters["code_version"].encode())
-    for sha in sorted(parameters["hashes"]):
+    digest.update(b"\0" + code_version.encode())
+    for sha in sorted(hashes):
         digest.update(b"\0" + sha.encode())
-    return f"parse-batch-{digest.hexdigest()}"
+    return digest.hexdigest()
 
 
-@task(
-    name="parse-batch",
-    task_run_name="parse-batch-{batch_no}",
-    cache_key_fn=parse_cache_key,
-    cache_expiration=timedelta(days=14),
-    persist_result=True,
-)
-def parse_batch(data_dir: str, hashes: list[str], code_version: str, batch_no: int = 0) -> list[PageResult]:
-    """Parse the stored pages `hashes`; a page that fails yields a PageResult with its error.
+@task(name="parse-batch", task_run_name="parse-batch-{batch_no}", cache_policy=NO_CACHE)
+def parse_batch(data_dir: str, hashes: list[str], code_version: str, run_id: str, stage_dir: str,
+                batch_no: int = 0) -> dict[str, Any]:
+    """Parse and stage `hashes`; returns the batch manifest: {batch, key, dir, pages: [entry…]}.
 
-    No retries: parsing is deterministic, so a retry would fail the same way. `code_version`
-    is an argument only so that it enters the cache key.
+    A page that fails yields an entry with its error (and no rows). No retries: parsing is
+    deterministic, so a retry would fail the same way.
     """
-    return parse_many(data_dir, hashes)
+    directory = staging.batch_dir(Path(stage_dir), batch_no)
+    key = batch_key(hashes, code_version)
+    done = staging.read_manifest(directory)
+    if done is not None and done.get("key") == key:
+        return done
+    staging.clear(directory)  # a batch cut short (or staged by other code) starts over
+    pages = stage_many(data_dir, sorted(hashes), code_version, run_id, str(directory / "parsed"))
+    manifest = {"batch": batch_no, "key": key, "dir": str(directory), "pages": pages}
+    staging.write_manifest(directory, manifest)
+    return manifest
 
 
 def batches(hashes: list[str], size: int) -> list[list[str]]:
-    """Split sorted hashes into batches of at most `size` (deterministic, so cache keys repeat)."""
+    """Split sorted hashes into batches of at most `size` (deterministic, so batch keys repeat)."""
     ordered = sorted(hashes)
     size = max(1, size)
     return [ordered[i:i + size] for i in range(0, len(ordered), size)]
-

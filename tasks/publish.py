@@ -1,53 +1,74 @@
-"""Tasks from parsed pages to a published version: tables, validation, Delta write, run report.
+"""Tasks from staged batches to a published version: validation, Delta write, run report.
 
-None of these is cached: their inputs are record lists and Arrow tables, which Prefect could
-only hash by pickling (non-deterministic; libraries.md §1.5), and the Delta write is itself the
-idempotency guard (`publish` returns None when nothing changed). Only the writes retry, and
-only on I/O errors; table building and validation are deterministic.
+They pass paths, never tables: the rows stay in the run's stage dir (govreports/io/staging.py)
+and each task reads what it needs, so no task input is a large object Prefect would walk or
+pickle. None is cached: the Delta write is itself the idempotency guard (`publish` returns None
+when nothing changed). Only the writes retry, and only on I/O errors; validation is deterministic.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from govreports import tables as tables_mod
 from govreports.config import DataPaths
-from govreports.io import curated
-from govreports.models import PageResult
+from govreports.io import curated, staging
+from govreports.schemas import TABLES
+from govreports.validation_merge import merge_results
 from tasks.ingest import _is_io_error
 
 
-@task(name="build-tables", cache_policy=NO_CACHE)
-def build_tables(results: list[PageResult], code_version: str, run_id: str,
-                 origins: dict[str, dict[str, Any]]) -> dict[str, pa.Table]:
-    """Records to the curated tables' Arrow form (schemas live in govreports/schemas.py)."""
-    urls = {sha: o["url"] for sha, o in origins.items() if o.get("url")}
-    return tables_mod.results_to_tables(results, code_version=code_version, run_id=run_id, urls=urls)
+@task(name="validate-batch", task_run_name="validate-batch-{batch_no}", cache_policy=NO_CACHE)
+def validate_batch(batch_dir: str, run_id: str, batch_no: int = 0) -> dict[str, Any]:
+    """Run the GX suites on one staged batch; what passes (and the quarantine) is staged under valid/.
 
-
-@task(name="validate", cache_policy=NO_CACHE)
-def validate(tables: dict[str, pa.Table], run_dir: str, run_id: str) -> Any:
-    """Run the GX suites; failing documents move to quarantine (stamped with this run), the rest stay."""
+    Returns {batch, dir (of the valid parts), results, failed_docs}; merge_results folds the
+    batches' results into the run's validation.json.
+    """
     from govreports.validate import validate_tables  # GX import costs seconds: only when validating
 
-    return validate_tables(tables, run_dir=Path(run_dir), run_id=run_id)
+    directory = Path(batch_dir)
+    outcome = validate_tables(staging.read_tables(directory / "parsed"), run_id=run_id)
+    staging.clear(directory / "valid")
+    staging.write_tables(directory / "valid", outcome.tables, "part")
+    return {"batch": batch_no, "dir": str(directory / "valid"), "results": outcome.results,
+            "failed_docs": outcome.failed_docs}
+
+
+@task(name="write-validation", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2,
+      retry_condition_fn=_is_io_error)
+def write_validation(run_dir: str, batches: list[dict[str, Any]]) -> SimpleNamespace:
+    """runs/<run_id>/validation.json for the whole run; returns {results, failed_docs} for the summary."""
+    results = merge_results([b["results"] for b in batches])
+    failed_docs: dict[str, list[str]] = {}
+    for batch in batches:
+        failed_docs.update(batch["failed_docs"])
+    path = Path(run_dir) / "validation.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    tmp.replace(path)
+    return SimpleNamespace(results=results, failed_docs=dict(sorted(failed_docs.items())))
 
 
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=10,
       retry_condition_fn=_is_io_error)
-def publish(data_dir: str, tables: dict[str, pa.Table], *, run_id: str, code_version: str,
+def publish(data_dir: str, valid_dirs: list[str], *, run_id: str, code_version: str,
             kind: str = "nightly", replace_years: list[int] | None = None,
             raw_hashes: list[str] | None = None) -> Any:
-    """Write one new version of every changed table; None when nothing changed."""
+    """Write one new version of every changed table from the staged valid parts; None when nothing changed."""
     paths = DataPaths.from_dir(data_dir)
-    if replace_years is not None and "quarantine" in tables:
-        tables = {**tables, "quarantine": keep_first_quarantine_runs(paths, tables["quarantine"])}
+    tables: dict[str, Any] = {name: staging.dataset([f for d in valid_dirs for f in staging.parts(Path(d), name)],
+                                                   name) for name in TABLES}
+    if replace_years is not None:  # a backfill diffs partitions row by row: it needs the rows
+        tables = {name: data.to_table() for name, data in tables.items()}
+        tables["quarantine"] = keep_first_quarantine_runs(paths, tables["quarantine"])
     return curated.publish(paths, tables, run_id=run_id, code_version=code_version,
                            kind=kind, replace_years=replace_years, raw_hashes=tuple(raw_hashes or ()))
 

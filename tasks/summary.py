@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from govreports.models import PageResult
-
 NOTHING_NEW = "nothing new: no new version"
 
 
@@ -27,23 +25,22 @@ def pages_section(inbox: dict[str, Any] | None, fetches: Iterable[dict[str, Any]
     return section
 
 
-def parse_section(results: list[PageResult], failed_batches: Iterable[dict[str, Any]] = (),
-                  origins: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+def parse_section(pages: list[dict[str, Any]], failed_batches: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
     """pages_ok / no_report counts, documents, and one error entry per page that yielded nothing.
 
-    Each entry names the page as a person knows it (`name`: URL or inbox file name) besides its
-    source and hash, so the report can say which file to look at.
+    `pages` are the workers' page entries (tasks/_worker.page_entry). Each error entry names the
+    page as a person knows it (`name`: URL or inbox file name) besides its source and hash, so
+    the report can say which file to look at.
     """
-    origins = origins or {}
-    errors = [{"source": r.source, "name": origins.get(r.raw_sha256, {}).get("name"), "sha256": r.raw_sha256,
-               "error": r.error} for r in results if r.error]
+    errors = [{"source": p["source"], "name": p.get("name"), "sha256": p["sha256"], "error": p["error"]}
+              for p in pages if p.get("error")]
     errors.extend(failed_batches)
     return {
-        "pages": len(results),
-        "pages_ok": sum(1 for r in results if not r.error),
-        "no_report": sum(1 for r in results if (r.error or "").startswith("no_report")),
+        "pages": len(pages),
+        "pages_ok": sum(1 for p in pages if not p.get("error")),
+        "no_report": sum(1 for p in pages if (p.get("error") or "").startswith("no_report")),
         "errors": errors,
-        "documents": sum(len(r.documents) for r in results),
+        "documents": sum(int(p.get("documents") or 0) for p in pages),
     }
 
 

@@ -444,3 +444,31 @@ def test_random_release_reads_match_what_was_published(paths: DataPaths):
         published.append({page_sha(p) for p in pages} | (published[-1] if published else set()))
     for release, hashes in enumerate(published, start=1):
         assert set(curated.read("pages", release, data_dir=paths).raw_sha256) == hashes
+
+
+def test_a_nightly_publish_streams_staged_parts_exactly_like_tables(tmp_path: Path):
+    """What the flow does: parts staged per chunk, published as datasets; same rows as one table."""
+    from govreports.io import staging
+
+    batches = [make_tables({"p1": [2020, 2021], "p2": [2021]}), make_tables({"p3": [2022], "p4": [2020]})]
+    as_tables = DataPaths.from_dir(tmp_path / "tables", env={})
+    as_parts = DataPaths.from_dir(tmp_path / "parts", env={})
+    whole = make_tables({"p1": [2020, 2021], "p2": [2021], "p3": [2022], "p4": [2020]})
+    publish(as_tables, whole, run_id="r", code_version="v1")
+    stage = tmp_path / "stage"
+    for n, tables in enumerate(batches):
+        staging.write_tables(stage, tables, f"c{n:05d}")
+    staging.write_tables(stage, make_tables({"p2": [2021]}), "c00002")  # a page staged twice: kept once
+
+    def datasets() -> dict:
+        return {name: staging.dataset(staging.parts(stage, name), name) for name in TABLES}
+
+    release = publish(as_parts, datasets(), run_id="r", code_version="v1")
+    assert snapshot(as_parts) == snapshot(as_tables)
+    assert release.changes == curated.get_release(as_tables, 1).changes
+    assert release.years == [2020, 2021, 2022] and release.raw_hashes == sorted(page_sha(p) for p in ("p1", "p2", "p3", "p4"))
+    assert publish(as_parts, datasets(), run_id="r2", code_version="v1") is None, "already released keys are skipped"
+    staging.write_tables(stage, make_tables({"p5": [2023]}), "c00003")
+    again = publish(as_parts, datasets(), run_id="r3", code_version="v1")
+    assert again.changes["documents"] == {"added": 1, "removed": 0} and again.years == [2023]
+    assert_unique_keys(as_parts)

@@ -165,7 +165,7 @@ def test_nothing_new_then_a_new_page_makes_release_2(published, tmp_path, monkey
 
     drop_into_inbox(data, ("extra-report.html", extra_page()))
     with monkeypatch.context() as patch:  # the whole parse batch fails (say, its worker was killed)
-        patch.setattr("tasks.parse.parse_many", _lost_worker)
+        patch.setattr("tasks.parse.stage_many", _lost_worker)
         lost = nightly(data)
     assert lost["pages"]["received"] == 1 and lost["release"]["number"] is None
     [entry] = lost["parse"]["errors"]
@@ -323,17 +323,61 @@ def test_a_page_that_crashes_the_parser_is_recorded_and_the_batch_goes_on(tmp_pa
     assert ok.error is None and ok.documents
 
 
-def test_parse_cache_key_is_the_sorted_hashes_code_version_and_data_dir(tmp_path):
-    from tasks.parse import batches, parse_cache_key
+def test_a_staged_batch_is_reused_only_when_complete_and_for_the_same_pages_and_code(tmp_path, monkeypatch):
+    from govreports.io import raw_store, staging
+    from tasks import parse as parse_mod
 
-    def key(hashes, version="1", data_dir=tmp_path):
-        return parse_cache_key(None, {"data_dir": str(data_dir), "hashes": hashes, "code_version": version})
+    paths = DataPaths.from_dir(tmp_path)
+    hashes = [raw_store.put(paths, p.read_bytes(), source="inbox", original_name=p.name).sha256 for p in SAMPLES[:2]]
+    stage = tmp_path / "stage"
+    first = parse_mod.parse_batch.fn(str(tmp_path), hashes, "v1", "run-1", str(stage), 0)
+    assert [e["sha256"] for e in first["pages"]] == sorted(hashes)
+    assert all(e["documents"] >= 1 and e["error"] is None for e in first["pages"])
+    staged = staging.read_tables(Path(first["dir"]) / "parsed")
+    assert sorted(set(staged["documents"].column("raw_sha256").to_pylist())) == sorted(hashes)
+    assert staged["sections"].num_rows and staged["quantities"].num_rows
 
-    assert key(["b", "a"]) == key(["a", "b"])
-    assert key(["a", "b"]) != key(["a", "b"], version="2")
-    assert key(["a", "b"]) != key(["a", "b"], data_dir=tmp_path / "other")
-    assert key(["a"]) != key(["a", "b"])
-    assert batches(["c", "a", "b"], 2) == [["a", "b"], ["c"]]
+    calls = []
+    monkeypatch.setattr(parse_mod, "stage_many", lambda *args, **kwargs: calls.append(args) or [])
+    assert parse_mod.parse_batch.fn(str(tmp_path), hashes[::-1], "v1", "run-1", str(stage), 0) == first
+    assert not calls, "a complete batch of the same pages and code is reused (a retried flow run)"
+    parse_mod.parse_batch.fn(str(tmp_path), hashes, "v2", "run-1", str(stage), 0)
+    assert len(calls) == 1, "other code: staged again"
+    (Path(first["dir"]) / staging.MANIFEST).unlink()
+    parse_mod.parse_batch.fn(str(tmp_path), hashes, "v2", "run-1", str(stage), 0)
+    assert len(calls) == 2, "no manifest = cut short: staged again"
+    assert parse_mod.batch_key(["b", "a"], "1") == parse_mod.batch_key(["a", "b"], "1")
+    assert parse_mod.batch_key(["a", "b"], "1") != parse_mod.batch_key(["a", "b"], "2")
+    assert parse_mod.batch_key(["a"], "1") != parse_mod.batch_key(["a", "b"], "1")
+    assert parse_mod.batches(["c", "a", "b"], 2) == [["a", "b"], ["c"]]
+
+
+def test_a_crashing_page_is_staged_as_an_error_and_its_chunk_mates_as_rows(tmp_path, monkeypatch):
+    from govreports.io import raw_store, staging
+    from tasks import _worker
+
+    paths = DataPaths.from_dir(tmp_path)
+    hashes = sorted(raw_store.put(paths, p.read_bytes(), source="inbox", original_name=p.name).sha256
+                    for p in SAMPLES[:3])
+    real = _worker.parse_page
+
+    def flaky(data, source, **kwargs):
+        if kwargs["raw_sha256"] == hashes[1]:
+            raise ZeroDivisionError("boom")
+        return real(data, source, **kwargs)
+
+    monkeypatch.setattr(_worker, "parse_page", flaky)
+    out = tmp_path / "parsed"
+    entries = _worker.stage_many(str(tmp_path), hashes, "v", "run", str(out), chunk_size=2, pool=False)
+    assert [e["sha256"] for e in entries] == hashes
+    assert entries[1]["error"] == "crash: ZeroDivisionError: boom" and entries[1]["documents"] == 0
+    assert entries[1]["name"] in {p.name for p in SAMPLES[:3]}, "named as a person knows it"
+    documents = staging.read_table(out, "documents")
+    assert set(documents.column("raw_sha256").to_pylist()) == {hashes[0], hashes[2]}
+    pages = staging.read_table(out, "pages")
+    status = dict(zip(pages.column("raw_sha256").to_pylist(), pages.column("status").to_pylist(), strict=True))
+    assert status == {hashes[0]: "ok", hashes[1]: "error", hashes[2]: "ok"}
+    assert [f.name for f in staging.parts(out, "pages")] == ["c00000.parquet", "c00001.parquet"]
 
 
 def test_a_backfill_keeps_the_run_that_first_quarantined_a_document(tmp_path):

@@ -20,6 +20,7 @@ from govreports.models import PageResult
 from govreports.report import write_run_report
 from govreports_cli.report_cmd import write_report
 from tasks import summary as sm
+from tasks._worker import page_entry
 from tests.release_store import QUARANTINE_FAILED, build_store
 
 SECTIONS = ("pages", "parse", "documents", "validation", "changes", "indicators", "completeness", "coverage")
@@ -57,7 +58,8 @@ def nightly_summary(store, run_id="nightly-2", release=2):
     (run_dir / "validation.json").write_text(json.dumps(validation_json), encoding="utf-8")
     return {"run_id": run_id, "kind": "nightly", "logical_date": "2026-11-23", "code_version": "0.1.0+test",
             "pages": sm.pages_section(inbox, fetches),
-            "parse": sm.parse_section(results, [], {EMPTY_PAGE: {"name": "empty.html"}}),
+            "parse": sm.parse_section([page_entry(r, {"name": "empty.html"} if r.raw_sha256 == EMPTY_PAGE else None)
+                                       for r in results], []),
             "validation": sm.validation_section(outcome),
             "release": sm.release_section(get_release(store.paths, release) if release else None)}
 

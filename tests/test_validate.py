@@ -253,3 +253,42 @@ def test_a_run_without_documents_validates():
     assert outcome.failed_docs == {} and outcome.results["success"] is True
     assert outcome.tables["documents"].num_rows == 0
     assert sorted(outcome.tables["pages"].column("status").to_pylist()) == ["error", "no_report"]
+
+
+def _by_pages(tables: dict[str, pa.Table], pages: set[str]) -> dict[str, pa.Table]:
+    """The rows of `pages` (and their documents) from every table: one batch of a run."""
+    docs = {r["doc_id"] for r in tables["documents"].to_pylist() if r["raw_sha256"] in pages}
+    out = {}
+    for name, table in tables.items():
+        column = "doc_id" if "doc_id" in table.column_names else "raw_sha256"
+        wanted = docs if column == "doc_id" else pages
+        out[name] = table.filter(pa.compute.is_in(table.column(column), pa.array(sorted(wanted), pa.string())))
+    return out
+
+
+def test_batches_merge_into_what_one_validation_of_the_run_says(tmp_path):
+    from govreports.validation_merge import merge_results
+
+    tables = good_tables(4)
+    pages = sorted(set(tables["pages"].column("raw_sha256").to_pylist()))
+    assert len(pages) >= 2
+    bad = next(r["doc_id"] for r in tables["documents"].to_pylist() if r["raw_sha256"] == pages[-1])
+    tables = set_value(tables, "quantities", row_of(tables, "quantities", bad), "value", -5.0)
+    whole = validate_tables(tables, today=TODAY).results
+    halves = [validate_tables(_by_pages(tables, set(pages[:1])), today=TODAY).results,
+              validate_tables(_by_pages(tables, set(pages[1:])), today=TODAY).results]
+    merged = merge_results(halves)
+    assert merged["success"] is False and halves[0]["success"] is True
+    assert merged["quarantined"] == whole["quarantined"] and bad in merged["quarantined"]
+    assert merged["rows_in"] == whole["rows_in"] and merged["rows_out"] == whole["rows_out"]
+    for name, suite in whole["suites"].items():
+        got = merged["suites"][name]
+        assert got["gx"]["statistics"]["unsuccessful_expectations"] == \
+            suite["gx"]["statistics"]["unsuccessful_expectations"], name
+        for mine, theirs in zip(got["gx"]["expectations"] + got["checks"],
+                                suite["gx"]["expectations"] + suite["checks"], strict=True):
+            assert mine["success"] == theirs["success"], (name, theirs.get("meta"))
+            assert (mine.get("result") or {}).get("unexpected_count") == \
+                (theirs.get("result") or {}).get("unexpected_count"), (name, theirs.get("meta"))
+    assert merge_results(halves[:1]) == halves[0]
+    assert merge_results([])["success"] is True

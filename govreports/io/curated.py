@@ -37,6 +37,7 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 from govreports.config import DataPaths
+from govreports.io import append
 from govreports.io.reading import dataset, hashes_for_years, processed_hashes, read, read_arrow, versions
 from govreports.io.releases import Release, append_release, get_release, read_releases
 from govreports.io.tablestore import (
@@ -47,7 +48,7 @@ from govreports.io.tablestore import (
     released_versions,
     rollback_unreleased,
 )
-from govreports.schemas import KEYS, PARTITION_COLUMN, PARTITIONED, TABLES
+from govreports.schemas import KEYS, PARTITION_COLUMN, PARTITIONED, SCHEMAS, TABLES
 from govreports.tables import conform, to_table
 
 __all__ = ["Release", "dataset", "get_release", "hashes_for_years", "processed_hashes", "publish", "read",
@@ -118,9 +119,11 @@ class _Publisher:
             return table.to_pyarrow_table(columns=columns, filters=filters).to_pylist()
         return conform(name, table.to_pyarrow_table(filters=filters)).to_pylist()
 
-    def commit(self, name: str, rows: list[Row], *, mode: str, predicate: str | None = None) -> int:
+    def commit(self, name: str, rows: list[Row] | pa.RecordBatchReader, *, mode: str,
+               predicate: str | None = None) -> int:
         uri = self.paths.table_uri(name)
-        write_deltalake(uri, to_table(name, rows), mode=mode, predicate=predicate,  # type: ignore[arg-type]
+        data = to_table(name, rows) if isinstance(rows, list) else rows
+        write_deltalake(uri, data, mode=mode, predicate=predicate,  # type: ignore[arg-type]
                         partition_by=partition_by(name), storage_options=options(self.paths),
                         commit_properties=CommitProperties(custom_metadata={
                             "run_id": self.run_id, "release": str(self.release_no)}))
@@ -129,15 +132,22 @@ class _Publisher:
             time.sleep(pause)
         return DeltaTable(uri, storage_options=options(self.paths)).version()
 
-    def append_new(self, name: str, rows: list[Row]) -> _Outcome | None:
-        """Nightly: append the rows whose key is not released yet."""
-        existing = {_key(r, name) for r in self.released_rows(name, columns=list(KEYS[name]))} if rows else set()
-        fresh = _dedupe(rows, name, skip=existing)
-        if not fresh:
+    def released_keys(self, name: str, data: append.Data) -> pa.Array:
+        """Composite keys of the released rows that belong to the documents (pages) in `data`."""
+        column, owned = append.owners(data, name)
+        if not owned:
+            return pa.array([], pa.string())
+        table = DeltaTable(self.paths.table_uri(name), version=self.released[name], storage_options=options(self.paths))
+        return append.composite_keys(table.to_pyarrow_table(columns=list(KEYS[name]),
+                                                            filters=[(column, "in", owned)]), name)
+
+    def append_new(self, name: str, data: append.Data) -> _Outcome | None:
+        """Nightly: append the rows whose key is not released yet, streamed from `data`."""
+        fresh = append.fresh_rows(data, name, self.released_keys(name, data))
+        if fresh is None:
             return None
-        years = {int(r[PARTITION_COLUMN]) for r in fresh} if name in PARTITIONED else set()
-        return _Outcome(self.commit(name, fresh, mode="append"), {"added": len(fresh), "removed": 0}, years,
-                        _pages(fresh) if name == "pages" else set())
+        version = self.commit(name, pa.RecordBatchReader.from_batches(SCHEMAS[name], fresh.batches), mode="append")
+        return _Outcome(version, {"added": fresh.rows, "removed": 0}, fresh.years, fresh.pages)
 
     def replace_years(self, name: str, rows: list[Row], years: list[int], hashes: set[str],
                       doc_pages: Mapping[str, str]) -> _Outcome | None:
@@ -191,7 +201,8 @@ def publish(
 
     Args:
         paths: the data layout (curated_dir local or s3://).
-        tables: name → table with that name's schema (schemas.SCHEMAS); tables not given are left alone.
+        tables: name → table (or a pyarrow dataset, e.g. staged Parquet parts) with that name's schema
+            (schemas.SCHEMAS); tables not given are left alone. A nightly publish streams datasets.
         run_id: the run publishing (recorded in the release and in each Delta commit's metadata).
         code_version: config.code_version() of the code that produced the rows.
         kind: "nightly" or "backfill" (a label in the release log).
@@ -211,9 +222,17 @@ def publish(
     unknown = set(tables) - set(TABLES)
     if unknown:
         raise ValueError(f"unknown tables {sorted(unknown)}; known: {list(TABLES)}")
-    incoming = {name: conform(name, t).to_pylist() for name, t in tables.items()}
-    hashes = set(raw_hashes) | {r["raw_sha256"] for r in incoming.get("pages", [])}
+    for name, data in tables.items():  # before any commit: a streamed write would fail half-way
+        have, want = set(data.schema.names), set(SCHEMAS[name].names)
+        if have != want:
+            raise ValueError(f"{name}: missing columns {sorted(want - have)}, unexpected {sorted(have - want)}")
     years = sorted({int(y) for y in replace_years}) if replace_years is not None else None
+    incoming: dict[str, list[Row]] = {}
+    hashes: set[str] = set(raw_hashes)
+    if years is not None:  # a backfill diffs partitions row by row (nightly streams: append.py)
+        incoming = {name: conform(name, t if isinstance(t, pa.Table) else t.to_table()).to_pylist()
+                    for name, t in tables.items()}
+        hashes |= {r["raw_sha256"] for r in incoming.get("pages", [])}
     if paths.curated_is_local:
         paths.ensure()
     with publish_lock(paths):
@@ -228,15 +247,16 @@ def publish(
                 "documents", filters=[(PARTITION_COLUMN, "in", years)], columns=["doc_id", "raw_sha256"])}
         done: dict[str, _Outcome] = {}
         for name in TABLES:
-            if name not in incoming:
+            if name not in tables:
                 continue
-            rows = incoming[name]
             if years is None:
-                result = pub.append_new(name, rows)
+                result = pub.append_new(name, tables[name])
             elif name in PARTITIONED:
-                result = pub.replace_years(name, rows, years, hashes, doc_pages)
+                result = pub.replace_years(name, incoming[name], years, hashes, doc_pages)
+            elif hashes:
+                result = pub.replace_pages(name, incoming[name], hashes)
             else:
-                result = pub.replace_pages(name, rows, hashes) if hashes else pub.append_new(name, rows)
+                result = pub.append_new(name, to_table(name, incoming[name]))
             if result is not None:
                 done[name] = result
         if not done:

@@ -1,0 +1,97 @@
+"""Staged tables: a run's parsed rows on disk, per batch and chunk, between parsing and publishing.
+
+Why: a run must not hold every page's records in one process (10,000 pages of PageResults and
+their tables took 5.5 GB in the flow process). Workers write each chunk's tables here as Parquet
+and hand back only small page summaries; validation reads one batch at a time; the publisher
+streams the validated parts into Delta. Memory then depends on the batch size, not on the run.
+
+Layout under a run's stage dir: `batch-<k>/parsed/<table>/<chunk>.parquet` (what the workers
+wrote), `batch-<k>/valid/<table>.parquet` (what passed validation, plus the batch's quarantine)
+and `batch-<k>/manifest.json` (written last: a batch with a manifest is complete and reusable).
+Every file is written to a temp name and renamed, so a crash leaves no half-written part.
+Staged files are scratch, not a published format: they are deleted once the run has published.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+
+from govreports.schemas import SCHEMAS
+
+MANIFEST = "manifest.json"
+
+
+def batch_dir(stage_dir: Path, batch_no: int) -> Path:
+    return stage_dir / f"batch-{batch_no:05d}"
+
+
+def write_tables(directory: Path, tables: Mapping[str, pa.Table], part: str) -> None:
+    """`directory/<table>/<part>.parquet` for every non-empty table (atomic per file)."""
+    for name, table in tables.items():
+        if not table.num_rows:
+            continue
+        target = directory / name / f"{part}.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
+        # zstd level 1: staged data is read back once, soon; speed matters more than size
+        pq.write_table(table, tmp, compression="zstd", compression_level=1)
+        os.replace(tmp, target)
+
+
+def drop_part(directory: Path, part: str) -> None:
+    """Delete `part` of every table under `directory` (a chunk that will be staged again)."""
+    for file in directory.glob(f"*/{part}.parquet"):
+        file.unlink(missing_ok=True)
+
+
+def parts(directory: Path, name: str) -> list[Path]:
+    """The Parquet parts of table `name` under `directory`, in name order (deterministic)."""
+    folder = directory / name
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+
+def read_table(directory: Path, name: str) -> pa.Table:
+    """All parts of `name` under `directory` as one table with the published schema (empty if none)."""
+    files = parts(directory, name)
+    if not files:
+        return SCHEMAS[name].empty_table()
+    return pa.concat_tables([pq.read_table(f, schema=SCHEMAS[name]) for f in files])
+
+
+def read_tables(directory: Path) -> dict[str, pa.Table]:
+    return {name: read_table(directory, name) for name in SCHEMAS}
+
+
+def dataset(files: Iterable[Path], name: str) -> pads.Dataset:
+    """A lazy dataset over staged parts of table `name` (streamed by the publisher, never loaded whole)."""
+    return pads.dataset([str(f) for f in files], schema=SCHEMAS[name], format="parquet")
+
+
+def write_manifest(directory: Path, manifest: Mapping[str, Any]) -> None:
+    """Marks the batch complete: written last, atomically."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".tmp-{os.getpid()}-{MANIFEST}"
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, directory / MANIFEST)
+
+
+def read_manifest(directory: Path) -> dict[str, Any] | None:
+    """The batch's manifest, or None when the batch never completed."""
+    try:
+        return json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def clear(directory: Path) -> None:
+    """Remove a stage dir (or batch dir) and everything in it; missing is fine."""
+    shutil.rmtree(directory, ignore_errors=True)

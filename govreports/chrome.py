@@ -39,7 +39,9 @@ def chrome_rules() -> dict[str, Any]:
         "trad": {pair[0]: pair[1] for pair in raw["trad_fold"].split()},
         "bullet_re": re.compile(raw["bullet_prefix"]),
         "families": {fam: [re.compile(p) for p in pats] for fam, pats in raw["line_patterns"].items()},
+        "family_res": {fam: _any_of(pats) for fam, pats in raw["line_patterns"].items()},
         "footer_res": [re.compile(p) for p in raw["footer_patterns"]],
+        "footer_re": _any_of(raw["footer_patterns"]),
         "label_re": re.compile(rf"(?P<label>{alts})\s*:"),
         "toolbar_re": re.compile("(?:" + "|".join(map(re.escape, tokens)) + r"|\d+)+"),
         "toolbar_sep_re": re.compile(raw["toolbar_separators"]),
@@ -48,12 +50,29 @@ def chrome_rules() -> dict[str, Any]:
     }
 
 
+def _any_of(patterns: list[str]) -> re.Pattern[str]:
+    """One alternation of the patterns: it fullmatches (or searches) exactly when one of them
+    does, so a line is tested once per family instead of once per pattern."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
 @functools.cache
 def _fold_char(ch: str) -> str:
     """One character width-folded (NFKC when that stays one character) and simplified."""
     folded = unicodedata.normalize("NFKC", ch)
     folded = folded if len(folded) == 1 else ch
     return chrome_rules()["trad"].get(folded, folded)
+
+
+class _FoldTable(dict[int, str]):
+    """ord → _fold_char, filled on first use: str.translate then folds a line at C speed."""
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = _fold_char(chr(code))
+        return value
+
+
+_FOLD = _FoldTable()
 
 
 def _aligned(line: str) -> tuple[str, str]:
@@ -65,7 +84,7 @@ def _aligned(line: str) -> tuple[str, str]:
     if len(line) > 4 * chrome_rules()["max_chrome_len"]:  # never chrome; skip the per-char fold
         text = line.strip()
         return text, text
-    mapped = "".join(map(_fold_char, line))
+    mapped = line.translate(_FOLD)
     m = chrome_rules()["bullet_re"].match(mapped)
     start = m.end() if m else 0
     end = max(start, len(mapped.rstrip()))
@@ -110,6 +129,8 @@ def _label_pairs(f: str, orig: str) -> list[tuple[str, str, str]] | None:
     """Split 'label: value label: value' lines into (label, folded value, original value);
     None unless the line starts with a known label."""
     rules = chrome_rules()
+    if rules["label_re"].match(f) is None:  # finditer's first match would not start the line
+        return None
     found = [m for m in rules["label_re"].finditer(f) if m.start() == 0 or f[m.start() - 1] in _LABEL_SEP]
     if not found or found[0].start() != 0:
         return None
@@ -153,12 +174,12 @@ def _family(f: str) -> str | None:
     rules = chrome_rules()
     if not f or len(f) > rules["max_chrome_len"] or "。" in f:
         return None
-    for fam, pats in rules["families"].items():
-        if fam == "code" and sum(ch.isascii() for ch in f) < 0.8 * len(f):
+    for fam, pattern in rules["family_res"].items():
+        if fam == "code" and len(f.encode("ascii", "ignore")) < 0.8 * len(f):  # count of ASCII chars
             continue
-        if any(p.fullmatch(f) for p in pats):
+        if pattern.fullmatch(f):
             return fam
-    if any(p.search(f) for p in rules["footer_res"]):
+    if rules["footer_re"].search(f):
         return "footer"
     if _is_toolbar(f):
         return "toolbar"
@@ -182,7 +203,13 @@ def strip_chrome(lines: list[str], meta: dict[str, str] | None = None, source: s
     in_links = False  # after a 相关链接-style heading below the body: its link lines are chrome
     truncated_after: list[str] = []
     expect: str | None = None  # meta key whose value may stand on the next non-blank line
+    titles: set[str] = set()
+    titles_of: tuple[str | None, str | None] | None = None  # the meta values `titles` was folded from
     for line in lines:
+        if "。" in line:  # a sentence: never chrome, a label value or a header title (all exclude 。)
+            expect, in_links, body_started = None, False, True
+            kept.append(line)
+            continue
         f, orig = _aligned(line)
         if not f:
             kept.append(line)
@@ -201,7 +228,8 @@ def strip_chrome(lines: list[str], meta: dict[str, str] | None = None, source: s
             fam = "related_links"
         if fam is None:
             in_links = False
-            titles = _meta_titles(meta)
+            if titles_of != (now := (meta.get("title"), meta.get("page_title"))):
+                titles, titles_of = _meta_titles(meta), now
             # a repeat is chrome in the page header, or anywhere when it repeats the page's title;
             # below the body an org line equal to a header line is the signature, not a repeat
             if f in header_titles and (not body_started or f in titles):

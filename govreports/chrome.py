@@ -52,7 +52,10 @@ def chrome_rules() -> dict[str, Any]:
 
 def _any_of(patterns: list[str]) -> re.Pattern[str]:
     """One alternation of the patterns: it fullmatches (or searches) exactly when one of them
-    does, so a line is tested once per family instead of once per pattern."""
+    does, so a line is tested once per family instead of once per pattern. A backreference
+    would point at another pattern's group once they are joined, so it is refused."""
+    if any(re.search(r"\\\d|\(\?P=", p) for p in patterns):
+        raise ValueError(f"rules/chrome.yaml: a backreference cannot be joined into one regex: {patterns}")
     return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 

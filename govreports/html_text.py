@@ -186,9 +186,16 @@ def _node_lines(root: LexborNode) -> list[str]:
 
 
 def _text_to_lines(text: str) -> list[str]:
-    """Collapse source white space like a browser; a source line break inside CJK text vanishes."""
-    text = _SRC_NL.sub("", text)
-    return [line.strip() for line in (_WS.sub(" ", seg) for seg in text.split(_BREAK)) if line.strip()]
+    """Collapse source white space like a browser; a source line break inside CJK text vanishes.
+
+    Per segment: a break-joining match never spans _BREAK (not CJK, not white space), a segment
+    of white space only yields no line, and one without a newline has nothing to join.
+    """
+    lines = []
+    for seg in text.split(_BREAK):
+        if seg and not seg.isspace():
+            lines.append(_WS.sub(" ", _SRC_NL.sub("", seg) if "\n" in seg else seg).strip())
+    return lines
 
 
 def _flat_lines(html: str) -> list[str]:

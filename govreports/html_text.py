@@ -50,7 +50,8 @@ def html_to_page(html: str, source: str) -> PageText:
     # Lexbor ends the doctype at the first '>' and leaves the rest as text: drop it first.
     html = _DOCTYPE_SUBSET.sub("<!DOCTYPE html>", html[:_HEAD_SCAN * 4], count=1) + html[_HEAD_SCAN * 4:]
     meta = _head_meta(LexborHTMLParser("".join(_HEAD_TAGS.findall(html[:_HEAD_SCAN]))))
-    depth = _depth_estimate(html)
+    # each level opens with a '<', so a page with few of them cannot be too deep: skip the count
+    depth = _depth_estimate(html) if html.count("<") > rules["max_tree_depth"] else 0
     if depth > rules["max_tree_depth"]:
         warnings.append(f"deep_nesting: ~{depth} levels; read with the flat tag stripper")
         return PageText(source=source, lines=_flat_lines(html), meta=meta, warnings=warnings)
@@ -66,7 +67,7 @@ def html_to_page(html: str, source: str) -> PageText:
         tree.body.strip_tags(["nav", "header", "footer", "aside"])
         container = tree.body
         warnings.append("no_body_container: used the whole <body>")
-    lines = [_UNRESOLVED_ENTITY.sub("", line) for line in _node_lines(container)]
+    lines = [_UNRESOLVED_ENTITY.sub("", line) if "&" in line else line for line in _node_lines(container)]
     if heading and not _heading_present(heading, lines):
         lines.insert(0, heading)
     return PageText(source=source, lines=lines, meta=meta, removed=removed, warnings=warnings)
@@ -191,11 +192,12 @@ def _text_to_lines(text: str) -> list[str]:
     Per segment: a break-joining match never spans _BREAK (not CJK, not white space), a segment
     of white space only yields no line, and one without a newline has nothing to join.
     """
-    lines = []
-    for seg in text.split(_BREAK):
-        if seg and not seg.isspace():
-            lines.append(_WS.sub(" ", _SRC_NL.sub("", seg) if "\n" in seg else seg).strip())
-    return lines
+    segs = [_SRC_NL.sub("", seg) if "\n" in seg else seg
+            for seg in text.split(_BREAK) if seg and not seg.isspace()]
+    if not segs:
+        return []
+    # white space runs never cross _BREAK, so one pass over the rejoined text does every segment
+    return [line.strip() for line in _WS.sub(" ", _BREAK.join(segs)).split(_BREAK)]
 
 
 def _flat_lines(html: str) -> list[str]:

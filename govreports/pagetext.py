@@ -37,7 +37,9 @@ def read_page(content: bytes | str, source: str, *, content_type: str | None = N
         warnings.extend(page.warnings)
     else:
         lines, meta, removed = text.splitlines(), {}, []
-    stripped = strip_chrome([_INVISIBLE.sub("", line) for line in lines], meta, source)
+    if _INVISIBLE.search("".join(lines)):  # one scan of the page; most pages have none
+        lines = [_INVISIBLE.sub("", line) for line in lines]
+    stripped = strip_chrome(lines, meta, source)
     clean = [line.strip() for line in stripped.lines]
     clean = [line for line in clean if line]
     cut = set(json.loads(stripped.meta.get("truncated_after", "[]")))
@@ -68,8 +70,9 @@ def join_wrapped(lines: list[str], keep_apart: set[str] | frozenset[str] = froze
     out: list[str] = []
     for line in lines:
         prev = out[-1] if out else None
-        if (prev is not None and "。" in prev and _ENDS_CJK.search(prev) and prev not in keep_apart
-                and not block_start.match(line)):
+        # `$` matches at the end or before a final newline: searching the last two chars is enough
+        if (prev is not None and "。" in prev and _ENDS_CJK.search(prev, max(0, len(prev) - 2))
+                and prev not in keep_apart and not block_start.match(line)):
             out[-1] = prev + line
         else:
             out.append(line)

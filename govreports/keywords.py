@@ -14,7 +14,10 @@ from __future__ import annotations
 import functools
 import importlib.util
 import re
+from bisect import bisect_left
 from collections import Counter
+from itertools import accumulate, compress, repeat
+from operator import ge, mul, neg, truediv
 from pathlib import Path
 from typing import Any
 
@@ -47,32 +50,108 @@ def idf_table() -> tuple[dict[str, float], float]:
 #: measure words, pronouns, prepositions, conjunctions, particles, adverbs, time and direction words.
 _SKIP_POS = ("ns", "m", "q", "r", "p", "c", "u", "d", "t", "f", "x", "e", "y", "o")
 
+#: token → can it be a keyword. rjieba's tag of a token depends on the token alone (its dictionary
+#: entry, else a guess from its characters), so the verdict is remembered across documents and the
+#: text is only cut, not tagged (tagging costs twice as much). Reset past the limit: HMM keeps
+#: finding new words (names), and the cache must not grow without bound in a long-lived worker.
+_CANDIDATE: dict[str, bool] = {}
+_CANDIDATE_LIMIT = 200_000
+#: characters never inside a jieba block (blocks are runs of 汉字/ASCII letters, digits, +#&._%-).
+#: A section bounded by them cuts into the same tokens alone as inside the body.
+_BREAKS = frozenset(" \t\r\n\u3000。，、；：！？")
 
-def candidate_terms(text: str) -> list[str]:
-    """Tokens that can be keywords: 2+ characters, some Chinese, no digits, not filler or a place."""
+
+def _is_candidate(token: str, pos: str, stops: frozenset[str]) -> bool:
+    """2+ characters, some Chinese, no digits, not filler, not a skipped part of speech."""
+    return (len(token) >= 2 and bool(_CJK.search(token)) and not _DIGIT.search(token)
+            and token not in stops and not pos.startswith(_SKIP_POS))
+
+
+def _learn(text: str, tokens: list[str]) -> None:
+    """Decide for every token of `text` (cut into `tokens`) not yet in _CANDIDATE."""
+    new = set(tokens).difference(_CANDIDATE)
+    if not new:
+        return
     stops = tokenize.stop_words()
-    return [t for t, pos in tokenize.tag(text)
-            if len(t) >= 2 and _CJK.search(t) and not _DIGIT.search(t) and t not in stops
-            and not pos.startswith(_SKIP_POS)]
+    in_context: dict[str, str] | None = None
+    for token in new:
+        if not _is_candidate(token, "", stops):  # fails whatever its part of speech
+            _CANDIDATE[token] = False
+            continue
+        alone = tokenize.tag(token)
+        if len(alone) == 1 and alone[0][0] == token:
+            pos = alone[0][1]
+        else:  # cut alone it splits (an HMM word): read its tag in the text, where it was found
+            if in_context is None:
+                in_context = dict(tokenize.tag(text))
+            pos = in_context[token]
+        _CANDIDATE[token] = _is_candidate(token, pos, stops)
+
+
+def _tokens(text: str, may_reset: bool = True) -> list[str]:
+    """rjieba tokens of `text`, every one of them decided in _CANDIDATE."""
+    if may_reset and len(_CANDIDATE) > _CANDIDATE_LIMIT:
+        _CANDIDATE.clear()
+    tokens = tokenize.cut(text)
+    _learn(text, tokens)
+    return tokens
+
+
+def candidate_terms(text: str, may_reset: bool = True) -> list[str]:
+    """Tokens that can be keywords: 2+ characters, some Chinese, no digits, not filler or a place."""
+    return list(filter(_CANDIDATE.__getitem__, _tokens(text, may_reset)))
+
+
+def _rank(terms: list[str], top_k: int, section_id: str | None) -> list[Keyword]:
+    """Top-k of candidate `terms` by TF-IDF, weights rounded to 6 places, ties broken by the term.
+
+    Maps of C functions rather than a Python loop per term. round() is monotonic, so no term whose
+    raw weight is over 1e-6 below the k-th largest can round up to the k-th rounded weight: only
+    the few others need rounding (round is the dearest step) and ordering.
+    """
+    if not terms:
+        return []
+    counts = Counter(terms)
+    words = list(counts)
+    idf, median = idf_table()
+    tf = map(truediv, counts.values(), repeat(len(terms)))
+    raw = list(map(mul, tf, map(idf.get, words, repeat(median))))
+    if 0 < top_k < len(raw):
+        floor = round(sorted(raw, reverse=True)[top_k - 1], 6) - 1e-6
+        near = list(map(ge, raw, repeat(floor)))
+        raw, words = list(compress(raw, near)), list(compress(words, near))
+    weights = map(round, raw, repeat(6))
+    ranked = sorted(zip(map(neg, weights), words, strict=True))[:top_k]  # weight descending, then the term
+    return [Keyword(term=t, weight=-w, section_id=section_id, rank=i + 1) for i, (w, t) in enumerate(ranked)]
 
 
 def rank_terms(text: str, top_k: int, section_id: str | None = None) -> list[Keyword]:
     """Top-k TF-IDF terms of `text`, ties broken by the term, weights rounded to 6 places."""
-    counts = Counter(candidate_terms(text))
-    total = sum(counts.values())
-    if not total:
-        return []
-    idf, median = idf_table()
-    weights = {t: round(n / total * idf.get(t, median), 6) for t, n in counts.items()}
-    ranked = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
-    return [Keyword(term=t, weight=w, section_id=section_id, rank=i + 1) for i, (t, w) in enumerate(ranked)]
+    return _rank(candidate_terms(text), top_k, section_id)
+
+
+def _aligned(body: str, offset: int) -> bool:
+    return offset <= 0 or offset >= len(body) or body[offset - 1] in _BREAKS or body[offset] in _BREAKS
 
 
 def extract_keywords(body: str, sections: list[Section] | None = None, top_k: int = 10) -> list[Keyword]:
-    """Document keywords (section_id None), then those of each top-level section in body order."""
-    out = rank_terms(body, top_k)
-    for section in sorted((s for s in sections or [] if s.parent_id is None), key=lambda s: (s.start, s.id)):
-        out.extend(rank_terms(body[section.start:section.end], top_k, section.id))
+    """Document keywords (section_id None), then those of each top-level section in body order.
+
+    The body is cut once; a section whose both ends fall between jieba blocks takes its slice of the
+    body's tokens (the same tokens as cutting it alone), any other section is cut alone.
+    """
+    tokens = _tokens(body)
+    flags = list(map(_CANDIDATE.__getitem__, tokens))
+    terms = list(compress(tokens, flags))
+    out = _rank(terms, top_k, None)
+    tops = sorted((s for s in sections or [] if s.parent_id is None), key=lambda s: (s.start, s.id))
+    starts = list(compress(accumulate(map(len, tokens), initial=0), flags)) if tops else []
+    for section in tops:
+        if _aligned(body, section.start) and _aligned(body, section.end):
+            part = terms[bisect_left(starts, section.start):bisect_left(starts, section.end)]
+        else:
+            part = candidate_terms(body[section.start:section.end], may_reset=False)
+        out.extend(_rank(part, top_k, section.id))
     return out
 
 

@@ -19,7 +19,6 @@ from collections import Counter
 from itertools import accumulate, compress, repeat
 from operator import ge, mul, neg, truediv
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -156,8 +155,23 @@ def extract_keywords(body: str, sections: list[Section] | None = None, top_k: in
 
 
 @functools.cache
-def _topics() -> dict[str, Any]:
-    return yaml.safe_load((RULES / "topics.yaml").read_text(encoding="utf-8"))
+def _topics() -> tuple[int, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]]:
+    """min_terms and (id, heading cues, keywords) per chapter of rules/topics.yaml, read once."""
+    rules = yaml.safe_load((RULES / "topics.yaml").read_text(encoding="utf-8"))
+    return rules["min_terms"], tuple((t["id"], tuple(t["heading"]), tuple(str(w) for w in t["keywords"]))
+                                     for t in rules["topics"])
+
+
+def _uses(body: str, words: tuple[str, ...], least: int) -> bool:
+    """Whether `body` contains at least `least` of `words`; stops searching once it does."""
+    if least <= 0:
+        return True
+    for word in words:
+        if word in body:
+            least -= 1
+            if not least:
+                return True
+    return False
 
 
 def tag_topics(body: str, sections: list[Section] | None = None) -> list[str]:
@@ -166,12 +180,7 @@ def tag_topics(body: str, sections: list[Section] | None = None) -> list[str]:
     A chapter counts when a heading names it, or when the body uses at least `min_terms` distinct
     words of its vocabulary — one stray mention of 信访 does not make a report about disputes.
     """
-    rules = _topics()
+    min_terms, topics = _topics()
     headings = " ".join(s.heading for s in sections or [])
-    tagged = []
-    for topic in rules["topics"]:
-        by_heading = any(cue in headings for cue in topic["heading"])
-        distinct = sum(1 for word in topic["keywords"] if str(word) in body)
-        if by_heading or distinct >= rules["min_terms"]:
-            tagged.append(topic["id"])
-    return tagged
+    return [tid for tid, cues, words in topics
+            if any(cue in headings for cue in cues) or _uses(body, words, min_terms)]

@@ -16,6 +16,7 @@ import importlib.util
 import re
 from bisect import bisect_left
 from collections import Counter
+from heapq import nlargest
 from itertools import accumulate, compress, repeat
 from operator import ge, mul, neg, truediv
 from pathlib import Path
@@ -116,7 +117,7 @@ def _rank(terms: list[str], top_k: int, section_id: str | None) -> list[Keyword]
     tf = map(truediv, counts.values(), repeat(len(terms)))
     raw = list(map(mul, tf, map(idf.get, words, repeat(median))))
     if 0 < top_k < len(raw):
-        floor = round(sorted(raw, reverse=True)[top_k - 1], 6) - 1e-6
+        floor = round(nlargest(top_k, raw)[-1], 6) - 1e-6
         near = list(map(ge, raw, repeat(floor)))
         raw, words = list(compress(raw, near)), list(compress(words, near))
     weights = map(round, raw, repeat(6))

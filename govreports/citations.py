@@ -9,6 +9,7 @@ a regulation; 纲要/规划/方案 plans; 通知/意见 notices), after dropping
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 
 from govreports.models import Citation
@@ -23,6 +24,8 @@ _KINDS = (
     ("notice", ("通知", "意见")),
 )
 _NOT_LAW = ("办法", "方法", "做法", "说法", "看法", "用法", "想法", "写法")
+#: the only characters the title scan acts on.
+_BRACKETS = re.compile(r"[《》\n]")
 #: short quoted names and slogans (“3熟”, “十七连冠”, “八五”): their numbers count nothing.
 _SHORT_QUOTES = re.compile(r"“[^“”\n]{1,8}”|\"[^\"\n]{1,8}\"|「[^「」\n]{1,8}」|‘[^‘’\n]{1,8}’")
 
@@ -40,8 +43,22 @@ def citation_kind(title: str) -> str:
 
 def title_spans(body: str) -> list[tuple[int, int]]:
     """(start, end) of each outermost 《…》 (end after 》), nested 《》 counted by depth."""
-    spans, depth, start = [], 0, 0
-    for i, ch in enumerate(body):
+    return list(_title_spans(body))
+
+
+@functools.lru_cache(maxsize=4)
+def _title_spans(body: str) -> tuple[tuple[int, int], ...]:
+    """The depth scan over only the characters that matter (《, 》, newline), memoised: quantities
+    and citations ask for the same body's titles up to three times.
+
+    An open title is dropped at the first ordinary character more than MAX_TITLE past its start;
+    that character is found when the next bracket or newline is reached.
+    """
+    spans, depth, start, prev = [], 0, 0, -1
+    for m in _BRACKETS.finditer(body):
+        i, ch = m.start(), m.group()
+        if depth and max(prev + 1, start + MAX_TITLE + 1) <= i - 1:
+            depth = 0  # an ordinary character past the limit came before this one
         if ch == "《":
             if depth == 0:
                 start = i
@@ -52,7 +69,8 @@ def title_spans(body: str) -> list[tuple[int, int]]:
                 spans.append((start, i + 1))
         elif ch == "\n" or (depth and i - start > MAX_TITLE):
             depth = 0
-    return spans
+        prev = i
+    return tuple(spans)
 
 
 def extract_citations(body: str) -> list[Citation]:
@@ -74,13 +92,19 @@ def name_spans(body: str) -> list[tuple[int, int]]:
 
     Numbers inside them are part of a name (《…第八个五年规划(2021-2025年)》, “3熟”), not quantities.
     """
+    return list(_name_spans(body))
+
+
+@functools.lru_cache(maxsize=4)
+def _name_spans(body: str) -> tuple[tuple[int, int], ...]:
+    """Memoised: scan and extract_quantities ask for the same body's names."""
     merged: list[tuple[int, int]] = []
-    for start, end in sorted([m.span() for m in _SHORT_QUOTES.finditer(body)] + title_spans(body)):
+    for start, end in sorted([m.span() for m in _SHORT_QUOTES.finditer(body)] + list(_title_spans(body))):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
-    return merged
+    return tuple(merged)
 
 
 def inside(spans: list[tuple[int, int]], pos: int) -> bool:

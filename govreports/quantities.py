@@ -12,6 +12,7 @@ and the search resumes one character later, so a shorter valid reading is never 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from govreports import citations, numerals, tokenize
+from govreports import citations, numerals, rxfirst, tokenize
 from govreports.models import Quantity, Section
 
 RULES = Path(__file__).resolve().parent / "rules"
@@ -39,7 +40,7 @@ class Grammar:
     pattern: re.Pattern[str]
     unit_class: dict[str, str]
     aliases: dict[str, str]
-    clashes: tuple[str, ...]
+    clashes: dict[str, tuple[str, ...]]  # unit -> the longer words it starts (家 -> 家长, 家庭)
     prefixes: tuple[tuple[re.Pattern[str], str], ...]
     approximators: dict[str, str]
     suffixes: tuple[tuple[re.Pattern[str], str], ...]
@@ -73,11 +74,13 @@ def grammar() -> Grammar:
         rf"(?P<unit>{'|'.join(map(re.escape, units))}))"
         rf"(?P<suffix>{sfx})?"
     )
+    first = rxfirst.first_class(pattern)  # lets `re` skip the positions no quantity starts at
     return Grammar(
-        pattern=re.compile(pattern),
+        pattern=re.compile(f"(?={first}){pattern}" if first else pattern),
         unit_class=dict(u["units"]),
         aliases=dict(u.get("aliases") or {}),
-        clashes=tuple(u.get("clashes") or ()),
+        clashes={unit: tuple(c for c in u.get("clashes") or () if c.startswith(unit) and len(c) > len(unit))
+                 for unit in units},
         prefixes=tuple((re.compile(f"(?:{p})"), v) for p, v in q["prefixes"].items()),
         approximators=dict(q["approximators"]),
         suffixes=tuple((re.compile(f"^(?:{s})"), v) for s, v in q["suffixes"].items()),
@@ -123,7 +126,7 @@ def _reject(m: re.Match[str], body: str, g: Grammar, blocked: list[tuple[int, in
         return False
     unit, unit_start, unit_end = m.group("unit"), m.start("unit"), m.end("unit")
     after = body[unit_end:unit_end + 8]
-    if any(c.startswith(unit) and len(c) > len(unit) and body.startswith(c, unit_start) for c in g.clashes):
+    if body.startswith(g.clashes.get(unit, ()), unit_start):
         return True
     if unit == "个" and re.match(r["duration_after"], after):
         return True
@@ -272,10 +275,12 @@ def _subject(body: str, q: Quantity, clause_start: int, clause_end: int) -> str 
     return tokenize.noun_phrase_after(body[q.end:clause_end], stops) or before
 
 
-def _bounds(body: str, rx: re.Pattern[str], start: int, end: int) -> tuple[int, int]:
-    left = max((m.end() for m in rx.finditer(body, max(0, start - 400), start)), default=max(0, start - 400))
-    right = rx.search(body, end)
-    return left, right.start() if right else len(body)
+def _bounds(body: str, marks: list[int], start: int, end: int) -> tuple[int, int]:
+    """After the last mark within 400 characters before `start`, up to the first mark from `end`."""
+    i = bisect.bisect_left(marks, start) - 1
+    left = marks[i] + 1 if i >= 0 and marks[i] >= start - 400 else max(0, start - 400)
+    j = bisect.bisect_left(marks, end)
+    return left, marks[j] if j < len(marks) else len(body)
 
 
 def extract_quantities(body: str, sections: list[Section] | None = None, *, doc_type: str = "annual_report",
@@ -291,9 +296,11 @@ def extract_quantities(body: str, sections: list[Section] | None = None, *, doc_
     sections = sections or []
     blocked = citations.name_spans(body)
     out = scan(body)
+    sentence_marks = [m.start() for m in _SENTENCE_END.finditer(body)]  # one pass, then bisect
+    clause_marks = [m.start() for m in _CLAUSE_END.finditer(body)]
     for q in out:
-        s_start, s_end = _bounds(body, _SENTENCE_END, q.start, q.end)
-        c_start, c_end = _bounds(body, _CLAUSE_END, q.start, q.end)
+        s_start, s_end = _bounds(body, sentence_marks, q.start, q.end)
+        c_start, c_end = _bounds(body, clause_marks, q.start, q.end)
         q.sentence = body[s_start:s_end].strip()
         section = innermost_section(sections, q.start)
         q.section_id = section.id if section else None

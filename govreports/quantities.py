@@ -8,7 +8,9 @@ section that holds it, what it counts, and whether it is a target or a past figu
 from __future__ import annotations
 
 import bisect
+import functools
 import re
+from dataclasses import dataclass
 
 from govreports import citations, tokenize
 from govreports.models import Quantity, Section
@@ -28,9 +30,13 @@ def innermost_section(sections: list[Section], offset: int) -> Section | None:
     return max(inside, key=lambda s: (s.start, s.level)) if inside else None
 
 
-def in_plan_part(sections: list[Section], section: Section | None) -> bool:
-    """True when the section or an ancestor is the next-year plan part (its figures are targets)."""
-    by_id = {s.id: s for s in sections}
+def in_plan_part(sections: list[Section], section: Section | None,
+                 by_id: dict[str, Section] | None = None) -> bool:
+    """True when the section or an ancestor is the next-year plan part (its figures are targets).
+
+    `by_id` is {s.id: s for s in sections}, passed by callers that ask for many offsets.
+    """
+    by_id = {s.id: s for s in sections} if by_id is None else by_id
     while section is not None:
         if section.part == "next_year_plan":
             return True
@@ -38,26 +44,44 @@ def in_plan_part(sections: list[Section], section: Section | None) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class _Cues:
+    """The context rules of rules/quantities.yaml, compiled once (they run for every mention)."""
+
+    target: re.Pattern[str]
+    future: re.Pattern[str]
+    change: re.Pattern[str]
+    fillers: re.Pattern[str]
+    stops: frozenset[str]
+
+
+@functools.cache
+def _cues() -> _Cues:
+    r = grammar().rules
+    return _Cues(re.compile(r["target_cues"]), re.compile(r["future_cues"]), re.compile(r["change_cues"]),
+                 re.compile(r["subject_fillers"]), frozenset(r["subject_stops"]))
+
+
 def _modality(head: str, blocked_free: str, doc_type: str, report_year: int | None,
               in_plan: bool) -> str:
     """target (plans, plan parts, 力争…), historical (an earlier year governs it), else actual."""
-    if doc_type == "work_plan" or in_plan or re.search(grammar().rules["target_cues"], head):
+    if doc_type == "work_plan" or in_plan or _cues().target.search(head):
         return "target"
     years = _YEAR.findall(blocked_free)
     if years and report_year:
         year = int(years[-1])
         if year < report_year:
             return "historical"
-        if year > report_year and re.search(grammar().rules["future_cues"], head):
+        if year > report_year and _cues().future.search(head):
             return "target"  # "2024年,我局将…" in a 2023 report; a bare 2024年初 is still actual
     return "actual"
 
 
 def _subject(body: str, q: Quantity, clause_start: int, clause_end: int) -> str | None:
-    r = grammar().rules
-    stops = frozenset(r["subject_stops"])
+    cues = _cues()
+    stops = cues.stops
     head = body[clause_start:q.start].strip()
-    while head and (trimmed := re.sub(r["subject_fillers"], "", head)) != head:
+    while head and (trimmed := cues.fillers.sub("", head)) != head:
         head = trimmed
     before, verb_only = tokenize.noun_phrase_before(head, stops) if head else (None, False)
     if before and not verb_only:
@@ -84,6 +108,8 @@ def extract_quantities(body: str, sections: list[Section] | None = None, *, doc_
         report_year: the year reported on; a figure governed by an earlier year is `historical`.
     """
     sections = sections or []
+    by_id = {s.id: s for s in sections}
+    change = _cues().change
     blocked = citations.name_spans(body)
     out = scan(body)
     sentence_marks = [m.start() for m in _SENTENCE_END.finditer(body)]  # one pass, then bisect
@@ -96,7 +122,7 @@ def extract_quantities(body: str, sections: list[Section] | None = None, *, doc_
         q.section_id = section.id if section else None
         head = body[s_start:q.start]
         free = citations.mask(body, blocked, s_start, q.start)
-        q.modality = _modality(head, free, doc_type, report_year, in_plan_part(sections, section))
-        q.change = bool(re.search(grammar().rules["change_cues"], body[max(0, q.start - 12):q.start]))
+        q.modality = _modality(head, free, doc_type, report_year, in_plan_part(sections, section, by_id))
+        q.change = bool(change.search(body[max(0, q.start - 12):q.start]))
         q.subject = _subject(body, q, c_start, c_end)
     return out

@@ -41,6 +41,7 @@ class Grammar:
     suffixes: tuple[tuple[re.Pattern[str], str], ...]
     multipliers: dict[str, int]
     rules: dict[str, Any]
+    filters: dict[str, re.Pattern[str]]  # the NOT-a-quantity regexes of the rules, compiled once
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -81,6 +82,10 @@ def grammar() -> Grammar:
         suffixes=tuple((re.compile(f"^(?:{s})"), v) for s, v in q["suffixes"].items()),
         multipliers={k: int(v) for k, v in q["multipliers"].items()},
         rules=q,
+        filters={name: re.compile(rx) for name, rx in (
+            ("ordinal_before", q["ordinal_before"]), ("duration_after", q["duration_after"]),
+            ("session_before", q["session_ordinal"]["before"]), ("session_after", q["session_ordinal"]["after"]),
+            ("set_phrases", q["set_phrases"]), ("rank_before", q["rank_before"]))},
     )
 
 
@@ -110,12 +115,12 @@ def _cn_straddles(body: str, starts_ok: tuple[int, int], unit_start: int, unit_e
 
 def _reject(m: re.Match[str], body: str, g: Grammar, blocked: list[tuple[int, int]]) -> bool:
     """The filters of what is NOT a quantity (gold README; domain.md §4.3)."""
-    r = g.rules
+    r, f = g.rules, g.filters
     num_start = m.start("lo") if m.group("lo") else m.start("num") if m.group("num") else m.start("pct")
     if citations.inside(blocked, num_start):
         return True
     before = body[max(0, num_start - 16):num_start]
-    if re.search(r["ordinal_before"], before[-3:]):
+    if f["ordinal_before"].search(before[-3:]):
         return True
     if m.group("pct"):
         return False
@@ -123,14 +128,13 @@ def _reject(m: re.Match[str], body: str, g: Grammar, blocked: list[tuple[int, in
     after = body[unit_end:unit_end + 8]
     if body.startswith(g.clashes.get(unit, ()), unit_start):
         return True
-    if unit == "个" and re.match(r["duration_after"], after):
+    if unit == "个" and f["duration_after"].match(after):
         return True
-    sess = r["session_ordinal"]
-    if unit == "次" and re.search(sess["before"], before) and re.match(sess["after"], after):
+    if unit == "次" and f["session_before"].search(before) and f["session_after"].match(after):
         return True
-    if re.match(r["set_phrases"], body[num_start:num_start + 12]):
+    if f["set_phrases"].match(body[num_start:num_start + 12]):
         return True
-    if re.search(r["rank_before"], before[-3:]) and unit in r["rank_units"]:
+    if f["rank_before"].search(before[-3:]) and unit in r["rank_units"]:
         return True
     text = m.group("hi") or m.group("num")
     if text[0] in numerals.CN_CHARS:
@@ -198,10 +202,12 @@ def _build(m: re.Match[str], body: str, g: Grammar) -> Quantity | None:
 
 
 @functools.cache
-def _traditional_fold() -> dict[int, str]:
-    """Traditional → simplified, one character for one (rules/quantities.yaml `traditional`)."""
+def _traditional_fold() -> tuple[dict[int, str], re.Pattern[str]]:
+    """Traditional → simplified, one character for one (rules/quantities.yaml `traditional`), and
+    a regex that finds those characters: most bodies have none, and `translate` costs ~1 ms each."""
     pairs = grammar().rules.get("traditional", "")
-    return {ord(t): s for t, s in zip(pairs[0::2], pairs[1::2], strict=True)}
+    table = {ord(t): s for t, s in zip(pairs[0::2], pairs[1::2], strict=True)}
+    return table, re.compile(f"[{re.escape(pairs[0::2])}]" if pairs else r"(?!)")
 
 
 def scan(body: str) -> list[Quantity]:
@@ -212,7 +218,8 @@ def scan(body: str) -> list[Quantity]:
     units come out simplified (個 → 个) so that mentions compare across pages.
     """
     g = grammar()
-    text = body.translate(_traditional_fold())
+    table, traditional = _traditional_fold()
+    text = body.translate(table) if traditional.search(body) else body
     blocked = citations.name_spans(text)
     out: list[Quantity] = []
     pos = 0

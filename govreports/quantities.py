@@ -7,7 +7,6 @@ section that holds it, what it counts, and whether it is a target or a past figu
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 from dataclasses import dataclass
@@ -20,6 +19,9 @@ __all__ = ["extract_quantities", "grammar", "in_plan_part", "innermost_section",
 
 _SENTENCE_END = re.compile(r"[。！？；;!?\n]")
 _CLAUSE_END = re.compile(r"[。！？；;!?\n,，、:：()（）]")
+#: the last sentence / clause end of a stretch, found in one backward-matching call
+_LAST_SENTENCE_END = re.compile(r"(?s).*" + _SENTENCE_END.pattern)
+_LAST_CLAUSE_END = re.compile(r"(?s).*" + _CLAUSE_END.pattern)
 #: a year governing what follows; not a date (2022年3月), a range end, a baseline (较2022年) or 至今
 _YEAR = re.compile(r"(?<![0-9\-—~至到较比与])((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)(?!\s*(?:至今|以来|[-—~至到]))")
 
@@ -89,12 +91,12 @@ def _subject(body: str, q: Quantity, clause_start: int, clause_end: int) -> str 
     return tokenize.noun_phrase_after(body[q.end:clause_end], stops) or before
 
 
-def _bounds(body: str, marks: list[int], start: int, end: int) -> tuple[int, int]:
-    """After the last mark within 400 characters before `start`, up to the first mark from `end`."""
-    i = bisect.bisect_left(marks, start) - 1
-    left = marks[i] + 1 if i >= 0 and marks[i] >= start - 400 else max(0, start - 400)
-    j = bisect.bisect_left(marks, end)
-    return left, marks[j] if j < len(marks) else len(body)
+def _bounds(body: str, rx: re.Pattern[str], last: re.Pattern[str], start: int, end: int) -> tuple[int, int]:
+    """After the last `rx` mark within 400 characters before `start`, up to the first from `end`."""
+    lo = max(0, start - 400)
+    left = last.match(body, lo, start)
+    right = rx.search(body, end)
+    return left.end() if left else lo, right.start() if right else len(body)
 
 
 def extract_quantities(body: str, sections: list[Section] | None = None, *, doc_type: str = "annual_report",
@@ -112,11 +114,9 @@ def extract_quantities(body: str, sections: list[Section] | None = None, *, doc_
     change = _cues().change
     blocked = citations.name_spans(body)
     out = scan(body)
-    sentence_marks = [m.start() for m in _SENTENCE_END.finditer(body)]  # one pass, then bisect
-    clause_marks = [m.start() for m in _CLAUSE_END.finditer(body)]
     for q in out:
-        s_start, s_end = _bounds(body, sentence_marks, q.start, q.end)
-        c_start, c_end = _bounds(body, clause_marks, q.start, q.end)
+        s_start, s_end = _bounds(body, _SENTENCE_END, _LAST_SENTENCE_END, q.start, q.end)
+        c_start, c_end = _bounds(body, _CLAUSE_END, _LAST_CLAUSE_END, q.start, q.end)
         q.sentence = body[s_start:s_end].strip()
         section = innermost_section(sections, q.start)
         q.section_id = section.id if section else None

@@ -26,6 +26,9 @@ from govreports.quantities import in_plan_part, innermost_section
 RULES = Path(__file__).resolve().parent / "rules"
 _SENTENCE_END = re.compile(r"[。！？；;!?\n]")
 _CLAUSE_MARK = re.compile(r"[,，;；:：]")
+#: the end of the last sentence end / clause mark of a stretch, in one backward-matching call
+_LAST_SENTENCE_END = re.compile(r"(?s).*" + _SENTENCE_END.pattern)
+_LAST_CLAUSE_MARK = re.compile(r"(?s).*" + _CLAUSE_MARK.pattern)
 _AFTER_STOP = re.compile(r"[。！？；;!?\n,，、:：()（）]")
 BEFORE_CHARS = 24
 AFTER_CHARS = 14
@@ -92,16 +95,16 @@ class _Window:
 def _window(body: str, quantities: list[Quantity], i: int) -> _Window:
     """The clause text around quantity i, cut at the neighbouring quantities."""
     q = quantities[i]
-    s_start = max((m.end() for m in _SENTENCE_END.finditer(body, max(0, q.start - 300), q.start)),
-                  default=max(0, q.start - 300))
+    last = _LAST_SENTENCE_END.match(body, max(0, q.start - 300), q.start)
+    s_start = last.end() if last else max(0, q.start - 300)
     end_m = _SENTENCE_END.search(body, q.end)
     s_end = end_m.start() if end_m else len(body)
     start = max(s_start, q.start - BEFORE_CHARS)
     if i > 0 and quantities[i - 1].end <= q.start:
         start = max(start, quantities[i - 1].end)
-    marks = [m.end() for m in _CLAUSE_MARK.finditer(body, start, q.start)]
-    if marks:
-        start = marks[-1]
+    mark = _LAST_CLAUSE_MARK.match(body, start, q.start)
+    if mark:
+        start = mark.end()
     if not _is_list_head(body[start:q.start]):  # "A、B、C等N项X" keeps its list; else 、 cuts
         cut = body.rfind("、", start, q.start)
         start = cut + 1 if cut >= 0 else start
@@ -143,9 +146,13 @@ def _best_after(patterns: tuple[Pattern, ...], text: str) -> tuple[tuple[int, in
     return best
 
 
-def _eligible(entry: Entry, q: Quantity, w: _Window) -> bool:
-    if entry.units and q.unit not in entry.units:
-        return False
+@functools.cache
+def _for_unit(unit: str) -> tuple[Entry, ...]:
+    """The catalog entries that may measure `unit`, in catalog order (most allow a few units)."""
+    return tuple(e for e in catalog() if not e.units or unit in e.units)
+
+
+def _eligible(entry: Entry, w: _Window) -> bool:
     if entry.requires and not entry.requires.search(w.sentence):
         return False
     return not (entry.exclude and (entry.exclude.search(w.before) or entry.exclude.search(w.after)))
@@ -153,7 +160,7 @@ def _eligible(entry: Entry, q: Quantity, w: _Window) -> bool:
 
 def _bind(q: Quantity, w: _Window) -> tuple[Entry, Pattern, str] | None:
     """The catalog entry quantity q measures, with the pattern and text that decided it."""
-    entries = [e for e in catalog() if _eligible(e, q, w)]
+    entries = [e for e in _for_unit(q.unit) if _eligible(e, w)]
 
     def pick(kind: str, text: str) -> tuple[Entry, Pattern, str] | None:
         best = None

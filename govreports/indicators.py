@@ -55,6 +55,18 @@ class Entry:
     requires: re.Pattern[str] | None
     exclude: re.Pattern[str] | None
     text: tuple[tuple[re.Pattern[str], float, str], ...]
+    any_before: re.Pattern[str] | None  # one search telling whether any `before` pattern can match
+    any_after: re.Pattern[str] | None
+
+
+def _any_of(patterns: tuple[Pattern, ...]) -> re.Pattern[str] | None:
+    """The alternation of `patterns`: it finds nothing exactly when none of them finds anything."""
+    if not patterns:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.rx.pattern})" for p in patterns))
+    except re.error:  # e.g. a group name used twice: no shortcut, same result
+        return None
 
 
 def _patterns(items: list[Any] | None) -> tuple[Pattern, ...]:
@@ -73,10 +85,11 @@ def catalog() -> tuple[Entry, ...]:
     raw = yaml.safe_load((RULES / "indicators.yaml").read_text(encoding="utf-8"))["indicators"]
     entries = []
     for e in raw:
+        before, after = _patterns(e.get("before")), _patterns(e.get("after"))
         entries.append(Entry(
             id=e["id"], name_zh=e["name_zh"], unit_class=e["unit_class"],
             units=frozenset(str(u) for u in e.get("units") or ()),
-            before=_patterns(e.get("before")), after=_patterns(e.get("after")),
+            before=before, after=after, any_before=_any_of(before), any_after=_any_of(after),
             context=_patterns(e.get("context")), subs=_patterns(e.get("subs")),
             requires=re.compile(e["requires"]) if e.get("requires") else None,
             exclude=re.compile("|".join(e["exclude"])) if e.get("exclude") else None,
@@ -159,14 +172,28 @@ def _eligible(entry: Entry, w: _Window) -> bool:
 
 
 def _bind(q: Quantity, w: _Window) -> tuple[Entry, Pattern, str] | None:
-    """The catalog entry quantity q measures, with the pattern and text that decided it."""
-    entries = [e for e in _for_unit(q.unit) if _eligible(e, w)]
+    """The catalog entry quantity q measures, with the pattern and text that decided it.
+
+    Eligibility (requires/exclude) is checked only for entries whose patterns occur in the window,
+    and once per entry: candidates keep their catalog order, the tie-breaker.
+    """
+    candidates = _for_unit(q.unit)
+    checked: dict[int, bool] = {}
+
+    def eligible(k: int) -> bool:
+        if k not in checked:
+            checked[k] = _eligible(candidates[k], w)
+        return checked[k]
 
     def pick(kind: str, text: str) -> tuple[Entry, Pattern, str] | None:
         best = None
-        for order, e in enumerate(entries):
-            found = (_best_before if kind == "before" else _best_after)(getattr(e, kind), text)
-            if found and (best is None or (found[0], order) < best[0]):
+        before = kind == "before"
+        for order, e in enumerate(candidates):
+            shortcut = e.any_before if before else e.any_after
+            if shortcut is not None and shortcut.search(text) is None:
+                continue  # no pattern of this entry occurs in the text
+            found = _best_before(e.before, text) if before else _best_after(e.after, text)
+            if found and (best is None or (found[0], order) < best[0]) and eligible(order):
                 best = ((found[0], order), e, found[1], found[2])
         return best[1:] if best else None
 
@@ -175,7 +202,7 @@ def _bind(q: Quantity, w: _Window) -> tuple[Entry, Pattern, str] | None:
         hit = pick(kind, w.before if kind == "before" else w.after)
         if hit:
             return hit
-    return _pick_context(entries, w.sentence)
+    return _pick_context([e for k, e in enumerate(candidates) if eligible(k)], w.sentence)
 
 
 def _pick_context(entries: list[Entry], sentence: str) -> tuple[Entry, Pattern, str] | None:

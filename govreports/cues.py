@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -23,7 +23,7 @@ RULES = Path(__file__).parent / "rules" / "parts.yaml"
 class PartRules:
     """The compiled part rules (rules/parts.yaml)."""
 
-    keywords: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]  # in priority order
+    keywords: tuple[tuple[str, re.Pattern[str]], ...]  # in priority order; a part's words as one alternation
     breaks_out: frozenset[str]
     part_titles: dict[str, tuple[re.Pattern[str], ...]]
     may_nest_in: dict[str, frozenset[str]]
@@ -46,7 +46,7 @@ def rules() -> PartRules:
     spec = yaml.safe_load(RULES.read_text(encoding="utf-8"))
     kw = spec["keywords"]
     return PartRules(
-        keywords=tuple((part, tuple(re.compile(p) for p in kw[part])) for part in spec["priority"]),
+        keywords=tuple((part, _any_of(kw[part])) for part in spec["priority"]),
         breaks_out=frozenset(spec["breaks_out"]),
         part_titles={k: tuple(re.compile(p) for p in v) for k, v in spec["part_titles"].items()},
         may_nest_in={k: frozenset(v) for k, v in spec["may_nest_in"].items()},
@@ -64,9 +64,18 @@ def rules() -> PartRules:
     )
 
 
+def _any_of(patterns: list[str]) -> re.Pattern[str]:
+    """One regex that finds something exactly when one of `patterns` does (one search, not many)."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else re.compile(r"(?!)")
+
+
+@lru_cache(maxsize=512)
 def classify(heading: str) -> tuple[str, ...]:
-    """Every part the heading's keywords name, highest priority first (empty: a thematic heading)."""
-    return tuple(part for part, patterns in rules().keywords if any(p.search(heading) for p in patterns))
+    """Every part the heading's keywords name, highest priority first (empty: a thematic heading).
+
+    Memoised: the section parser and the part tagger classify the same headings.
+    """
+    return tuple(part for part, words in rules().keywords if words.search(heading))
 
 
 def opens_part(heading: str, part: str | None) -> bool:

@@ -165,6 +165,18 @@ def _for_unit(unit: str) -> tuple[Entry, ...]:
     return tuple(e for e in catalog() if not e.units or unit in e.units)
 
 
+_Shortcut = tuple[int, re.Pattern[str], Entry]
+
+
+@functools.cache
+def _shortcuts(unit: str) -> tuple[tuple[_Shortcut, ...], tuple[_Shortcut, ...]]:
+    """(position among the unit's entries, any-pattern search, entry) of the entries that have
+    `before` / `after` patterns: the loop of `_bind` runs over these alone."""
+    entries = _for_unit(unit)
+    return (tuple((k, e.any_before, e) for k, e in enumerate(entries) if e.any_before is not None),
+            tuple((k, e.any_after, e) for k, e in enumerate(entries) if e.any_after is not None))
+
+
 def _eligible(entry: Entry, w: _Window) -> bool:
     if entry.requires and not entry.requires.search(w.sentence):
         return False
@@ -186,11 +198,10 @@ def _bind(q: Quantity, w: _Window) -> tuple[Entry, Pattern, str] | None:
         return checked[k]
 
     def pick(kind: str, text: str) -> tuple[Entry, Pattern, str] | None:
-        best = None
         before = kind == "before"
-        for order, e in enumerate(candidates):
-            shortcut = e.any_before if before else e.any_after
-            if shortcut is not None and shortcut.search(text) is None:
+        best = None
+        for order, shortcut, e in (_shortcuts(q.unit)[0] if before else _shortcuts(q.unit)[1]):
+            if shortcut.search(text) is None:
                 continue  # no pattern of this entry occurs in the text
             found = _best_before(e.before, text) if before else _best_after(e.after, text)
             if found and (best is None or (found[0], order) < best[0]) and eligible(order):

@@ -148,8 +148,12 @@ def closing_cue(paragraph: str) -> bool:
     return any(p.match(paragraph) for p in rules().closing_cues)
 
 
+@lru_cache(maxsize=4)
 def find_signature(body: str) -> int | None:
-    """Offset where the signature block (org line + date line at the end) starts, or None."""
+    """Offset where the signature block (org line + date line at the end) starts, or None.
+
+    Memoised: the section parser and the part tagger both ask for it.
+    """
     r = rules()
     lines = [(s, e) for s, e in iter_lines(body) if body[s:e].strip()]
     if not lines:

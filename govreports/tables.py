@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping
+from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
@@ -72,85 +73,75 @@ def _date(value: str | None, what: str, warnings: list[str]) -> dt.date | None:
         return None
 
 
-def _document_row(doc: Document, warnings: list[str], n_quantities: int, code_version: str,
-                  url: str | None) -> dict[str, Any]:
-    row = {
-        "doc_id": doc.doc_id, "raw_sha256": doc.raw_sha256, "source": doc.source, "url": doc.meta.get("url") or url,
-        "doc_index": doc.doc_index, "title": doc.title, "agency": doc.agency, "region": doc.region,
-        "doc_type": doc.doc_type, "report_year": doc.report_year,
-        "publish_date": _date(doc.publish_date, "publish_date", warnings),
-        "signed_date": _date(doc.signed_date, "signed_date", warnings),
-        "body": doc.body, "truncated": bool(doc.truncated),
-        "topics": list(doc.topics), "n_sections": len(doc.sections), "n_quantities": n_quantities,
-        "meta": json.dumps(doc.meta, ensure_ascii=False, sort_keys=True), "warnings": warnings,
-        "code_version": code_version,
-    }
-    row.update({f"part_{p}": doc.completeness.get(p) for p in REQUIRED_PARTS})
-    return row
-
-
 def _part_at(doc: Document, section_part: dict[str, str], section_id: str | None, start: int) -> str | None:
     if section_id in section_part:
         return section_part[section_id]
     return next((span.part for span in doc.parts if span.start <= start < span.end), None)
 
 
-def _document_rows(doc: Document, code_version: str, url: str | None,
-                   out: dict[str, list[dict[str, Any]]]) -> None:
-    """Append the rows of one document (with a non-null report_year) to `out`."""
-    base = {"doc_id": doc.doc_id, "report_year": doc.report_year}
+def _document_rows(doc: Document, code_version: str, url: str | None, out: dict[str, list[tuple]]) -> None:
+    """Append the rows of one document (with a non-null report_year) to `out`, as tuples in schema order.
+
+    Tuples, not dicts: a dict per row and `Table.from_pylist` cost most of the time of this module.
+    """
+    doc_id, year = doc.doc_id, doc.report_year
     warnings = list(doc.warnings)
     section_part = {s.id: s.part for s in doc.sections}
+    add = out["sections"].append
     for seq, s in enumerate(doc.sections):
-        out["sections"].append({
-            **base, "section_id": s.id, "parent_id": s.parent_id, "seq": seq, "label": s.label,
-            "label_raw": s.label_raw, "marker": s.marker, "heading": s.heading, "level": s.level,
-            "part": s.part, "ordinal": s.ordinal, "start": s.start, "heading_end": s.heading_end, "end": s.end,
-            "responsible_units": list(s.responsible_units)})
+        add((s.id, doc_id, year, s.parent_id, seq, s.label, s.label_raw, s.marker, s.heading, s.level, s.part,
+             s.ordinal, s.start, s.heading_end, s.end, list(s.responsible_units)))
     quantity_ids: dict[int, str] = {}
+    taken: set[str] = set()  # == set(quantity_ids.values()), kept to make the duplicate test O(1)
+    add = out["quantities"].append
     for i, q in enumerate(doc.quantities):
-        qid = f"{doc.doc_id}-q{q.start:06d}"
-        if qid in quantity_ids.values():
+        qid = f"{doc_id}-q{q.start:06d}"
+        if qid in taken:
             warnings.append(f"duplicate quantity at offset {q.start} dropped")
             continue
         quantity_ids[i] = qid
-        out["quantities"].append({
-            **base, "quantity_id": qid, "section_id": q.section_id,
-            "part": _part_at(doc, section_part, q.section_id, q.start), "surface": q.surface, "value": q.value,
-            "unit": q.unit, "unit_class": q.unit_class, "qualifier": q.qualifier, "low": q.low, "high": q.high,
-            "approximate": bool(q.approximate), "redacted": bool(q.redacted), "modality": q.modality,
-            "change": bool(q.change), "start": q.start, "end": q.end, "sentence": q.sentence,
-            "subject": q.subject})
+        taken.add(qid)
+        sid = q.section_id
+        part = section_part[sid] if sid in section_part else _part_at(doc, section_part, sid, q.start)
+        add((qid, doc_id, year, sid, part, q.surface, q.value, q.unit, q.unit_class, q.qualifier, q.low,
+             q.high, bool(q.approximate), bool(q.redacted), q.modality, bool(q.change), q.start, q.end,
+             q.sentence, q.subject))
     seen: set[str] = set()
+    agency, region = doc.agency, doc.region
+    add = out["indicators"].append
     for iv in doc.indicators:
         qid = quantity_ids.get(iv.quantity_index)
-        row_id = f"{qid or f'{doc.doc_id}-x{iv.start:06d}'}-{iv.indicator_id}" + (f"-{iv.sub}" if iv.sub else "")
+        row_id = f"{qid or f'{doc_id}-x{iv.start:06d}'}-{iv.indicator_id}" + (f"-{iv.sub}" if iv.sub else "")
         base_id, n = row_id, 1
         while row_id in seen:
             n += 1
             row_id = f"{base_id}~{n}"
         seen.add(row_id)
-        out["indicators"].append({
-            **base, "indicator_row_id": row_id, "indicator_id": iv.indicator_id, "agency": doc.agency,
-            "region": doc.region, "value": iv.value, "unit": iv.unit, "qualifier": iv.qualifier, "sub": iv.sub,
-            "modality": iv.modality, "quantity_id": qid, "section_id": iv.section_id, "start": iv.start,
-            "end": iv.end, "surface": iv.surface, "evidence": iv.evidence})
+        add((row_id, iv.indicator_id, doc_id, year, agency, region, iv.value, iv.unit, iv.qualifier, iv.sub,
+             iv.modality, qid, iv.section_id, iv.start, iv.end, iv.surface, iv.evidence))
     keys: set[tuple[str | None, str]] = set()
+    add = out["keywords"].append
     for kw in doc.keywords:
-        if (kw.section_id, kw.term) not in keys:
-            keys.add((kw.section_id, kw.term))
-            out["keywords"].append({**base, "section_id": kw.section_id, "term": kw.term, "weight": kw.weight,
-                                    "rank": kw.rank})
+        key = (kw.section_id, kw.term)
+        if key not in keys:
+            keys.add(key)
+            add((doc_id, year, kw.section_id, kw.term, kw.weight, kw.rank))
     titles: set[str] = set()
+    add = out["citations"].append
     for c in doc.citations:
         if c.title not in titles:
             titles.add(c.title)
-            out["citations"].append({**base, "title": c.title, "kind": c.kind, "count": c.count,
-                                     "first_start": c.first_start})
-    out["documents"].append(_document_row(doc, warnings, len(quantity_ids), code_version, url))
+            add((doc_id, year, c.title, c.kind, c.count, c.first_start))
+    completeness = doc.completeness
+    out["documents"].append((
+        doc_id, doc.raw_sha256, doc.source, doc.meta.get("url") or url, doc.doc_index, doc.title, doc.agency,
+        doc.region, doc.doc_type, year, _date(doc.publish_date, "publish_date", warnings),
+        _date(doc.signed_date, "signed_date", warnings), doc.body, bool(doc.truncated),
+        *[completeness.get(p) for p in REQUIRED_PARTS], list(doc.topics), len(doc.sections), len(quantity_ids),
+        json.dumps(doc.meta, ensure_ascii=False, sort_keys=True), warnings, code_version))
 
 
-def _page_row(result: PageResult, held: int, code_version: str) -> dict[str, Any]:
+def _page_row(result: PageResult, held: int, code_version: str) -> tuple:
     docs = result.documents
     status, error = "ok", None
     if result.error:
@@ -161,8 +152,36 @@ def _page_row(result: PageResult, held: int, code_version: str) -> dict[str, Any
     elif held == len(docs):
         status, error = "quarantined", f"quarantined: {len(docs)} document(s) failed validation"
     years = sorted({d.report_year for d in docs if d.report_year is not None})
-    return {"raw_sha256": result.raw_sha256, "source": result.source, "status": status, "error": error,
-            "n_documents": len(docs), "report_years": years, "code_version": code_version}
+    return (result.raw_sha256, result.source, status, error, len(docs), years, code_version)
+
+
+def _sort_rows(rows: list[tuple], key: list[int]) -> list[tuple]:
+    """`rows` in `_sort_key` order: stable sorts of row indices, least significant key first.
+
+    Equal to one sort on the tuple of (is not None, value or "") pairs, but it builds no tuple per row:
+    those cost time and, surviving a while, trigger full garbage collections of the caller's heap.
+    """
+    order = list(range(len(rows)))
+    for i in reversed(key):
+        column = list(map(itemgetter(i), rows))
+        if None in column:
+            order.sort(key=["" if v is None else v for v in column].__getitem__)
+            order.sort(key=[v is not None for v in column].__getitem__)
+        else:
+            order.sort(key=column.__getitem__)
+    return [rows[j] for j in order]
+
+
+def _from_tuples(name: str, rows: list[tuple]) -> pa.Table:
+    """Row tuples (in schema order) → the table `name`, sorted by its key exactly as `to_table` sorts.
+
+    Columns are taken with itemgetter, not zip(*rows): zip holds a tracked iterator per row, enough to set
+    off a full garbage collection.
+    """
+    schema = SCHEMAS[name]
+    rows = _sort_rows(rows, [schema.get_field_index(k) for k in KEYS[name]])
+    columns = {field: list(map(itemgetter(i), rows)) for i, field in enumerate(schema.names)}
+    return pa.Table.from_pydict(columns, schema=schema)
 
 
 def results_to_tables(results: list[PageResult], *, code_version: str, run_id: str | None = None,
@@ -176,7 +195,7 @@ def results_to_tables(results: list[PageResult], *, code_version: str, run_id: s
     own metadata has none.
     """
     urls = urls or {}
-    out: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+    out: dict[str, list[tuple]] = {name: [] for name in TABLES}
     pages_seen: set[tuple[str, str]] = set()
     docs_seen: set[str] = set()
     for result in sorted(results, key=lambda r: (r.raw_sha256, r.source)):
@@ -192,10 +211,9 @@ def results_to_tables(results: list[PageResult], *, code_version: str, run_id: s
             docs_seen.add(doc.doc_id)
             if doc.report_year is None:
                 failed = [{"expectation": "report_year_not_null", "examples": [None]}]
-                out["quarantine"].append({"doc_id": doc.doc_id, "raw_sha256": doc.raw_sha256, "source": doc.source,
-                                          "report_year": None, "failed": json.dumps(failed), "run_id": run_id})
+                out["quarantine"].append((doc.doc_id, doc.raw_sha256, doc.source, None, json.dumps(failed), run_id))
                 continue
             _document_rows(doc, code_version, urls.get(doc.raw_sha256), out)
         out["pages"].append(_page_row(result, held, code_version))
-    return {name: to_table(name, rows) for name, rows in out.items()}
+    return {name: _from_tuples(name, rows) for name, rows in out.items()}
 

@@ -156,32 +156,32 @@ def _page_row(result: PageResult, held: int, code_version: str) -> tuple:
 
 
 def _sort_rows(rows: list[tuple], key: list[int]) -> list[tuple]:
-    """`rows` in `_sort_key` order: stable sorts of row indices, least significant key first.
+    """`rows` in `_sort_key` order (a stable sort), with flat key tuples of plain values.
 
-    Equal to one sort on the tuple of (is not None, value or "") pairs, but it builds no tuple per row:
-    those cost time and, surviving a while, trigger full garbage collections of the caller's heap.
+    A key column without None is compared as is ((True, a) < (True, b) iff a < b); a column holding None
+    becomes two, `is not None` then the value or "". Flat tuples of strings and bools are untracked by the
+    garbage collector, so this many of them cannot set off a full collection of the caller's heap.
     """
-    order = list(range(len(rows)))
-    for i in reversed(key):
+    columns: list[list[Any]] = []
+    for i in key:
         column = list(map(itemgetter(i), rows))
         if None in column:
-            order.sort(key=["" if v is None else v for v in column].__getitem__)
-            order.sort(key=[v is not None for v in column].__getitem__)
+            columns += [[v is not None for v in column], ["" if v is None else v for v in column]]
         else:
-            order.sort(key=column.__getitem__)
-    return [rows[j] for j in order]
+            columns.append(column)
+    keys = columns[0] if len(columns) == 1 else list(zip(*columns, strict=True))
+    return [rows[j] for j in sorted(range(len(rows)), key=keys.__getitem__)]
 
 
 def _from_tuples(name: str, rows: list[tuple]) -> pa.Table:
     """Row tuples (in schema order) → the table `name`, sorted by its key exactly as `to_table` sorts.
 
-    Columns are taken with itemgetter, not zip(*rows): zip holds a tracked iterator per row, enough to set
-    off a full garbage collection.
+    Arrow converts the tuples as a struct array in one call (the same converters as `from_pylist`, without
+    a Python list per column).
     """
     schema = SCHEMAS[name]
     rows = _sort_rows(rows, [schema.get_field_index(k) for k in KEYS[name]])
-    columns = {field: list(map(itemgetter(i), rows)) for i, field in enumerate(schema.names)}
-    return pa.Table.from_pydict(columns, schema=schema)
+    return pa.Table.from_arrays(pa.array(rows, type=pa.struct(list(schema))).flatten(), schema=schema)
 
 
 def results_to_tables(results: list[PageResult], *, code_version: str, run_id: str | None = None,
@@ -198,6 +198,7 @@ def results_to_tables(results: list[PageResult], *, code_version: str, run_id: s
     out: dict[str, list[tuple]] = {name: [] for name in TABLES}
     pages_seen: set[tuple[str, str]] = set()
     docs_seen: set[str] = set()
+    published: list[Document] = []
     for result in sorted(results, key=lambda r: (r.raw_sha256, r.source)):
         if (result.raw_sha256, result.source) in pages_seen:
             continue
@@ -213,7 +214,9 @@ def results_to_tables(results: list[PageResult], *, code_version: str, run_id: s
                 failed = [{"expectation": "report_year_not_null", "examples": [None]}]
                 out["quarantine"].append((doc.doc_id, doc.raw_sha256, doc.source, None, json.dumps(failed), run_id))
                 continue
-            _document_rows(doc, code_version, urls.get(doc.raw_sha256), out)
+            published.append(doc)
         out["pages"].append(_page_row(result, held, code_version))
+    # in doc_id order, so the rows reach _sort_rows nearly sorted (its result does not depend on this)
+    for doc in sorted(published, key=lambda d: (d.doc_id is not None, d.doc_id or "")):
+        _document_rows(doc, code_version, urls.get(doc.raw_sha256), out)
     return {name: _from_tuples(name, rows) for name, rows in out.items()}
-

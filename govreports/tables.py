@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
@@ -23,6 +23,7 @@ from govreports.schemas import KEYS, PARTITIONED, SCHEMAS, TABLES
 
 __all__ = ["PARTITIONED", "TABLES", "conform", "empty_table", "results_to_tables", "to_table"]
 
+_Row = TypeVar("_Row", tuple, dict[str, Any])
 _ERROR_KIND = re.compile(r"^[a-z_]+: ")
 
 
@@ -31,14 +32,13 @@ def empty_table(name: str) -> pa.Table:
     return SCHEMAS[name].empty_table()
 
 
-def _sort_key(row: dict[str, Any], key: tuple[str, ...]) -> tuple:
-    return tuple((row[k] is not None, row[k] if row[k] is not None else "") for k in key)
-
-
 def to_table(name: str, rows: Iterable[dict[str, Any]]) -> pa.Table:
-    """Rows (dicts) → the table `name`, sorted by its key and typed by its schema."""
-    ordered = sorted(rows, key=lambda r: _sort_key(r, KEYS[name]))
-    return pa.Table.from_pylist(ordered, schema=SCHEMAS[name])
+    """Rows (dicts) → the table `name`, sorted by its key and typed by its schema.
+
+    Order: by each key column, None first, stable. A missing key column raises KeyError; other missing
+    columns are null and extra keys ignored, as with `Table.from_pylist`.
+    """
+    return _table(name, _sort_rows(list(rows), list(KEYS[name])))
 
 
 def conform(name: str, table: pa.Table) -> pa.Table:
@@ -155,8 +155,8 @@ def _page_row(result: PageResult, held: int, code_version: str) -> tuple:
     return (result.raw_sha256, result.source, status, error, len(docs), years, code_version)
 
 
-def _sort_rows(rows: list[tuple], key: list[int]) -> list[tuple]:
-    """`rows` in `_sort_key` order (a stable sort), with flat key tuples of plain values.
+def _sort_rows(rows: list[_Row], key: list[int] | list[str]) -> list[_Row]:
+    """`rows` sorted by the columns `key` (positions or names), None first, stable, as `to_table` promises.
 
     A key column without None is compared as is ((True, a) < (True, b) iff a < b); a column holding None
     becomes two, `is not None` then the value or "". Flat tuples of strings and bools are untracked by the
@@ -173,14 +173,13 @@ def _sort_rows(rows: list[tuple], key: list[int]) -> list[tuple]:
     return [rows[j] for j in sorted(range(len(rows)), key=keys.__getitem__)]
 
 
-def _from_tuples(name: str, rows: list[tuple]) -> pa.Table:
-    """Row tuples (in schema order) → the table `name`, sorted by its key exactly as `to_table` sorts.
+def _table(name: str, rows: list[tuple] | list[dict[str, Any]]) -> pa.Table:
+    """Sorted rows (tuples in schema order, or dicts) → the table `name`.
 
-    Arrow converts the tuples as a struct array in one call (the same converters as `from_pylist`, without
-    a Python list per column).
+    Arrow converts them as one struct array (the same converters as `from_pylist`, without a Python list
+    per column).
     """
     schema = SCHEMAS[name]
-    rows = _sort_rows(rows, [schema.get_field_index(k) for k in KEYS[name]])
     return pa.Table.from_arrays(pa.array(rows, type=pa.struct(list(schema))).flatten(), schema=schema)
 
 
@@ -219,4 +218,5 @@ def results_to_tables(results: list[PageResult], *, code_version: str, run_id: s
     # in doc_id order, so the rows reach _sort_rows nearly sorted (its result does not depend on this)
     for doc in sorted(published, key=lambda d: (d.doc_id is not None, d.doc_id or "")):
         _document_rows(doc, code_version, urls.get(doc.raw_sha256), out)
-    return {name: _from_tuples(name, rows) for name, rows in out.items()}
+    return {name: _table(name, _sort_rows(rows, [SCHEMAS[name].get_field_index(k) for k in KEYS[name]]))
+            for name, rows in out.items()}

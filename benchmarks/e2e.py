@@ -117,6 +117,7 @@ def run_cli(args: list[str], data_dir: Path, *, api_url: str | None = None, serv
     db = (server_home if api_url and server_home else data_dir / ".prefect") / "prefect.db"
     out: dict[str, Any] = {"cmd": "govreports " + " ".join(args), "returncode": m.returncode, "wall_s": m.wall_s,
                            "cpu_s": m.cpu_s, "peak_rss_mb": m.peak_rss_mb, "peak_procs": m.peak_procs, "peak_parts_mb": m.peak_parts,
+                           "peak_pss_mb": m.peak_pss_mb, "peak_pss_parts_mb": m.peak_pss_parts, "cpu_parts_s": m.cpu_parts,
                            "killed_by_memory_guard": m.guard_tripped,
                            "new_releases": release_count(data_dir) - before, **flow_timing(db, flow_name),
                            "stdout_tail": m.stdout.strip().splitlines()[-8:]}

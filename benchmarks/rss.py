@@ -60,6 +60,34 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+def pss_kb(pid: int) -> int:
+    """Proportional set size in kB: private pages plus a share of pages mapped by several processes.
+
+    Summed over a tree, RSS counts every shared page (the Python binary, libarrow, pages a forked
+    child still shares) once per process; PSS counts them once in all, so the PSS sum is what the
+    tree really holds. Both are reported; 0 when the process is gone or smaps_rollup is absent.
+    """
+    try:
+        for line in (PROC / str(pid) / "smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_s(pid: int) -> float:
+    """utime + stime of one process so far (seconds; 0 when gone)."""
+    try:
+        fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
 def _kind(pid: int) -> str:
     """A short name for a process of the tree: the flow, a spawned pool worker, the Prefect server."""
     try:
@@ -93,6 +121,13 @@ def mem_available_mb() -> float:
 GUARD_MB = 3000
 
 
+def _by_kind(each: dict[int, int], names: dict[int, str]) -> dict[str, float]:
+    parts: dict[str, float] = {}
+    for pid, kb in each.items():
+        parts[names[pid]] = round(parts.get(names[pid], 0) + kb / 1024, 1)
+    return parts
+
+
 class TreeSampler:
     """Samples a process tree in a daemon thread until stopped; keeps the peak sum, guards memory."""
 
@@ -102,6 +137,9 @@ class TreeSampler:
         self.peak_kb = 0
         self.peak_procs = 0
         self.peak_parts: dict[str, float] = {}
+        self.peak_pss_kb = 0
+        self.peak_pss_parts: dict[str, float] = {}
+        self.cpu_seen: dict[int, tuple[str, float]] = {}  # pid → (kind, CPU s at its last sample)
         self.samples = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
@@ -110,13 +148,19 @@ class TreeSampler:
         while not self._stop.is_set():
             total, procs, each = tree_rss_kb(self.root)
             self.samples += 1
+            names = {pid: self.cpu_seen[pid][0] if pid in self.cpu_seen else
+                     ("root" if pid == self.root else _kind(pid)) for pid in each}
             if total > self.peak_kb:
                 self.peak_kb, self.peak_procs = total, procs
-                parts: dict[str, float] = {}
-                for pid, kb in each.items():
-                    name = "root" if pid == self.root else _kind(pid)
-                    parts[name] = round(parts.get(name, 0) + kb / 1024, 1)
-                self.peak_parts = parts
+                self.peak_parts = _by_kind(each, names)
+            if self.samples % 4 == 0:  # PSS walks page tables: sample it at a fifth of a second
+                pss = {pid: pss_kb(pid) for pid in each}
+                if sum(pss.values()) > self.peak_pss_kb:
+                    self.peak_pss_kb, self.peak_pss_parts = sum(pss.values()), _by_kind(pss, names)
+            for pid in each:
+                spent = cpu_s(pid)
+                if spent:
+                    self.cpu_seen[pid] = (names[pid], spent)
             if self.guard_mb and self.samples % 10 == 0 and mem_available_mb() < self.guard_mb:
                 self.guard_tripped = True
                 for pid in reversed(descendants(self.root)):  # our own tree only, children first
@@ -134,6 +178,13 @@ class TreeSampler:
         if self._thread.is_alive():
             self._thread.join()
 
+    def cpu_parts(self) -> dict[str, float]:
+        """CPU seconds by kind of process, as last sampled (a process's final ~50 ms may be missed)."""
+        parts: dict[str, float] = {}
+        for kind, spent in self.cpu_seen.values():
+            parts[kind] = round(parts.get(kind, 0) + spent, 1)
+        return parts
+
 
 @dataclass
 class Measured:
@@ -148,6 +199,9 @@ class Measured:
     guard_tripped: bool  # killed because the machine ran short of memory
     stdout: str
     stderr: str
+    peak_pss_mb: float = 0.0  # the tree's peak summed PSS (shared pages counted once)
+    peak_pss_parts: dict[str, float] | None = None
+    cpu_parts: dict[str, float] | None = None  # CPU seconds by kind of process
 
 
 def run_measured(cmd: list[str], *, env: dict[str, str] | None = None, cwd: str | None = None,
@@ -163,4 +217,5 @@ def run_measured(cmd: list[str], *, env: dict[str, str] | None = None, cwd: str 
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return Measured(proc.returncode, round(wall, 3), round(sampler.peak_kb / 1024, 1), sampler.peak_procs,
-                    sampler.peak_parts, round(cpu, 2), sampler.guard_tripped, out, err)
+                    sampler.peak_parts, round(cpu, 2), sampler.guard_tripped, out, err,
+                    round(sampler.peak_pss_kb / 1024, 1), sampler.peak_pss_parts, sampler.cpu_parts())

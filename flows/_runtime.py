@@ -88,7 +88,8 @@ def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str
 
     On the default thread pool batches are parsed one after another (each already uses a process
     per CPU, so concurrent batches would only oversubscribe the machine) while the previous batch
-    is validated in a runner thread: validation (GX, in this process) overlaps the next parse. On
+    is validated in a runner thread: validation (GX, in this process) overlaps the next parse, and
+    only one batch is validated at a time, so memory is bounded by one batch's tables. On
     Dask every batch is submitted at once. A failed batch is not validated nor published, so its
     pages stay pending for the next run; a validation error (a suite or code error, never bad
     data) fails the run.
@@ -109,6 +110,8 @@ def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str
         if state.is_completed():
             manifest = state.result()
             manifests.append(manifest)
+            if validations:  # one validation at a time: each holds a batch of tables (and GX's copies)
+                validations[-1].wait()
             validations.append(validate_batch.submit(manifest["dir"], run_id, n))
         else:
             failed.extend(failed_batch_entries(group, state.message or state.name))

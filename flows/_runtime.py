@@ -86,13 +86,14 @@ def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str
                      size: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Parse, stage and validate pages batch by batch; returns (manifests, validated batches, failures).
 
-    On the default thread pool batches are parsed one after another (each already uses a process
-    per CPU, so concurrent batches would only oversubscribe the machine) while the previous batch
-    is validated in a runner thread: validation (GX, in this process) overlaps the next parse, and
-    only one batch is validated at a time, so memory is bounded by one batch's tables. On
-    Dask every batch is submitted at once. A failed batch is not validated nor published, so its
-    pages stay pending for the next run; a validation error (a suite or code error, never bad
-    data) fails the run.
+    Parse batches run as submitted tasks (on the default thread pool one at a time, one ahead:
+    each already uses a process per CPU, so more would only oversubscribe the machine; on Dask
+    all at once) while this thread validates the batch before: validation (GX, in this process)
+    overlaps the next parse. Validating here, one batch at a time and always on the same thread,
+    bounds memory to one batch's tables — on pool threads, each thread's malloc arena would keep
+    its own high-water mark. A failed batch is not validated nor published, so its pages stay
+    pending for the next run; a validation error (a suite or code error, never bad data) fails
+    the run.
     """
     from prefect.context import FlowRunContext
     from prefect.task_runners import ThreadPoolTaskRunner
@@ -104,27 +105,25 @@ def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str
     context = FlowRunContext.get()
     fan_out = context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner)
     groups = batches(hashes, size)
-    manifests, validations, failed = [], [], []
 
-    def settle(group: list[str], n: int, state: Any) -> None:
-        if state.is_completed():
-            manifest = state.result()
+    def submit(n: int) -> Any:
+        return parse_batch.submit(data_dir, groups[n], version, run_id, stage_dir, n)
+
+    ahead = len(groups) if fan_out else 1
+    futures = {n: submit(n) for n in range(min(ahead, len(groups)))}
+    manifests, validated, failed = [], [], []
+    for n, group in enumerate(groups):
+        future = futures.pop(n)
+        future.wait()
+        if n + 1 < len(groups) and n + 1 not in futures:
+            futures[n + 1] = submit(n + 1)  # the next batch parses while this one is validated
+        if future.state.is_completed():
+            manifest = future.result()
             manifests.append(manifest)
-            if validations:  # one validation at a time: each holds a batch of tables (and GX's copies)
-                validations[-1].wait()
-            validations.append(validate_batch.submit(manifest["dir"], run_id, n))
+            validated.append(validate_batch(manifest["dir"], run_id, n))
         else:
-            failed.extend(failed_batch_entries(group, state.message or state.name))
-
-    if fan_out:
-        futures = [parse_batch.submit(data_dir, g, version, run_id, stage_dir, n) for n, g in enumerate(groups)]
-        for n, (group, future) in enumerate(zip(groups, futures, strict=True)):
-            future.wait()
-            settle(group, n, future.state)
-    else:
-        for n, group in enumerate(groups):
-            settle(group, n, parse_batch(data_dir, group, version, run_id, stage_dir, n, return_state=True))
-    return manifests, [v.result() for v in validations], failed
+            failed.extend(failed_batch_entries(group, future.state.message or future.state.name))
+    return manifests, validated, failed
 
 
 def clear_stage(stage_dir: str) -> None:

@@ -143,6 +143,14 @@ def _collect(executor: ProcessPoolExecutor, data_dir: str, hashes: list[str],
     return intact
 
 
+def _safe_origin(data_dir: str, sha: str) -> dict[str, str | None] | None:
+    """origin(), or None when the sidecar cannot be read (parse_stored then records why)."""
+    try:
+        return origin(data_dir, sha)
+    except Exception:  # a damaged or missing sidecar is the page's problem, not the chunk's
+        return None
+
+
 def page_entry(result: PageResult, where: dict[str, str | None] | None) -> dict[str, Any]:
     """What the run summary keeps of a parsed page: small and JSON-able (the rows are staged)."""
     return {"sha256": result.raw_sha256, "source": result.source, "name": (where or {}).get("name"),
@@ -156,9 +164,9 @@ def stage_chunk(data_dir: str, hashes: list[str], code_version: str, run_id: str
     Runs in a pool worker: only page entries cross the process boundary (≈100 bytes a page,
     where a PageResult pickles to ≈37 KB), and the tables go to disk straight from here.
     """
-    wheres = [origin(data_dir, sha) for sha in hashes]
+    wheres = [_safe_origin(data_dir, sha) for sha in hashes]
     results = [parse_stored(data_dir, sha, where) for sha, where in zip(hashes, wheres, strict=True)]
-    urls = {sha: w["url"] for sha, w in zip(hashes, wheres, strict=True) if w.get("url")}
+    urls = {sha: w["url"] for sha, w in zip(hashes, wheres, strict=True) if w and w.get("url")}
     tables = results_to_tables(results, code_version=code_version, run_id=run_id, urls=urls)
     staging.write_tables(Path(out_dir), tables, part)
     return [page_entry(r, w) for r, w in zip(results, wheres, strict=True)]

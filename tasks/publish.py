@@ -8,6 +8,8 @@ when nothing changed). Only the writes retry, and only on I/O errors; validation
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,8 +39,22 @@ def validate_batch(batch_dir: str, run_id: str, batch_no: int = 0) -> dict[str, 
     outcome = validate_tables(staging.read_tables(directory / "parsed"), run_id=run_id)
     staging.clear(directory / "valid")
     staging.write_tables(directory / "valid", outcome.tables, "part")
-    return {"batch": batch_no, "dir": str(directory / "valid"), "results": outcome.results,
+    done = {"batch": batch_no, "dir": str(directory / "valid"), "results": outcome.results,
             "failed_docs": outcome.failed_docs}
+    del outcome
+    release_memory()
+    return done
+
+
+def release_memory() -> None:
+    """Hand freed heap back to the OS between batches (glibc and Arrow keep it for reuse otherwise).
+
+    A batch's validation frees hundreds of MB of pandas and Arrow buffers; without this the
+    process keeps them as its high-water mark, and the next phase (publish) adds to it.
+    """
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 @task(name="write-validation", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2,
@@ -69,8 +85,10 @@ def publish(data_dir: str, valid_dirs: list[str], *, run_id: str, code_version: 
     if replace_years is not None:  # a backfill diffs partitions row by row: it needs the rows
         tables = {name: data.to_table() for name, data in tables.items()}
         tables["quarantine"] = keep_first_quarantine_runs(paths, tables["quarantine"])
-    return curated.publish(paths, tables, run_id=run_id, code_version=code_version,
-                           kind=kind, replace_years=replace_years, raw_hashes=tuple(raw_hashes or ()))
+    release = curated.publish(paths, tables, run_id=run_id, code_version=code_version,
+                              kind=kind, replace_years=replace_years, raw_hashes=tuple(raw_hashes or ()))
+    release_memory()
+    return release
 
 
 def keep_first_quarantine_runs(paths: DataPaths, quarantine: pa.Table) -> pa.Table:

@@ -73,3 +73,13 @@ def test_the_in_task_process_pool_parses_exactly_like_the_serial_path(tmp_path):
     pooled = parse_many(str(tmp_path), hashes, pool=True)
     assert pooled == serial
     assert parse_many(str(tmp_path), hashes[:2], pool=True) == serial[:2], "the pool is reused"
+    # what the flow runs: chunks staged by the pool's workers, same entries and rows as in-process
+    from govreports.io import staging
+    from tasks._worker import stage_many
+
+    serial_entries = stage_many(str(tmp_path), hashes, "v", "run", str(tmp_path / "serial"), chunk_size=3, pool=False)
+    pooled_entries = stage_many(str(tmp_path), hashes, "v", "run", str(tmp_path / "pooled"), chunk_size=3, pool=True)
+    assert pooled_entries == serial_entries and [e["sha256"] for e in serial_entries] == hashes
+    for name in staging.SCHEMAS:
+        assert staging.read_table(tmp_path / "pooled", name).equals(staging.read_table(tmp_path / "serial", name)), name
+    assert staging.read_table(tmp_path / "pooled", "documents").num_rows >= len(SAMPLES)

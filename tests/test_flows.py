@@ -380,6 +380,24 @@ def test_a_crashing_page_is_staged_as_an_error_and_its_chunk_mates_as_rows(tmp_p
     assert [f.name for f in staging.parts(out, "pages")] == ["c00000.parquet", "c00001.parquet"]
 
 
+def test_a_page_whose_raw_object_or_sidecar_is_gone_is_recorded_and_its_chunk_staged(tmp_path):
+    from govreports.io import raw_store, staging
+    from tasks import _worker
+
+    paths = DataPaths.from_dir(tmp_path)
+    hashes = sorted(raw_store.put(paths, p.read_bytes(), source="inbox", original_name=p.name).sha256
+                    for p in SAMPLES[:3])
+    paths.object_path(hashes[0]).unlink()
+    paths.sidecar_path(hashes[2]).write_text("{not json", encoding="utf-8")
+    out = tmp_path / "parsed"
+    entries = _worker.stage_many(str(tmp_path), hashes, "v", "run", str(out), pool=False)
+    assert entries[0]["error"].startswith("unreadable:") and entries[0]["documents"] == 0
+    assert entries[1]["error"] is None and entries[1]["documents"] >= 1
+    assert entries[2]["error"].startswith("unreadable:")
+    assert set(staging.read_table(out, "documents").column("raw_sha256").to_pylist()) == {hashes[1]}
+    assert staging.read_table(out, "pages").num_rows == 3
+
+
 def test_a_backfill_keeps_the_run_that_first_quarantined_a_document(tmp_path):
     from govreports.schemas import SCHEMAS
     from tasks.publish import keep_first_quarantine_runs

@@ -69,6 +69,26 @@ def owners(data: Data, name: str) -> tuple[str, list[str]]:
     return column, sorted(v for v in values.to_pylist() if v is not None)
 
 
+def budgeted(batches: Iterator[pa.RecordBatch], limit: int) -> Iterator[Iterator[pa.RecordBatch]]:
+    """Split a stream into consecutive groups of at most `limit` bytes (one commit each).
+
+    delta-rs buffers a partitioned write until the stream ends, so one write of a whole run would
+    hold all its rows; groups bound that to `limit` (times the writer's overhead). Each group must
+    be consumed before the next is asked for.
+    """
+    stream = iter(batches)
+    pending = next(stream, None)
+    while pending is not None:
+        def group() -> Iterator[pa.RecordBatch]:
+            nonlocal pending
+            used = 0
+            while pending is not None and (used == 0 or used + pending.nbytes <= limit):
+                used += pending.nbytes
+                yield pending
+                pending = next(stream, None)
+        yield group()
+
+
 @dataclass
 class Fresh:
     """What streams into the append: the rows to write (lazily), and what they touched once written."""

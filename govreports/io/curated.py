@@ -57,6 +57,10 @@ __all__ = ["Release", "dataset", "get_release", "hashes_for_years", "processed_h
 #: test hook: seconds to sleep after each table commit, so a test can SIGKILL a publisher mid-way.
 ENV_TEST_PAUSE = "GOVREPORTS_TEST_PUBLISH_PAUSE"
 KINDS = ("nightly", "backfill")
+#: Arrow bytes per Delta commit of a nightly append: delta-rs holds a write in memory until it ends
+#: (several times its Arrow size), so a large run is appended in commits of about this size; the
+#: release records the table's last version, so readers still see the run whole or not at all.
+COMMIT_BYTES = int(os.environ.get("GOVREPORTS_COMMIT_BYTES") or 16 * 2**20)
 Row = dict[str, Any]
 
 
@@ -146,7 +150,9 @@ class _Publisher:
         fresh = append.fresh_rows(data, name, self.released_keys(name, data))
         if fresh is None:
             return None
-        version = self.commit(name, pa.RecordBatchReader.from_batches(SCHEMAS[name], fresh.batches), mode="append")
+        version = self.released[name]
+        for group in append.budgeted(fresh.batches, COMMIT_BYTES):  # a few commits: bounded memory
+            version = self.commit(name, pa.RecordBatchReader.from_batches(SCHEMAS[name], group), mode="append")
         return _Outcome(version, {"added": fresh.rows, "removed": 0}, fresh.years, fresh.pages)
 
     def replace_years(self, name: str, rows: list[Row], years: list[int], hashes: set[str],

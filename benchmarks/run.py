@@ -75,7 +75,7 @@ def run_e2e(paths: list[Path], mem_paths: list[Path], truth: dict[str, Any], wor
     except Exception as exc:  # the read-back path is still being built by others: say so, go on
         out["accuracy_published"] = {"error": f"{type(exc).__name__}: {exc}"}
     if scope == "all":
-        _quiet_and_backfills(main, work, out)
+        _quiet_and_backfills(main, work, out, paths)
     mem_dir = work / f"e2e-{len(mem_paths)}"
     e2e.fill_inbox(mem_paths, mem_dir)
     print(f"[e2e] nightly on {len(mem_paths)} pages (memory comparison) …", flush=True)
@@ -84,8 +84,9 @@ def run_e2e(paths: list[Path], mem_paths: list[Path], truth: dict[str, Any], wor
     return out
 
 
-def _quiet_and_backfills(main: Path, work: Path, out: dict[str, Any]) -> None:
-    """Nightly with nothing new (ephemeral, then twice with a running server), then the backfills."""
+def _quiet_and_backfills(main: Path, work: Path, out: dict[str, Any], paths: list[Path]) -> None:
+    """Nightly with nothing new (ephemeral, then twice with a running server), the backfills, and a
+    cold nightly of the same pages into a fresh data dir against the running server."""
     print("[e2e] nightly with nothing new (ephemeral) …", flush=True)
     out["nightly_nothing_new_ephemeral"] = e2e.run_cli(["run"], main)
     with e2e.PrefectServer(work / "prefect-server") as server:
@@ -103,6 +104,13 @@ def _quiet_and_backfills(main: Path, work: Path, out: dict[str, Any]) -> None:
         out["backfill_all_years"] = e2e.run_cli(["backfill", str(YEARS[0]), str(YEARS[-1])], main,
                                                 api_url=server.api_url, server_home=server.home,
                                                 flow_name="backfill", refresh_cache=True)
+        # the deployed shape: a cold nightly whose Prefect server runs elsewhere (not in the tree)
+        fresh = work / "e2e-server-cold"
+        e2e.fill_inbox(paths, fresh)
+        print("[e2e] cold nightly against the running server …", flush=True)
+        out["nightly_cold_server"] = e2e.run_cli(["run"], fresh, api_url=server.api_url, server_home=server.home,
+                                                 pages=len(paths))
+        shutil.rmtree(fresh, ignore_errors=True)
 
 
 def bytecode_cache() -> dict[str, Any]:

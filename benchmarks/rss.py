@@ -49,15 +49,20 @@ def descendants(root: int) -> list[int]:
     return out
 
 
-def rss_kb(pid: int) -> int:
-    """VmRSS of one process in kB (0 when it is gone or a zombie)."""
+def _kb_field(pid: int, file: str, field: str) -> int:
+    """The kB value of `field` in /proc/<pid>/<file> (0 when the process is gone or has none)."""
     try:
-        for line in (PROC / str(pid) / "status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in (PROC / str(pid) / file).read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def rss_kb(pid: int) -> int:
+    """VmRSS of one process in kB (0 when it is gone or a zombie)."""
+    return _kb_field(pid, "status", "VmRSS:")
 
 
 def pss_kb(pid: int) -> int:
@@ -67,13 +72,7 @@ def pss_kb(pid: int) -> int:
     child still shares) once per process; PSS counts them once in all, so the PSS sum is what the
     tree really holds. Both are reported; 0 when the process is gone or smaps_rollup is absent.
     """
-    try:
-        for line in (PROC / str(pid) / "smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return _kb_field(pid, "smaps_rollup", "Pss:")
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100

@@ -303,12 +303,18 @@ def _latest_summary(data: Path) -> str:
     return runs[-1].read_text(encoding="utf-8")
 
 
-def test_a_page_that_crashes_the_parser_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
+def store_samples(paths: DataPaths, n: int) -> list[str]:
+    """Put the first `n` sample pages into the raw store (as the inbox would); their hashes."""
     from govreports.io import raw_store
+
+    return [raw_store.put(paths, p.read_bytes(), source="inbox", original_name=p.name).sha256 for p in SAMPLES[:n]]
+
+
+def test_a_page_that_crashes_the_parser_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
     from tasks import _worker
 
     paths = DataPaths.from_dir(tmp_path)
-    hashes = [raw_store.put(paths, p.read_bytes(), source="inbox", original_name=p.name).sha256 for p in SAMPLES[:2]]
+    hashes = store_samples(paths, 2)
     real = _worker.parse_page
 
     def flaky(data, source, **kwargs):
@@ -324,11 +330,11 @@ def test_a_page_that_crashes_the_parser_is_recorded_and_the_batch_goes_on(tmp_pa
 
 
 def test_a_staged_batch_is_reused_only_when_complete_and_for_the_same_pages_and_code(tmp_path, monkeypatch):
-    from govreports.io import raw_store, staging
+    from govreports.io import staging
     from tasks import parse as parse_mod
 
     paths = DataPaths.from_dir(tmp_path)
-    hashes = [raw_store.put(paths, p.read_bytes(), source="inbox", original_name=p.name).sha256 for p in SAMPLES[:2]]
+    hashes = store_samples(paths, 2)
     stage = tmp_path / "stage"
     first = parse_mod.parse_batch.fn(str(tmp_path), hashes, "v1", "run-1", str(stage), 0)
     assert [e["sha256"] for e in first["pages"]] == sorted(hashes)
@@ -353,12 +359,11 @@ def test_a_staged_batch_is_reused_only_when_complete_and_for_the_same_pages_and_
 
 
 def test_a_crashing_page_is_staged_as_an_error_and_its_chunk_mates_as_rows(tmp_path, monkeypatch):
-    from govreports.io import raw_store, staging
+    from govreports.io import staging
     from tasks import _worker
 
     paths = DataPaths.from_dir(tmp_path)
-    hashes = sorted(raw_store.put(paths, p.read_bytes(), source="inbox", original_name=p.name).sha256
-                    for p in SAMPLES[:3])
+    hashes = sorted(store_samples(paths, 3))
     real = _worker.parse_page
 
     def flaky(data, source, **kwargs):
@@ -381,12 +386,11 @@ def test_a_crashing_page_is_staged_as_an_error_and_its_chunk_mates_as_rows(tmp_p
 
 
 def test_a_page_whose_raw_object_or_sidecar_is_gone_is_recorded_and_its_chunk_staged(tmp_path):
-    from govreports.io import raw_store, staging
+    from govreports.io import staging
     from tasks import _worker
 
     paths = DataPaths.from_dir(tmp_path)
-    hashes = sorted(raw_store.put(paths, p.read_bytes(), source="inbox", original_name=p.name).sha256
-                    for p in SAMPLES[:3])
+    hashes = sorted(store_samples(paths, 3))
     paths.object_path(hashes[0]).unlink()
     paths.sidecar_path(hashes[2]).write_text("{not json", encoding="utf-8")
     out = tmp_path / "parsed"

@@ -1,10 +1,10 @@
-"""Parse stored pages by hash, in this process or in a pool of worker processes.
+"""Parse stored pages by hash and stage their tables, in this process or in a pool of workers.
 
 Kept free of Prefect on purpose: `parse_batch` may hand pages to a spawned process pool, and
 each worker imports this module; importing Prefect there would cost ≈1 s per worker and drag
 its settings and threads into a process that only needs the core. The parsing itself is the
-core's `parse_page`; this module only reads bytes by hash and turns a crash into a recorded
-per-page error, so one bad page never loses the rest of a batch.
+core's `parse_page`; this module reads bytes by hash, turns a crash into a recorded per-page
+error (one bad page never loses the rest of a batch) and writes each chunk's tables to the stage.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -99,48 +98,6 @@ def _discard_pool(pool: ProcessPoolExecutor) -> None:
         if _POOL is pool:
             _POOL = None
     pool.shutdown(wait=False, cancel_futures=True)
-
-
-def parse_many(data_dir: str, hashes: Iterable[str], *, pool: bool | None = None) -> list[PageResult]:
-    """Parse pages; results come back in the order of `hashes`.
-
-    Batches of `POOL_MIN_PAGES` or more go to a pool of `POOL_WORKERS` processes (see
-    `_shared_pool`); smaller ones are parsed here, where starting workers would cost more than
-    it saves.
-    """
-    hashes = list(hashes)
-    if pool is None:
-        pool = len(hashes) >= POOL_MIN_PAGES and _can_fork_workers()
-    if not pool:
-        return [parse_stored(data_dir, sha) for sha in hashes]
-    results: dict[str, PageResult] = {}
-    executor = _shared_pool()
-    if not _collect(executor, data_dir, hashes, results):
-        _discard_pool(executor)
-    for sha in [h for h in hashes if h not in results]:
-        # the pool broke (a worker died): isolate each unfinished page in its own process, so
-        # only the page that kills a worker is recorded as a crash and the others still parse
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as single:
-            _collect(single, data_dir, [sha], results)
-        results.setdefault(sha, PageResult(source="unknown", raw_sha256=sha,
-                                           error="crash: BrokenProcessPool: worker process died"))
-    return [results[sha] for sha in hashes]
-
-
-def _collect(executor: ProcessPoolExecutor, data_dir: str, hashes: list[str],
-             results: dict[str, PageResult]) -> bool:
-    """Parse `hashes` on `executor` into `results`; False when the pool broke (pages left absent)."""
-    try:
-        futures: list[Future[PageResult]] = [executor.submit(parse_stored, data_dir, sha) for sha in hashes]
-    except BrokenProcessPool:
-        return False
-    intact = True
-    for sha, future in zip(hashes, futures, strict=True):
-        try:
-            results[sha] = future.result()
-        except BrokenProcessPool:
-            intact = False
-    return intact
 
 
 def _safe_origin(data_dir: str, sha: str) -> dict[str, str | None] | None:

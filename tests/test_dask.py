@@ -61,25 +61,21 @@ def test_local_means_a_two_worker_local_cluster():
 
 
 def test_the_in_task_process_pool_parses_exactly_like_the_serial_path(tmp_path):
-    """Large batches parse in a pool of 2 spawned processes (tasks/_worker.py): same results, same order."""
-    from govreports.io import inbox, raw_store
-    from tasks._worker import parse_many
+    """Large batches are staged by a pool of 2 spawned processes (tasks/_worker.py): same entries, same rows."""
+    from govreports.io import inbox, raw_store, staging
+    from tasks import _worker
+    from tasks._worker import stage_many
 
     _fill_inbox(tmp_path)
     paths = DataPaths.from_dir(tmp_path)
     inbox.receive(paths)
     hashes = list(raw_store.iter_hashes(paths))
-    serial = parse_many(str(tmp_path), hashes, pool=False)
-    pooled = parse_many(str(tmp_path), hashes, pool=True)
-    assert pooled == serial
-    assert parse_many(str(tmp_path), hashes[:2], pool=True) == serial[:2], "the pool is reused"
-    # what the flow runs: chunks staged by the pool's workers, same entries and rows as in-process
-    from govreports.io import staging
-    from tasks._worker import stage_many
-
     serial_entries = stage_many(str(tmp_path), hashes, "v", "run", str(tmp_path / "serial"), chunk_size=3, pool=False)
     pooled_entries = stage_many(str(tmp_path), hashes, "v", "run", str(tmp_path / "pooled"), chunk_size=3, pool=True)
     assert pooled_entries == serial_entries and [e["sha256"] for e in serial_entries] == hashes
     for name in staging.SCHEMAS:
         assert staging.read_table(tmp_path / "pooled", name).equals(staging.read_table(tmp_path / "serial", name)), name
     assert staging.read_table(tmp_path / "pooled", "documents").num_rows >= len(SAMPLES)
+    pool = _worker._POOL
+    again = stage_many(str(tmp_path), hashes[:2], "v", "run", str(tmp_path / "again"), chunk_size=3, pool=True)
+    assert again == serial_entries[:2] and _worker._POOL is pool is not None, "the pool is reused"

@@ -323,7 +323,7 @@ def test_a_page_that_crashes_the_parser_is_recorded_and_the_batch_goes_on(tmp_pa
         return real(data, source, **kwargs)
 
     monkeypatch.setattr(_worker, "parse_page", flaky)
-    crashed, ok = _worker.parse_many(str(tmp_path), hashes, pool=False)
+    crashed, ok = [_worker.parse_stored(str(tmp_path), sha) for sha in hashes]
     assert crashed.error == "crash: ZeroDivisionError: boom" and crashed.raw_sha256 == hashes[0]
     assert crashed.source == "inbox" and not crashed.documents
     assert ok.error is None and ok.documents

@@ -56,7 +56,7 @@ def incoming_keys(data: Data, name: str) -> pa.Array:
 def first_occurrences(keys: pa.Array) -> pa.Array:
     """True at the first row of each key (a page or document staged twice keeps its first rows)."""
     if pc.count_distinct(keys).as_py() == len(keys):
-        return pa.array([True] * len(keys), pa.bool_())
+        return pa.repeat(True, len(keys))
     indexed = pa.table({"key": keys, "row": pa.array(range(len(keys)), pa.int64())})
     first = indexed.group_by("key", use_threads=False).aggregate([("row", "min")]).column("row_min")
     return pc.is_in(pa.array(range(len(keys)), pa.int64()), value_set=first)

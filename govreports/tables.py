@@ -41,6 +41,13 @@ def to_table(name: str, rows: Iterable[dict[str, Any]]) -> pa.Table:
     return _table(name, _sort_rows(list(rows), list(KEYS[name])))
 
 
+def check_columns(name: str, columns: list[str]) -> None:
+    """Refuse a table (or a stream's schema) whose columns are not exactly those of `name`."""
+    have, want = set(columns), set(SCHEMAS[name].names)
+    if have != want:
+        raise ValueError(f"{name}: missing columns {sorted(want - have)}, unexpected {sorted(have - want)}")
+
+
 def conform(name: str, table: pa.Table) -> pa.Table:
     """`table` with exactly the schema of `name`: columns reordered and cast, extras and gaps refused.
 
@@ -49,9 +56,7 @@ def conform(name: str, table: pa.Table) -> pa.Table:
             non-nullable column. Silent casting of bad data is what this guards against.
     """
     schema = SCHEMAS[name]
-    have, want = set(table.column_names), set(schema.names)
-    if have != want:
-        raise ValueError(f"{name}: missing columns {sorted(want - have)}, unexpected {sorted(have - want)}")
+    check_columns(name, table.column_names)
     columns = []
     for field in schema:
         column = table.column(field.name)

@@ -49,7 +49,7 @@ from govreports.io.tablestore import (
     rollback_unreleased,
 )
 from govreports.schemas import KEYS, PARTITION_COLUMN, PARTITIONED, SCHEMAS, TABLES
-from govreports.tables import conform, to_table
+from govreports.tables import check_columns, conform, to_table
 
 __all__ = ["Release", "dataset", "get_release", "hashes_for_years", "processed_hashes", "publish", "read",
            "read_arrow", "read_releases", "versions"]
@@ -229,9 +229,7 @@ def publish(
     if unknown:
         raise ValueError(f"unknown tables {sorted(unknown)}; known: {list(TABLES)}")
     for name, data in tables.items():  # before any commit: a streamed write would fail half-way
-        have, want = set(data.schema.names), set(SCHEMAS[name].names)
-        if have != want:
-            raise ValueError(f"{name}: missing columns {sorted(want - have)}, unexpected {sorted(have - want)}")
+        check_columns(name, data.schema.names)
     years = sorted({int(y) for y in replace_years}) if replace_years is not None else None
     incoming: dict[str, list[Row]] = {}
     hashes: set[str] = set(raw_hashes)

@@ -104,10 +104,6 @@ class _Outcome:
     pages: set[str] = field(default_factory=set)
 
 
-def _pages(rows: Iterable[Row]) -> set[str]:
-    return {r["raw_sha256"] for r in rows if r.get("raw_sha256")}
-
-
 class _Publisher:
     """One publish under the lock: diffs each table against its released version and commits."""
 
@@ -115,10 +111,12 @@ class _Publisher:
         self.paths, self.last, self.run_id, self.release_no = paths, last, run_id, release_no
         self.released = released_versions(last)
 
+    def released_table(self, name: str) -> DeltaTable:
+        return DeltaTable(self.paths.table_uri(name), version=self.released[name], storage_options=options(self.paths))
+
     def released_rows(self, name: str, filters: list | None = None, columns: list[str] | None = None) -> list[Row]:
         """Rows of `name` at its released version (typed by the schema; only `columns` when given)."""
-        table = DeltaTable(self.paths.table_uri(name), version=self.released[name],
-                           storage_options=options(self.paths))
+        table = self.released_table(name)
         if columns is not None:
             return table.to_pyarrow_table(columns=columns, filters=filters).to_pylist()
         return conform(name, table.to_pyarrow_table(filters=filters)).to_pylist()
@@ -141,9 +139,8 @@ class _Publisher:
         column, owned = append.owners(data, name)
         if not owned:
             return pa.array([], pa.string())
-        table = DeltaTable(self.paths.table_uri(name), version=self.released[name], storage_options=options(self.paths))
-        return append.composite_keys(table.to_pyarrow_table(columns=list(KEYS[name]),
-                                                            filters=[(column, "in", owned)]), name)
+        released = self.released_table(name).to_pyarrow_table(columns=list(KEYS[name]), filters=[(column, "in", owned)])
+        return append.composite_keys(released, name)
 
     def append_new(self, name: str, data: append.Data) -> _Outcome | None:
         """Nightly: append the rows whose key is not released yet, streamed from `data`."""

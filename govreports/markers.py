@@ -10,7 +10,7 @@ rules/headings.yaml; this module compiles it once and applies it to the raw text
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -48,6 +48,8 @@ class Grammar:
     inline_min_mean_line_chars: int
     inline_max_heading_chars: int
     max_gap: int
+    lead_after: re.Pattern[str]
+    glued_not_after: re.Pattern[str]
     tag_bracketed: re.Pattern[str]
     tag_line: re.Pattern[str]
     tag_role: re.Pattern[str]
@@ -69,6 +71,7 @@ class Marker:
     line_start: int
     line_end: int
     inline: bool       # found after a sentence end inside a line, not at the line start
+    glued: bool = False  # a 一是 lead glued to the word before it (its clause end left out)
 
     @property
     def boundary(self) -> int:
@@ -111,6 +114,8 @@ def grammar() -> Grammar:
         inline_min_mean_line_chars=int(spec["inline"]["min_mean_line_chars"]),
         inline_max_heading_chars=int(spec["inline"]["max_heading_chars"]),
         max_gap=int(spec["max_gap"]),
+        lead_after=re.compile(spec["enum"]["lead_after"]),
+        glued_not_after=re.compile(spec["enum"]["glued_not_after"]),
         tag_bracketed=re.compile(tags["bracketed"].replace("{role}", role)),
         tag_line=re.compile(tags["line"].replace("{role}", role)),
         tag_role=re.compile(role + r"\s*[:：]"),
@@ -180,7 +185,7 @@ def match_marker(body: str, pos: int, line_start: int, line_end: int, *, inline:
         heading, heading_end = read_heading(body, text_start, line_end)
         if not heading or g.table_row.search(heading):
             return None
-        if inline and len(heading) > g.inline_max_heading_chars:
+        if inline and not enum and len(heading) > g.inline_max_heading_chars:
             return None
         try:
             ordinal = _ordinal(family, m)
@@ -224,12 +229,17 @@ def find_markers(body: str, stop: int) -> tuple[list[Marker], list[Marker]]:
         if pos >= line_end:
             continue
         found = match_marker(body, pos, line_start, line_end)
+        lead = None
         if found:
             structural.append(found)
         else:
             lead = match_marker(body, pos, line_start, line_end, enum=True)
-            if lead:
-                enums.append(lead)
+        inside = _leads_inside(body, pos, line_end, lead)
+        if lead:
+            if inside and lead.heading_end > inside[0].start:
+                lead = _cut_heading(body, lead, inside[0].start)
+            enums.append(lead)
+        enums.extend(inside)
         if dense and line_end - line_start >= g.inline_min_line_chars:
             for m in g.inline_after.finditer(body, pos, line_end):
                 if m.end() < line_end:
@@ -237,6 +247,39 @@ def find_markers(body: str, stop: int) -> tuple[list[Marker], list[Marker]]:
                     if inner:
                         structural.append(inner)
     return structural, enums
+
+
+def _leads_inside(body: str, pos: int, line_end: int, first: Marker | None) -> list[Marker]:
+    """一是 leads inside one paragraph (after its first character), each heading cut at the next.
+
+    `first` is the paragraph's opening lead, if any. A lead after a clause end is a candidate; one
+    glued to the word before it is kept only as the next number after a lead of this paragraph
+    (the writer left out the 。: "…明确分工三是…").
+    """
+    g = grammar()
+    found: list[Marker] = [first] if first else []
+    for m in g.enum.regex.finditer(body, pos + 1, line_end):
+        before = body[m.start() - 1]
+        glued = not g.lead_after.match(before)
+        if glued and (g.glued_not_after.match(before) or not found
+                      or cn_ordinal(m.group("num")) != found[-1].ordinal + 1):
+            continue
+        lead = match_marker(body, m.start(), pos, line_end, inline=True, enum=True)
+        if lead is None:
+            continue
+        if found and found[-1].heading_end > lead.start:  # the previous lead ran on into this one
+            found[-1] = _cut_heading(body, found[-1], lead.start)
+        found.append(replace(lead, glued=glued) if glued else lead)
+    return [m for m in found[1 if first else 0:] if m.heading]
+
+
+def _cut_heading(body: str, mark: Marker, end: int) -> Marker:
+    """`mark` with its heading read again up to `end` (the next lead's label)."""
+    text_start = mark.start + len(mark.label_raw)
+    while text_start < end and body[text_start] in " \t\u3000\xa0":
+        text_start += 1
+    heading, heading_end = read_heading(body, text_start, end)
+    return replace(mark, heading=heading, heading_end=heading_end)
 
 
 def owner_units(text: str) -> list[str]:

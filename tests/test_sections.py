@@ -93,15 +93,26 @@ def test_enclosed_ordinals_normalise_to_their_number(second, label):
     assert sections[1].ordinal == 2
 
 
-def test_enum_leads_need_a_paragraph_start_and_a_run():
+def test_enum_leads_count_inside_paragraphs_but_need_a_run():
     body = ("一、规范执法\n一是强化培训。组织培训3次。\n二是加强考核。考核全覆盖。\n"
-            "二、依法决策\n一是健全制度。二是规范程序。\n三是不在段首的二是不算。\n"
+            "二、依法决策\n一是健全制度。二是规范程序。\n三是后面的二是不接续序列。\n"
             "三、化解矛盾\n一是单独一条不成序列。")
     sections = parse_sections(body, "d")
     assert [(s.label, s.level) for s in sections] == [
-        ("一、", 1), ("一是", 2), ("二是", 2), ("二、", 1), ("三、", 1)]
+        ("一、", 1), ("一是", 2), ("二是", 2), ("二、", 1), ("一是", 2), ("二是", 2), ("三是", 2), ("三、", 1)]
     lead = sections[1]
     assert (lead.marker, lead.heading, lead.parent_id) == ("enum", "强化培训", sections[0].id)
+    assert [s.heading for s in sections[4:7]] == ["健全制度", "规范程序", "后面的二是不接续序列"]
+
+
+def test_glued_leads_continue_a_run_and_end_the_previous_lead():
+    body = ("(一)加强领导。一是成立领导小组明确分工三是定期研究。统一是前提,唯一是目标。\n"
+            "(二)强化执法。这是其一是否成立第二是序号,一是规范程序二是加强监督")
+    sections = parse_sections(body, "d")
+    got = [(s.label, s.heading, s.level) for s in sections]
+    assert got == [("(一)", "加强领导", 1), ("(二)", "强化执法", 1),
+                   ("一是", "规范程序", 2), ("二是", "加强监督", 2)]
+    # 一是 … 三是 skips 二是: a glued lead must be the very next number, so no run forms there
 
 
 def test_run_in_and_stand_alone_headings():

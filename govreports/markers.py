@@ -44,6 +44,7 @@ class Grammar:
     heading_end: re.Pattern[str]
     heading_trim: str
     inline_after: re.Pattern[str]
+    inline_blank: re.Pattern[str]
     inline_min_line_chars: int
     inline_min_mean_line_chars: int
     inline_max_heading_chars: int
@@ -110,6 +111,7 @@ def grammar() -> Grammar:
         heading_end=re.compile(spec["heading_end"]),
         heading_trim=spec["heading_trim"],
         inline_after=re.compile(spec["inline"]["after"]),
+        inline_blank=re.compile(spec["inline"]["blank"]),
         inline_min_line_chars=int(spec["inline"]["min_line_chars"]),
         inline_min_mean_line_chars=int(spec["inline"]["min_mean_line_chars"]),
         inline_max_heading_chars=int(spec["inline"]["max_heading_chars"]),
@@ -170,8 +172,9 @@ def read_heading(body: str, text_start: int, line_end: int) -> tuple[str, int]:
 
 
 def match_marker(body: str, pos: int, line_start: int, line_end: int, *, inline: bool = False,
-                 enum: bool = False) -> Marker | None:
-    """The marker starting exactly at `pos`, or None. `enum` asks for a 一是 lead instead."""
+                 enum: bool = False, dense: bool = False) -> Marker | None:
+    """The marker starting exactly at `pos`, or None. `enum` asks for a 一是 lead instead; `dense`
+    says the line is a flattened run of paragraphs, where a blank ends a heading."""
     g = grammar()
     if g.not_headings.match(body, pos, line_end):
         return None
@@ -182,7 +185,10 @@ def match_marker(body: str, pos: int, line_start: int, line_end: int, *, inline:
         text_start = m.end()
         while text_start < line_end and body[text_start] in " \t\u3000\xa0":
             text_start += 1
-        heading, heading_end = read_heading(body, text_start, line_end)
+        end = line_end
+        if dense and (blank := g.inline_blank.search(body, text_start, line_end)):
+            end = blank.start()
+        heading, heading_end = read_heading(body, text_start, end)
         if not heading or g.table_row.search(heading):
             return None
         if inline and not enum and len(heading) > g.inline_max_heading_chars:
@@ -228,29 +234,30 @@ def find_markers(body: str, stop: int) -> tuple[list[Marker], list[Marker]]:
         pos = first_char(body, line_start, line_end)
         if pos >= line_end:
             continue
-        found = match_marker(body, pos, line_start, line_end)
-        lead = None
-        if found:
-            structural.append(found)
-        else:
-            lead = match_marker(body, pos, line_start, line_end, enum=True)
-        inside = _leads_inside(body, pos, line_end, lead)
-        if lead:
-            if inside and lead.heading_end > inside[0].start:
-                lead = _cut_heading(body, lead, inside[0].start)
-            enums.append(lead)
-        enums.extend(inside)
-        if dense and line_end - line_start >= g.inline_min_line_chars:
+        long = dense and line_end - line_start >= g.inline_min_line_chars
+        found = match_marker(body, pos, line_start, line_end, dense=long)
+        lead = None if found else match_marker(body, pos, line_start, line_end, enum=True, dense=long)
+        marks = [x for x in (found, lead) if x]
+        if long:
             for m in g.inline_after.finditer(body, pos, line_end):
                 if m.end() < line_end:
-                    inner = match_marker(body, m.end(), line_start, line_end, inline=True)
+                    inner = match_marker(body, m.end(), line_start, line_end, inline=True, dense=True)
                     if inner:
-                        structural.append(inner)
+                        marks.append(inner)
+        marks.extend(_leads_inside(body, pos, line_end, lead, dense=long))
+        marks.sort(key=lambda x: x.start)
+        for k in range(len(marks) - 1):  # a heading ends where the next marker of its line starts
+            if marks[k].heading_end > marks[k + 1].start:
+                marks[k] = _cut_heading(body, marks[k], marks[k + 1].start)
+        for mark in marks:
+            if mark.heading:
+                (enums if mark.family == ENUM else structural).append(mark)
     return structural, enums
 
 
-def _leads_inside(body: str, pos: int, line_end: int, first: Marker | None) -> list[Marker]:
-    """一是 leads inside one paragraph (after its first character), each heading cut at the next.
+def _leads_inside(body: str, pos: int, line_end: int, first: Marker | None,
+                  dense: bool = False) -> list[Marker]:
+    """一是 leads inside one paragraph (after its first character).
 
     `first` is the paragraph's opening lead, if any. A lead after a clause end is a candidate; one
     glued to the word before it is kept only as the next number after a lead of this paragraph
@@ -264,13 +271,10 @@ def _leads_inside(body: str, pos: int, line_end: int, first: Marker | None) -> l
         if glued and (g.glued_not_after.match(before) or not found
                       or cn_ordinal(m.group("num")) != found[-1].ordinal + 1):
             continue
-        lead = match_marker(body, m.start(), pos, line_end, inline=True, enum=True)
-        if lead is None:
-            continue
-        if found and found[-1].heading_end > lead.start:  # the previous lead ran on into this one
-            found[-1] = _cut_heading(body, found[-1], lead.start)
-        found.append(replace(lead, glued=glued) if glued else lead)
-    return [m for m in found[1 if first else 0:] if m.heading]
+        lead = match_marker(body, m.start(), pos, line_end, inline=True, enum=True, dense=dense)
+        if lead is not None:
+            found.append(replace(lead, glued=glued) if glued else lead)
+    return found[1 if first else 0:]
 
 
 def _cut_heading(body: str, mark: Marker, end: int) -> Marker:

@@ -93,7 +93,29 @@ def _restarts(structural: list[Marker], lookahead: int = 50) -> set[int]:
     return out
 
 
-def _place(tree: _Tree, mark: Marker, glob: dict[str, int], root: dict[str, int], restart: bool) -> None:
+def _openers(structural: list[Marker], lookahead: int = 50) -> set[int]:
+    """Starts of the first heading of a text that begins mid-report ("(三)…" then "(四)…"): the
+    first of its family, no outer heading before it, and the next item of its family is the
+    next number. Levels then count from what is there (gold README: "(三)" is level 1)."""
+    out: set[int] = set()
+    seen: set[str] = set()
+    outer = 99.0
+    for i, mark in enumerate(structural):
+        if mark.family not in seen and mark.rank < outer and mark.ordinal > 1:
+            for other in structural[i + 1:i + 1 + lookahead]:
+                if other.rank < mark.rank:
+                    break
+                if other.family == mark.family:
+                    if other.ordinal == mark.ordinal + 1:
+                        out.add(mark.start)
+                    break
+        seen.add(mark.family)
+        outer = min(outer, mark.rank)
+    return out
+
+
+def _place(tree: _Tree, mark: Marker, glob: dict[str, int], root: dict[str, int], restart: bool,
+           opener: bool = False) -> None:
     """Put one structural candidate into the tree, or drop it when its numbering does not fit."""
     keep = len(tree.stack)
     while keep and tree.stack[keep - 1].rank >= mark.rank:
@@ -107,7 +129,8 @@ def _place(tree: _Tree, mark: Marker, glob: dict[str, int], root: dict[str, int]
         parent = tree.stack[keep - 1] if keep else None
         prev_sibling = (parent.last if parent else root).get(mark.family, 0)
     restart = restart and parent is not None  # a fresh list needs a heading to be under
-    if not (restart or _sequence_ok(mark.ordinal, prev_sibling, glob.get(mark.family, 0))):
+    opener = opener and not glob.get(mark.family) and not tree.marks
+    if not (restart or opener or _sequence_ok(mark.ordinal, prev_sibling, glob.get(mark.family, 0))):
         return
     if breaking:
         tree.open_implicit(tree.stack[0].rank, kw[0], mark.boundary)
@@ -174,9 +197,10 @@ def _structure(body: str) -> tuple[_Tree, list[Marker], int]:
     root: dict[str, int] = {}
     starts = [m.start for m in structural]
     restarts = _restarts(structural)
+    openers = _openers(structural)
     for at, event in sorted(events, key=lambda ev: ev[0]):
         if isinstance(event, Marker):
-            _place(tree, event, glob, root, event.start in restarts)
+            _place(tree, event, glob, root, event.start in restarts, event.start in openers)
         else:
             k = bisect_right(starts, at)
             _open_block(tree, at, structural[k] if k < len(structural) else None, *event)

@@ -263,3 +263,28 @@ def test_any_text_parses_into_a_well_formed_tree(body):
         if s.parent_id is not None:
             assert s.level > seen[s.parent_id]
         seen[s.id] = s.level
+
+
+def test_a_text_that_starts_mid_report_counts_levels_from_what_is_there():
+    body = ("(三)健全依法行政制度体系。\n1. 完善规范性文件审查。\n我委印发通知。\n2. 完善政务公开制度。\n公开信息。\n"
+            "(四)健全行政执法工作体系。\n1. 执法监督有力度。\n监督检查。\n")
+    got = [(s.label, s.level) for s in parse_sections(body, "d")]
+    assert got == [("(三)", 1), ("1.", 2), ("2.", 2), ("(四)", 1), ("1.", 2)]
+
+
+def test_a_lone_mid_numbered_line_is_not_an_opener():
+    body = "(三)只是一行正文里的编号。\n接着是正文。\n一、真正的标题\n正文。\n二、第二个标题\n正文。"
+    got = [(s.label, s.level) for s in parse_sections(body, "d")]
+    assert got == [("一、", 1), ("二、", 1)]
+
+
+def test_a_body_flattened_onto_one_line_keeps_every_heading():
+    filler = "坚持集体讨论决定重大事项,严格执行合法性审查。" * 20
+    body = ("现将有关情况报告如下: 一、主要工作及成效 (一)加强组织领导 一是成立领导小组,由局长任组长。"
+            "二是纳入年度考核。 (二)推进依法决策 严格落实决策程序。" + filler
+            + " 二、存在的问题 一是学法氛围不浓。二是执法水平不高。 三、下一步工作打算 一是深入学习。二是加强监督。")
+    got = [(s.label, s.heading, s.level) for s in parse_sections(body, "d")]
+    assert got == [("一、", "主要工作及成效", 1), ("(一)", "加强组织领导", 2), ("一是", "成立领导小组,由局长任组长", 3),
+                   ("二是", "纳入年度考核", 3), ("(二)", "推进依法决策", 2), ("二、", "存在的问题", 1),
+                   ("一是", "学法氛围不浓", 2), ("二是", "执法水平不高", 2), ("三、", "下一步工作打算", 1),
+                   ("一是", "深入学习", 2), ("二是", "加强监督", 2)]

@@ -43,9 +43,11 @@ def chrome_rules() -> dict[str, Any]:
         "footer_res": [re.compile(p) for p in raw["footer_patterns"]],
         "footer_re": _any_of(raw["footer_patterns"]),
         "label_re": re.compile(rf"(?P<label>{alts})\s*:"),
+        "bracketed_label_re": re.compile(rf"[\[【]\s*(?:{alts})\s*[\]】]"),
         "toolbar_re": re.compile("(?:" + "|".join(map(re.escape, tokens)) + r"|\d+)+"),
         "toolbar_sep_re": re.compile(raw["toolbar_separators"]),
         "value_res": [re.compile(p) for p in raw["value_lines"]],
+        "title_value_re": re.compile(raw["title_value"]),
         "wrap_re": re.compile(raw["wrap_block_start"]),
     }
 
@@ -132,6 +134,13 @@ def _label_pairs(f: str, orig: str) -> list[tuple[str, str, str]] | None:
     """Split 'label: value label: value' lines into (label, folded value, original value);
     None unless the line starts with a known label."""
     rules = chrome_rules()
+    if f[:1] in "[【" and (bracketed := rules["bracketed_label_re"].match(f)):
+        # "[ 发布机构 ] 某局 [ 发布日期 ] 2026-01-13": brackets become blank and ":" (same length,
+        # so values are still read from the original at the same offsets)
+        f = rules["bracketed_label_re"].sub(lambda m: " " + m.group(0)[1:-1] + ":", f)
+        lead = len(f) - len(f.lstrip())
+        f, orig = f[lead:], orig[lead:]
+        del bracketed
     if rules["label_re"].match(f) is None:  # finditer's first match would not start the line
         return None
     found = [m for m in rules["label_re"].finditer(f) if m.start() == 0 or f[m.start() - 1] in _LABEL_SEP]
@@ -265,7 +274,8 @@ def _classify(f: str) -> tuple[str | None, str | None]:
     if pairs and _check_pairs(pairs) is not None:
         label, value, _ = pairs[-1]
         spec = rules["labels"][label]
-        expects = not value and (spec["kind"] in ("disclosure", "counter") or spec.get("date"))
+        expects = (not value and (spec["kind"] in ("disclosure", "counter") or spec.get("date"))
+                   and f[:1] not in "[【")  # a bracketed block keeps each value beside its label
         return "labels", (spec.get("key", "counter") if expects else None)
     return _family(f), None
 
@@ -285,7 +295,7 @@ def _take_value(key: str, f: str, orig: str, meta: dict[str, str]) -> bool:
         if iso is None:
             return False
         orig = iso
-    elif len(f) > 60 and key != "title":
-        return False
+    elif key != "title" and (len(f) > 60 or chrome_rules()["title_value_re"].search(f)):
+        return False  # a report title below an empty label is the title, not that label's value
     meta.setdefault(key, orig)
     return True

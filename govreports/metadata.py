@@ -9,14 +9,13 @@ chrome.py already harvested into meta. All cue words live in rules/metadata.yaml
 
 from __future__ import annotations
 
-import functools
 import re
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from govreports import agency as agencies
+from govreports.agency import region_of as region_of  # re-exported: callers ask metadata for it
 from govreports.chrome import iso_date
+from govreports.rulebook import metadata_rules
 
 if TYPE_CHECKING:
     from govreports.split import DocDraft
@@ -24,26 +23,25 @@ if TYPE_CHECKING:
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "Ｏ": 0, "0": 0}
 
 
-@functools.cache
-def metadata_rules() -> dict[str, Any]:
-    """rules/metadata.yaml, loaded once per process."""
-    text = resources.files("govreports.rules").joinpath("metadata.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
-
-
 def extract_metadata(draft: DocDraft) -> dict[str, Any]:
     """The seven gold metadata fields of a document draft (None where the page does not say)."""
     body_lines = [line.strip() for line in draft.body.splitlines() if line.strip()]
     title = draft.title
     signer, signed_date = _signature(body_lines)
-    agency = _title_agency(title) or signer or _meta_agency(draft.meta) or _cover_signer(body_lines)
+    agency, region = agencies.resolve([
+        _title_agency(title), signer,
+        *(draft.meta.get(k) for k in ("publisher", "content_source") if agencies.is_org(draft.meta.get(k) or "")),
+        _cover_signer(body_lines),
+        *(line for line in (draft.meta.get("above_title") or "").splitlines() if agencies.is_org(line)),
+        *(draft.meta.get(k) for k in ("editor", "author") if agencies.is_org(draft.meta.get(k) or "")),
+    ], draft.body)
     doc_type = _doc_type(title, body_lines)
     publish_date = next((d for k in ("publish_date", "written_date", "updated_date")
                          if (d := iso_date(draft.meta.get(k)))), None)
     return {
         "title": title,
         "agency": agency,
-        "region": region_of(agency),
+        "region": region,
         "doc_type": doc_type,
         "report_year": _report_year(title, body_lines, doc_type, publish_date),
         "publish_date": publish_date,
@@ -62,12 +60,6 @@ def _title_agency(title: str | None) -> str | None:
     return None
 
 
-def _is_org(line: str) -> bool:
-    rules = metadata_rules()["agency"]
-    return (len(line) <= rules["org_max_len"] and not re.search(r"[。，,；;：:！？]", line)
-            and bool(re.search(rules["org_suffix"], line)))
-
-
 def _signature(lines: list[str]) -> tuple[str | None, str | None]:
     """(signing organisation, ISO date) from the end of the body: org line + date line."""
     rules = metadata_rules()["signature"]
@@ -80,12 +72,12 @@ def _signature(lines: list[str]) -> tuple[str | None, str | None]:
     last = lines[end - 1]
     if m := re.match(rules["org_date_line"], last):
         date = _cn_date(m.group("date"))
-        if date and _is_org(m.group("org").strip()):
+        if date and agencies.is_org(m.group("org").strip()):
             return m.group("org").strip(), date
     date = _cn_date(last) if re.match(rules["date_line"], last) else None
     if date is None:
         return None, None
-    org = lines[end - 2] if end >= 2 and _is_org(lines[end - 2]) else None
+    org = lines[end - 2] if end >= 2 and agencies.is_org(lines[end - 2]) else None
     return org, date
 
 
@@ -93,7 +85,7 @@ def _cover_signer(lines: list[str]) -> str | None:
     """The organisation signing a cover letter / 印发 notice in front of the report (org + date)."""
     date_line = metadata_rules()["signature"]["date_line"]
     for i in range(1, len(lines)):
-        if re.match(date_line, lines[i]) and _is_org(lines[i - 1]):
+        if re.match(date_line, lines[i]) and agencies.is_org(lines[i - 1]):
             return lines[i - 1]
     return None
 
@@ -117,31 +109,6 @@ def _cn_num(text: str) -> int:
         tens, _, ones = text.partition("十")
         return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
     return _CN_DIGITS.get(text, 0)
-
-
-def _meta_agency(meta: dict[str, str]) -> str | None:
-    for key in ("publisher", "content_source"):
-        value = (meta.get(key) or "").strip()
-        if value and _is_org(value):
-            return value
-    return None
-
-
-def region_of(agency: str | None) -> str | None:
-    """Administrative prefix of an agency: 宁波市教育局 → 宁波市, 金华市婺城区教育局 → 金华市婺城区."""
-    if not agency:
-        return None
-    rules = metadata_rules()
-    name = agency.strip()
-    for prefix in rules["agency"]["strip_prefixes"]:
-        if name.startswith(prefix):
-            name = name[len(prefix):]
-    region, pos = "", 0
-    for level in rules["region"]["levels"]:
-        m = re.compile(level).match(name, pos)
-        if m:
-            region, pos = region + m.group(0), m.end()
-    return region or None
 
 
 def _doc_type(title: str | None, lines: list[str]) -> str:

@@ -138,11 +138,11 @@ def _find_title(lines: list[str], meta: dict[str, str]) -> tuple[str | None, lis
 
 
 def _agency_line_above(above: str, title: str, meta: dict[str, str]) -> bool:
-    """An agency name on its own line directly above a title that starts with the year."""
+    """An agency name on its own line directly above a title that starts with the year or 关于."""
     rules = metadata_rules()
     above = _clean_title(above)
     return (bool(re.search(rules["agency"]["org_suffix"], above))
             and len(above) <= rules["agency"]["org_max_len"]
-            and bool(re.match(r"(19|20)\d{2}", title))
+            and bool(re.match(rules["split"]["title_after_issuer"], title))
             and _squash(above) not in {_squash(meta.get("site_name", "")), _squash(meta.get("column_name", ""))}
             and not re.search(rules["split"]["body_start"], above))

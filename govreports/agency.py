@@ -1,0 +1,98 @@
+"""Who issued a document, and the administrative area it belongs to (agency, region).
+
+Why hand-written: portals name the issuer in many places and each is partial. The title may say
+only 区卫生健康委 (the portal's own district is implied), the signature 大足区卫生健康委, the
+disclosure block's 发布机构 an abbreviation, a cited notice the full 重庆市开州区卫生健康委员会, and the
+body only 我委. Analysts group by agency and region, so a name without its place is nearly as bad
+as none: the evidence is gathered in priority order and a place-less name is completed by a
+candidate that names the same body with its place. Cue words and patterns: rules/metadata.yaml
+(agency:, region:).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from govreports.rulebook import metadata_rules
+
+
+def is_org(line: str) -> bool:
+    """A short line without sentence punctuation that ends like an organisation name."""
+    rules = metadata_rules()["agency"]
+    line = line.strip()
+    return (2 <= len(line) <= rules["org_max_len"] and not re.search(r"[。，,；;：:！？!?]", line)
+            and bool(re.search(rules["org_suffix"], line)))
+
+
+def region_of(agency: str | None) -> str | None:
+    """Administrative prefix of an agency: 宁波市教育局 → 宁波市, 金华市婺城区教育局 → 金华市婺城区."""
+    if not agency:
+        return None
+    rules = metadata_rules()
+    name = agency.strip()
+    for prefix in rules["agency"]["strip_prefixes"]:
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    region, pos = "", 0
+    for level in rules["region"]["levels"]:
+        m = re.compile(level).match(name, pos)
+        if m:
+            region, pos = region + m.group(0), m.end()
+    return region or None
+
+
+def _stem(name: str) -> str:
+    """The body's own name without its place and long forms: 重庆市大足区卫生健康委员会 → 卫生健康委."""
+    rules = metadata_rules()["agency"]
+    region = region_of(name) or ""
+    stem = name.strip()[len(region):] if name.strip().startswith(region) else name.strip()
+    stem = stem.lstrip(rules["level_chars"])
+    for long, short in rules["long_forms"].items():
+        if stem.endswith(long):
+            stem = stem[: -len(long)] + short
+    return stem
+
+
+def same_body(a: str, b: str) -> bool:
+    """Two names of one body, one of them perhaps without its place or in a short form."""
+    sa, sb = _stem(a), _stem(b)
+    return bool(sa and sb) and (sa == sb or sa.endswith(sb) or sb.endswith(sa))
+
+
+def cited_orgs(body: str) -> list[str]:
+    """Issuers of documents the body cites by title: 《重庆市开州区卫生健康委员会关于…的通知》."""
+    rules = metadata_rules()["agency"]
+    out = []
+    for m in re.finditer(rules["cited_issuer"], body):
+        name = m.group("org").strip()
+        if is_org(name) and region_of(name):
+            out.append(name)
+    return out
+
+
+def self_reference(body: str) -> str | None:
+    """The suffix the body calls its issuer by (我局 → 局, 我委 → 委), if it does."""
+    m = re.search(metadata_rules()["agency"]["self_reference"], body)
+    return m.group("kind") if m else None
+
+
+def resolve(candidates: Iterable[str | None], body: str = "") -> tuple[str | None, str | None]:
+    """(agency, region) from candidate names in priority order.
+
+    The first candidate is the agency. Where it names no place, the first other candidate (or a
+    body citation) naming the same body with its place replaces it; with no candidate at all, a
+    cited issuer of the body's own kind (我局 → a …局) stands in. The region is the agency's place.
+    """
+    names = [c.strip() for c in candidates if c and c.strip()]
+    agency = names[0] if names else None
+    cited = cited_orgs(body) if body and (agency is None or not region_of(agency)) else []
+    if agency is None:
+        kind = self_reference(body)
+        own = [c for c in cited if kind and _stem(c).endswith(kind)]
+        agency = own[0] if own else None
+    elif not region_of(agency):
+        fuller = [c for c in [*names[1:], *cited] if region_of(c) and same_body(agency, c)]
+        if fuller:
+            agency = fuller[0]
+    return agency, region_of(agency)

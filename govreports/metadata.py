@@ -10,12 +10,14 @@ chrome.py already harvested into meta. All cue words live in rules/metadata.yaml
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from govreports import agency as agencies
 from govreports.agency import region_of as region_of  # re-exported: callers ask metadata for it
 from govreports.chrome import iso_date
 from govreports.rulebook import metadata_rules
+from govreports.textfold import has_traditional, restore, simplified
 
 if TYPE_CHECKING:
     from govreports.split import DocDraft
@@ -24,7 +26,24 @@ _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"
 
 
 def extract_metadata(draft: DocDraft) -> dict[str, Any]:
-    """The seven gold metadata fields of a document draft (None where the page does not say)."""
+    """The seven gold metadata fields of a document draft (None where the page does not say).
+
+    A Traditional page is read on its Simplified fold; names come back in the page's own script.
+    """
+    texts = [draft.title or "", draft.body, *draft.meta.values()]
+    if not any(map(has_traditional, texts)):
+        return _extract(draft)
+    folded = replace(draft, title=simplified(draft.title) if draft.title else None, body=simplified(draft.body),
+                     meta={k: simplified(v) for k, v in draft.meta.items()})
+    out = _extract(folded)
+    joined_f = "\n".join([folded.title or "", folded.body, *folded.meta.values()])
+    joined = "\n".join(texts)
+    for key in ("title", "agency", "region"):
+        out[key] = restore(out[key], joined_f, joined)
+    return out
+
+
+def _extract(draft: DocDraft) -> dict[str, Any]:
     body_lines = [line.strip() for line in draft.body.splitlines() if line.strip()]
     title = draft.title
     signer, signed_date = _signature(body_lines)

@@ -71,6 +71,13 @@ def cited_orgs(body: str) -> list[str]:
     return out
 
 
+def opening_subject(body: str) -> str | None:
+    """The issuer named as the subject of the body's opening sentence ("2022年,市司法局坚持…")."""
+    first = body.lstrip().split("。", 1)[0][:200]
+    m = re.match(metadata_rules()["agency"]["opening_subject"], first)
+    return m.group("org") if m and is_org(m.group("org")) else None
+
+
 def self_reference(body: str) -> str | None:
     """The suffix the body calls its issuer by (我局 → 局, 我委 → 委), if it does."""
     m = re.search(metadata_rules()["agency"]["self_reference"], body)

@@ -25,6 +25,7 @@ from govreports.models import PageText
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _TIME = re.compile(r"\d{1,2}\s*:\s*\d{2}(\s*:\s*\d{2})?")
 _LABEL_SEP = " 【】[]|｜丨/"
+_LEAD_DATE = re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*")
 
 
 @functools.cache
@@ -48,6 +49,9 @@ def chrome_rules() -> dict[str, Any]:
         "toolbar_sep_re": re.compile(raw["toolbar_separators"]),
         "value_res": [re.compile(p) for p in raw["value_lines"]],
         "title_value_re": re.compile(raw["title_value"]),
+        "counter_value_re": re.compile(raw["counter_value"]),
+        "gloss_re": re.compile(raw["pinyin_gloss"]),
+        "cell_label_re": re.compile(rf"\s*[\[【]?\s*(?:{alts})\s*[\]】]?\s*"),
         "wrap_re": re.compile(raw["wrap_block_start"]),
     }
 
@@ -90,6 +94,8 @@ def _aligned(line: str) -> tuple[str, str]:
         text = line.strip()
         return text, text
     mapped = line.translate(_FOLD)
+    if "(" in mapped and (rules := chrome_rules())["gloss_re"].search(mapped):  # 發(fā)布日期 → 发    布日期
+        mapped = rules["gloss_re"].sub(lambda m: " " * len(m.group(0)), mapped)
     m = chrome_rules()["bullet_re"].match(mapped)
     start = m.end() if m else 0
     end = max(start, len(mapped.rstrip()))
@@ -134,13 +140,14 @@ def _label_pairs(f: str, orig: str) -> list[tuple[str, str, str]] | None:
     """Split 'label: value label: value' lines into (label, folded value, original value);
     None unless the line starts with a known label."""
     rules = chrome_rules()
-    if f[:1] in "[【" and (bracketed := rules["bracketed_label_re"].match(f)):
-        # "[ 发布机构 ] 某局 [ 发布日期 ] 2026-01-13": brackets become blank and ":" (same length,
-        # so values are still read from the original at the same offsets)
-        f = rules["bracketed_label_re"].sub(lambda m: " " + m.group(0)[1:-1] + ":", f)
-        lead = len(f) - len(f.lstrip())
-        f, orig = f[lead:], orig[lead:]
-        del bracketed
+    f = _as_label_line(f)
+    lead = len(f) - len(f.lstrip())
+    f, orig = f[lead:], orig[lead:]
+    dated = _LEAD_DATE.match(f)
+    if dated and dated.end() < len(f) and rules["label_re"].match(f, dated.end()):
+        rest = _label_pairs(f[dated.end():], orig[dated.end():])
+        if rest is not None:  # "2022-03-07 点击数:": a bare portal date, then labels
+            return [("日期", dated.group(0).strip(), orig[:dated.end()].strip()), *rest]
     if rules["label_re"].match(f) is None:  # finditer's first match would not start the line
         return None
     found = [m for m in rules["label_re"].finditer(f) if m.start() == 0 or f[m.start() - 1] in _LABEL_SEP]
@@ -155,6 +162,29 @@ def _label_pairs(f: str, orig: str) -> list[tuple[str, str, str]] | None:
     return pairs
 
 
+def _as_label_line(f: str) -> str:
+    """A folded line rewritten, at the same length, into the 'label: value' form.
+
+    "[ 发布机构 ] 某局" (bracketed labels), "| 索取号 | 0024/2024 | 发布日期:2024-04-17 |" (table rows:
+    a cell that is a label gets ":", every other cell border a blank) and a leading URL become
+    blanks and colons, so values are still read from the original at the same offsets.
+    """
+    rules = chrome_rules()
+    if f.startswith(("http://", "https://")):
+        url = f.split(None, 1)[0]
+        f = " " * len(url) + f[len(url):]
+    if "[" in f or "【" in f:
+        f = rules["bracketed_label_re"].sub(lambda m: " " + m.group(0)[1:-1] + ":", f)
+    if "|" in f or "｜" in f:
+        out, start = [], 0
+        for cell in re.split(r"[|｜]", f)[:-1]:
+            label_cell = rules["cell_label_re"].fullmatch(cell) and not cell.rstrip().endswith(":")
+            out.append(cell + (":" if label_cell else " "))
+            start += len(cell) + 1
+        f = "".join(out) + f[start:]
+    return f
+
+
 def _check_pairs(pairs: list[tuple[str, str, str]]) -> list[tuple[str, str]] | None:
     """Harvestable (key, original value) list when every pair is plausible chrome, else None."""
     rules = chrome_rules()
@@ -165,7 +195,7 @@ def _check_pairs(pairs: list[tuple[str, str, str]]) -> list[tuple[str, str]] | N
         if len(value) > 60 or "。" in value:
             return None
         if kind == "counter":
-            if value and not re.fullmatch(r"\d+\s*次?", value):
+            if value and not rules["counter_value_re"].fullmatch(value):
                 return None
             continue
         if kind == "widget":
@@ -289,7 +319,7 @@ def _take_value(key: str, f: str, orig: str, meta: dict[str, str]) -> bool:
     if "。" in f or len(f) > 100 or _label_pairs(f, orig) is not None:
         return False
     if key == "counter":
-        return bool(re.fullmatch(r"\d+\s*次?", f))
+        return bool(chrome_rules()["counter_value_re"].fullmatch(f))
     if key.endswith("_date"):
         iso = _only_date(f)
         if iso is None:

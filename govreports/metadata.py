@@ -53,6 +53,7 @@ def _extract(draft: DocDraft) -> dict[str, Any]:
         _cover_signer(body_lines),
         *(line for line in (draft.meta.get("above_title") or "").splitlines() if agencies.is_org(line)),
         *(draft.meta.get(k) for k in ("editor", "author") if agencies.is_org(draft.meta.get(k) or "")),
+        agencies.opening_subject(draft.body),
     ], draft.body)
     doc_type = _doc_type(title, body_lines)
     publish_date = next((d for k in ("publish_date", "written_date", "updated_date")

@@ -235,3 +235,31 @@ def test_traditional_chrome_is_recognised_and_meta_keeps_the_page_text():
     assert page.meta["content_source"] == "XX區教育局（法規處）"  # original characters and width
     assert page.meta["publish_date"] == "2023-02-20"
     assert page.meta["title"] == "XX區教育局2023年法治政府建設工作要點"
+
+
+@pytest.mark.parametrize(("lines", "want"), [
+    # bracketed disclosure block; the empty 有效性 at its end does not swallow the title below
+    (["[ 发布机构 ] 某区卫生健康委 [ 发布日期 ] 2026-01-13", "[ 成文日期 ] 2026-01-12 [ 有效性 ]",
+      "区卫生健康委关于2025年法治政府建设情况的报告"],
+     {"publisher": "某区卫生健康委", "publish_date": "2026-01-13", "written_date": "2026-01-12"}),
+    # table rows as a flattened page prints them: a label cell, then its value cell
+    (["| [ 发布机构 ] | 市市场监管局 | ||", "| 索取号 | 002420455M/202400063 |", "产生日期 | 2024-04-17 |",
+      "| 主题分类: | 发布日期:2026-01-15 |"],
+     {"publisher": "市市场监管局", "index_no": "002420455M/202400063", "written_date": "2024-04-17",
+      "publish_date": "2026-01-15"}),
+    # counters still loading, a bare portal date, a URL before the byline, pinyin glosses in labels
+    (["时间:2022-02-22 11:12 来源:本网 访问量:-"], {"publish_date": "2022-02-22", "content_source": "本网"}),
+    (["来源:       发布日期:2021-03-30     点击数: 人次"], {"publish_date": "2021-03-30"}),
+    (["2022-03-07 点击数: | ||||"], {"publish_date": "2022-03-07"}),
+    ([" http://lyj.example.gov.cn/ 时间:2017-05-02 00:00 信息来源:"], {"publish_date": "2017-05-02"}),
+    (["發(fā)布日期:2025-03-12 09:18"], {"publish_date": "2025-03-12"}),
+])
+def test_portal_metadata_in_every_layout_is_chrome_and_harvested(lines, want):
+    page = strip_chrome([*lines, BODY])
+    assert [line for line in page.lines if line.strip() and "报告" not in line] == [BODY]
+    assert {k: page.meta.get(k) for k in want} == want
+
+
+@pytest.mark.parametrize("line", ["您当前所在的位置是:主页 > 信息公告 > 信息公告", "今天是:", "今天是:2023年5月4日 星期四"])
+def test_more_breadcrumb_and_header_widgets(line):
+    assert kept([line, BODY]) == [BODY]

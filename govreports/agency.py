@@ -39,7 +39,31 @@ def region_of(agency: str | None) -> str | None:
         m = re.compile(level).match(name, pos)
         if m:
             region, pos = region + m.group(0), m.end()
+    if not region and (m := re.match(rules["region"]["township"], name)):
+        region = m.group(0)
+    if region and region[0] in rules["agency"]["level_chars"]:
+        return None  # 市市场监管局, 区卫生健康委: a level without a name is no place
     return region or None
+
+
+def _place(text: str | None) -> str | None:
+    """A text that is a place name and nothing more (region_of of it is all of it)."""
+    return text if text and region_of(text) == text else None
+
+
+def places(title: str | None, body: str) -> list[str]:
+    """Places a document names for itself where no agency says it, most telling first: the
+    title's scope, the opening subject, then local documents it cites (most cited first)."""
+    rules = metadata_rules()["region"]
+    found = []
+    if title and (m := re.match(rules["title_place"], title)):
+        found.append(_place(m.group("place").strip()))
+    first = body.lstrip().split("。", 1)[0][:200]
+    if m := re.match(rules["opening_place"], first):
+        found.append(_place(m.group("place").strip()))
+    cited = [p for m in re.finditer(rules["cited_place"], body) if (p := _place(m.group("place")))]
+    found.extend(sorted(set(cited), key=lambda p: (-cited.count(p), cited.index(p))))
+    return [p for p in found if p]
 
 
 def _stem(name: str) -> str:
@@ -51,7 +75,7 @@ def _stem(name: str) -> str:
     for long, short in rules["long_forms"].items():
         if stem.endswith(long):
             stem = stem[: -len(long)] + short
-    return stem
+    return stem.translate({ord(c): None for c in rules["filler_chars"]})
 
 
 def same_body(a: str, b: str) -> bool:
@@ -73,9 +97,13 @@ def cited_orgs(body: str) -> list[str]:
 
 def opening_subject(body: str) -> str | None:
     """The issuer named as the subject of the body's opening sentence ("2022年,市司法局坚持…")."""
-    first = body.lstrip().split("。", 1)[0][:200]
-    m = re.match(metadata_rules()["agency"]["opening_subject"], first)
-    return m.group("org") if m and is_org(m.group("org")) else None
+    for line in body.lstrip().splitlines()[:3]:  # a speaker or date line may stand above it
+        m = re.match(metadata_rules()["agency"]["opening_subject"], line.strip().split("。", 1)[0][:200])
+        if m and is_org(m.group("org")):
+            return m.group("org")
+        if "。" in line:
+            break
+    return None
 
 
 def self_reference(body: str) -> str | None:
@@ -84,12 +112,14 @@ def self_reference(body: str) -> str | None:
     return m.group("kind") if m else None
 
 
-def resolve(candidates: Iterable[str | None], body: str = "") -> tuple[str | None, str | None]:
+def resolve(candidates: Iterable[str | None], body: str = "",
+            named_places: Iterable[str] = ()) -> tuple[str | None, str | None]:
     """(agency, region) from candidate names in priority order.
 
     The first candidate is the agency. Where it names no place, the first other candidate (or a
     body citation) naming the same body with its place replaces it; with no candidate at all, a
-    cited issuer of the body's own kind (我局 → a …局) stands in. The region is the agency's place.
+    cited issuer of the body's own kind (我局 → a …局) stands in. The region is the agency's place,
+    else the first of `named_places` of the agency's level (市司法局 → a …市).
     """
     names = [c.strip() for c in candidates if c and c.strip()]
     agency = names[0] if names else None
@@ -102,4 +132,10 @@ def resolve(candidates: Iterable[str | None], body: str = "") -> tuple[str | Non
         fuller = [c for c in [*names[1:], *cited] if region_of(c) and same_body(agency, c)]
         if fuller:
             agency = fuller[0]
-    return agency, region_of(agency)
+    region = region_of(agency)
+    if region is None:
+        level = agency.strip()[:1] if agency else ""
+        fits = [p for p in named_places
+                if level not in metadata_rules()["agency"]["level_chars"] or p.endswith(level)]
+        region = fits[0] if fits else None
+    return agency, region

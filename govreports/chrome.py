@@ -305,7 +305,7 @@ def _classify(f: str) -> tuple[str | None, str | None]:
         label, value, _ = pairs[-1]
         spec = rules["labels"][label]
         expects = (not value and (spec["kind"] in ("disclosure", "counter") or spec.get("date"))
-                   and f[:1] not in "[【")  # a bracketed block keeps each value beside its label
+                   and f[:1] not in "[【|｜")  # bracketed blocks and table rows keep values beside labels
         return "labels", (spec.get("key", "counter") if expects else None)
     return _family(f), None
 

@@ -17,7 +17,7 @@ from govreports import agency as agencies
 from govreports.agency import region_of as region_of  # re-exported: callers ask metadata for it
 from govreports.chrome import iso_date
 from govreports.rulebook import metadata_rules
-from govreports.textfold import has_traditional, restore, simplified
+from govreports.textfold import drop_glosses, has_traditional, restore, simplified
 
 if TYPE_CHECKING:
     from govreports.split import DocDraft
@@ -28,11 +28,14 @@ _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"
 def extract_metadata(draft: DocDraft) -> dict[str, Any]:
     """The seven gold metadata fields of a document draft (None where the page does not say).
 
-    A Traditional page is read on its Simplified fold; names come back in the page's own script.
+    A Traditional page is read on its Simplified fold, without injected pinyin glosses; names
+    come back in the page's own script.
     """
     texts = [draft.title or "", draft.body, *draft.meta.values()]
     if not any(map(has_traditional, texts)):
         return _extract(draft)
+    draft = replace(draft, body=drop_glosses(draft.body), meta={k: drop_glosses(v) for k, v in draft.meta.items()})
+    texts = [draft.title or "", draft.body, *draft.meta.values()]
     folded = replace(draft, title=simplified(draft.title) if draft.title else None, body=simplified(draft.body),
                      meta={k: simplified(v) for k, v in draft.meta.items()})
     out = _extract(folded)
@@ -47,6 +50,7 @@ def _extract(draft: DocDraft) -> dict[str, Any]:
     body_lines = [line.strip() for line in draft.body.splitlines() if line.strip()]
     title = draft.title
     signer, signed_date = _signature(body_lines)
+    signed_date = signed_date or _notice_date(body_lines)
     agency, region = agencies.resolve([
         _title_agency(title), signer,
         *(draft.meta.get(k) for k in ("publisher", "content_source") if agencies.is_org(draft.meta.get(k) or "")),
@@ -54,7 +58,7 @@ def _extract(draft: DocDraft) -> dict[str, Any]:
         *(line for line in (draft.meta.get("above_title") or "").splitlines() if agencies.is_org(line)),
         *(draft.meta.get(k) for k in ("editor", "author") if agencies.is_org(draft.meta.get(k) or "")),
         agencies.opening_subject(draft.body),
-    ], draft.body)
+    ], draft.body, agencies.places(title, draft.body))
     doc_type = _doc_type(title, body_lines)
     publish_date = next((d for k in ("publish_date", "written_date", "updated_date")
                          if (d := iso_date(draft.meta.get(k)))), None)
@@ -99,6 +103,20 @@ def _signature(lines: list[str]) -> tuple[str | None, str | None]:
         return None, None
     org = lines[end - 2] if end >= 2 and agencies.is_org(lines[end - 2]) else None
     return org, date
+
+
+def _notice_date(lines: list[str]) -> str | None:
+    """The date a 印发 notice in front of the document was signed ("现将《…》印发给你们。" then
+    the issuer and the date): the document's signed date when its own end has none."""
+    rules = metadata_rules()
+    scan = rules["signature"]["notice_scan_lines"]
+    for i, line in enumerate(lines[:scan]):
+        if re.search(rules["split"]["issuing_sentence"], line):
+            for later in lines[i + 1:i + 4]:
+                if re.match(rules["signature"]["date_line"], later):
+                    return _cn_date(later)
+            return None
+    return None
 
 
 def _cover_signer(lines: list[str]) -> str | None:
@@ -164,15 +182,23 @@ def _first_year(text: str) -> tuple[int, int] | None:
 
 
 def _report_year(title: str | None, lines: list[str], doc_type: str, publish_date: str | None) -> int | None:
-    """From the title, else an early year in the opening sentence, else the publication year."""
+    """From the title, else an early year in the opening sentence, else the year the body names
+    most, else (last resort) the publication year."""
     found = _first_year(title) if title else None
     if found:
         return found[0]
-    if lines:
-        first_sentence = lines[0].split("。")[0]
-        found = _first_year(first_sentence)
-        if found and found[1] <= metadata_rules()["year"]["opening_max_pos"]:
+    rules = metadata_rules()["year"]
+    for line in lines[: rules["opening_lines"]]:  # the opening sentence: a speaker or date line may precede it
+        found = _first_year(line.split("。")[0])
+        if found and found[1] <= rules["opening_max_pos"]:
             return found[0]
+        if "。" in line:
+            break
+    years = [int(m.group(1)) for m in re.finditer(rules["year"], re.sub(r"《[^》]*》", " ", "".join(lines)))]
+    ranked = sorted(set(years), key=lambda y: -years.count(y))
+    if ranked and years.count(ranked[0]) >= rules["dominant_min"] and (
+            len(ranked) == 1 or years.count(ranked[0]) > years.count(ranked[1])):
+        return ranked[0]  # a text without title or opening year: the year it keeps naming
     if publish_date:
         year = int(publish_date[:4])
         return year if doc_type == "work_plan" else year - 1

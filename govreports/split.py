@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from govreports.chrome import chrome_rules
 from govreports.metadata import metadata_rules
 from govreports.models import PageText
+from govreports.textfold import drop_glosses, simplified
 
 _TRUNC_TAIL = re.compile(r"(\.{3,}|…+)$")
 
@@ -85,7 +86,10 @@ def _squash(text: str) -> str:
 
 
 def _clean_title(line: str) -> str:
-    return chrome_rules()["bullet_re"].sub("", line).strip()
+    """A title line without list bullets, injected pinyin glosses, table borders and a site name
+    the portal appended ("…工作要点的通知-某某网")."""
+    text = drop_glosses(chrome_rules()["bullet_re"].sub("", line)).strip().strip("|｜ \t")
+    return re.sub(metadata_rules()["split"]["site_suffix"], "", text)
 
 
 def _title_like(line: str) -> bool:
@@ -120,21 +124,39 @@ def _find_title(lines: list[str], meta: dict[str, str]) -> tuple[str | None, lis
         if _title_like(text) and sq not in skip:
             candidates.append(i)
     if not candidates:
-        return None, []
+        return _issued_title(lines, 0)
     dated = [i for i in candidates if re.search(r"(19|20)\d{2}", lines[i])]
     i = candidates[0] if _squash(_clean_title(lines[candidates[0]])) in known or not dated else dated[0]
     text = _clean_title(lines[i])
-    notice = re.search(rules["cover_notice"], text)
+    notice = re.search(rules["cover_notice"], text) or re.search(rules["cover_notice_plain"], text)
     if notice:  # a 印发 notice: the title is the issued document's own title line, if present
-        inner = _squash(notice.group("inner"))
-        for j in range(i + 1, len(lines)):
-            sq = _squash(_clean_title(lines[j]))
-            if "。" not in lines[j] and inner and inner in sq and len(sq) <= len(inner) + 10:
-                return _clean_title(lines[j]), [j]
-        return text, [i]
+        issued = _issued_title(lines, i + 1, notice.group("inner"))
+        return issued if issued[0] else (notice.group("inner").strip(), [i])
     if i > 0 and _agency_line_above(lines[i - 1], text, meta):
         return _clean_title(lines[i - 1]) + text, [i - 1, i]
     return text, [i]
+
+
+def _issued_title(lines: list[str], start: int, inner: str | None = None) -> tuple[str | None, list[int]]:
+    """The title of a document issued by a cover notice ("现将《X》印发给你们", or `inner` from the
+    notice's own title), with its title line below the notice if there is one, else (X, [])."""
+    rules = metadata_rules()["split"]
+    scan = range(start, min(len(lines), start + rules["title_scan_lines"]))
+    if inner is None:
+        for k in scan:
+            line = drop_glosses(lines[k])
+            if m := re.search(rules["issuing_sentence"], simplified(line)):
+                inner = line[m.start("inner"):m.end("inner")]  # the fold keeps offsets
+                start = k + 1
+                break
+        if inner is None or not any(cue in simplified(inner) for cue in rules["title_cues"]):
+            return None, []
+    want = _squash(inner)
+    for j in range(start, min(len(lines), start + rules["title_scan_lines"])):
+        sq = _squash(_clean_title(lines[j]))
+        if "。" not in lines[j] and want and want in sq and len(sq) <= len(want) + 10:
+            return _clean_title(lines[j]), [j]
+    return inner.strip(), []
 
 
 def _agency_line_above(above: str, title: str, meta: dict[str, str]) -> bool:

@@ -14,6 +14,8 @@ import functools
 import re
 from importlib import resources
 
+from govreports.rulebook import rules
+
 
 @functools.cache
 def fold_table() -> dict[int, str]:
@@ -43,3 +45,13 @@ def restore(value: str | None, folded: str, original: str) -> str | None:
         return value
     at = folded.find(value)
     return original[at:at + len(value)] if at >= 0 else value
+
+
+@functools.cache
+def _gloss_re() -> re.Pattern[str]:
+    return re.compile(rules("chrome")["pinyin_gloss"])
+
+
+def drop_glosses(text: str) -> str:
+    """The text without pinyin glosses a mirror site injected after characters (長(zhǎng) → 長)."""
+    return _gloss_re().sub("", text) if "(" in text or "（" in text else text

@@ -130,7 +130,29 @@ def test_cover_notice_belongs_to_the_report_it_issues():
     assert draft.title == "XX区2023年法治政府建设工作要点"
     assert draft.body.startswith("关于印发《XX区2023年法治政府建设工作要点》的通知")
     assert meta["doc_type"] == "work_plan" and meta["report_year"] == 2023
-    assert meta["signed_date"] is None  # the notice's date is not the report's signature
+    assert meta["signed_date"] == "2023-03-01"  # a plan signed by the notice that issues it
+
+
+def test_a_report_signed_at_its_end_keeps_that_date_over_its_cover_notice():
+    text = "\n".join([
+        "关于印发《XX区2023年法治政府建设年度报告》的通知", "各街道、各部门:",
+        "现将《XX区2023年法治政府建设年度报告》印发给你们。", "XX区人民政府办公室", "2024年3月1日",
+        "XX区2023年法治政府建设年度报告", "2023年,区政府深入推进依法行政,现将有关情况报告如下。",
+        "一、主要举措", "(一)落实第一责任人职责。" + FILLER, "XX区人民政府", "2024年2月20日"])
+    [(draft, meta)] = parse(text)
+    assert (draft.title, meta["signed_date"]) == ("XX区2023年法治政府建设年度报告", "2024-02-20")
+
+
+def test_a_notice_issuing_a_plan_without_a_title_line_above_gives_the_plan_title_and_date():
+    text = "\n".join([
+        "各县(区)人民政府,市政府各部门:",
+        "《XX市2023年度法治政府建设工作安排》已经市政府研究同意,现印发给你们,请认真贯彻执行。",
+        "2023年6月19日", "XX市2023年度法治政府建设工作安排",
+        "2023年是全面贯彻落实党的二十大精神的开局之年。" + FILLER, "一、深入学习贯彻习近平法治思想", FILLER])
+    [(draft, meta)] = parse(text)
+    assert draft.title == "XX市2023年度法治政府建设工作安排"
+    assert (meta["doc_type"], meta["report_year"], meta["signed_date"], meta["region"]) == (
+        "work_plan", 2023, "2023-06-19", "XX市")
 
 
 def test_traditional_characters_are_recognised():

@@ -244,6 +244,8 @@ def find_markers(body: str, stop: int) -> tuple[list[Marker], list[Marker]]:
                     inner = match_marker(body, m.end(), line_start, line_end, inline=True, dense=True)
                     if inner:
                         marks.append(inner)
+        elif found:
+            marks.extend(_siblings_inside(body, found, line_end))
         marks.extend(_leads_inside(body, pos, line_end, lead, dense=long))
         marks.sort(key=lambda x: x.start)
         for k in range(len(marks) - 1):  # a heading ends where the next marker of its line starts
@@ -253,6 +255,25 @@ def find_markers(body: str, stop: int) -> tuple[list[Marker], list[Marker]]:
             if mark.heading:
                 (enums if mark.family == ENUM else structural).append(mark)
     return structural, enums
+
+
+def _siblings_inside(body: str, first: Marker, line_end: int) -> list[Marker]:
+    """Run-in headings that lost their line breaks: "1.加强领导。…。2.抓实督察。…" on one line.
+
+    Inside a paragraph that opens with a heading, only the next numbers of that same family,
+    each after a sentence end, are headings (a "主要做法:1.…2.…" list inside a sentence is not).
+    """
+    g = grammar()
+    found: list[Marker] = []
+    last = first.ordinal
+    for m in g.inline_after.finditer(body, first.heading_end, line_end):
+        if m.end() >= line_end or not g.heading_end.match(body, m.start()):
+            continue
+        inner = match_marker(body, m.end(), first.line_start, line_end, inline=True)
+        if inner and inner.family == first.family and inner.ordinal == last + 1:
+            found.append(inner)
+            last = inner.ordinal
+    return found
 
 
 def _leads_inside(body: str, pos: int, line_end: int, first: Marker | None,

@@ -288,3 +288,11 @@ def test_a_body_flattened_onto_one_line_keeps_every_heading():
                    ("二是", "纳入年度考核", 3), ("(二)", "推进依法决策", 2), ("二、", "存在的问题", 1),
                    ("一是", "学法氛围不浓", 2), ("二是", "执法水平不高", 2), ("三、", "下一步工作打算", 1),
                    ("一是", "深入学习", 2), ("二是", "加强监督", 2)]
+
+
+def test_run_in_siblings_that_lost_their_line_break_are_headings_but_a_list_in_a_sentence_is_not():
+    body = ("一、主要工作\n1.加强党的领导。召开会议2次。2.抓实督察工作。开展督察3次。3.执行报告制度。按时公开。\n"
+            "2.不接续。主要做法:1.建立台账。2.定期通报。")
+    got = [(s.label, s.heading, s.level) for s in parse_sections(body, "d")]
+    assert got == [("一、", "主要工作", 1), ("1.", "加强党的领导", 2), ("2.", "抓实督察工作", 2),
+                   ("3.", "执行报告制度", 2)]

@@ -60,6 +60,8 @@ def _extract(draft: DocDraft) -> dict[str, Any]:
         agencies.opening_subject(draft.body),
     ], draft.body, agencies.places(title, draft.body))
     doc_type = _doc_type(title, body_lines)
+    if title is None and doc_type == "other":
+        title = _headline(body_lines)
     publish_date = next((d for k in ("publish_date", "written_date", "updated_date")
                          if (d := iso_date(draft.meta.get(k)))), None)
     return {
@@ -79,8 +81,13 @@ def _title_agency(title: str | None) -> str | None:
         return None
     rules = metadata_rules()["agency"]
     m = re.match(rules["title_agency"], title)
-    if m and re.search(rules["org_suffix"], m.group("agency").strip()):
-        return m.group("agency").strip()
+    if not m:
+        return None
+    name = m.group("agency").strip()
+    if re.search(rules["org_suffix"], name):
+        return name
+    if title[m.end():].startswith(("关于", "關於")) and region_of(name) == name:
+        return name  # "西洞庭管理区关于…的报告": a place issuing in its own name
     return None
 
 
@@ -154,8 +161,11 @@ def _doc_type(title: str | None, lines: list[str]) -> str:
     rules = metadata_rules()["doc_type"]
     body = "".join(lines)
     hits = sum(body.count(cue) for cue in rules["rule_of_law"])
+    opening = "".join(lines[: rules["opening_lines"]])
+    if any(re.search(p, line) for p in rules["other_opening_re"] for line in lines[: rules["opening_lines"]]):
+        return "other"
     if title:
-        if any(cue in title for cue in rules["other"]):
+        if any(cue in title for cue in rules["other"]) or any(re.search(p, title) for p in rules["other_title_re"]):
             return "other"
         if not any(cue in title for cue in rules["rule_of_law"]) and hits < rules["rule_of_law_min_body_hits"]:
             return "other"
@@ -167,11 +177,23 @@ def _doc_type(title: str | None, lines: list[str]) -> str:
     if hits < rules["rule_of_law_min_body_hits"] and not (title and any(
             cue in title for cue in rules["rule_of_law"])):
         return "other"
-    opening = "".join(lines[: rules["opening_lines"]])
     for kind in ("work_plan", "annual_report"):
         if any(cue in opening for cue in rules[f"body_{kind}"]):
             return kind
+    if lines and re.match(rules["body_work_plan_re"], lines[0]):
+        return "work_plan"
     return "annual_report"
+
+
+def _headline(lines: list[str]) -> str | None:
+    """The first line of a look-alike text (a news item) when it reads as a headline."""
+    if len(lines) < 2:
+        return None
+    first = lines[0]
+    if (len(first) <= metadata_rules()["doc_type"]["headline_max_len"] and not re.search(r"[。，,；;：:！？!?]", first)
+            and not agencies.is_org(first) and "。" in lines[1]):
+        return first
+    return None
 
 
 def _first_year(text: str) -> tuple[int, int] | None:
@@ -188,7 +210,10 @@ def _report_year(title: str | None, lines: list[str], doc_type: str, publish_dat
     if found:
         return found[0]
     rules = metadata_rules()["year"]
+    date_line = metadata_rules()["signature"]["date_line"]
     for line in lines[: rules["opening_lines"]]:  # the opening sentence: a speaker or date line may precede it
+        if re.match(date_line, line) or re.fullmatch(rules["month_line"], line):
+            continue
         found = _first_year(line.split("。")[0])
         if found and found[1] <= rules["opening_max_pos"]:
             return found[0]

@@ -124,7 +124,10 @@ def _find_title(lines: list[str], meta: dict[str, str]) -> tuple[str | None, lis
         if _title_like(text) and sq not in skip:
             candidates.append(i)
     if not candidates:
-        return _issued_title(lines, 0)
+        issued = _issued_title(lines, 0)
+        if issued[0] is None and meta.get("title") and _title_like(meta["title"]):
+            return _clean_title(meta["title"]), []  # the disclosure block's 标题, on no line of its own
+        return issued
     dated = [i for i in candidates if re.search(r"(19|20)\d{2}", lines[i])]
     i = candidates[0] if _squash(_clean_title(lines[candidates[0]])) in known or not dated else dated[0]
     text = _clean_title(lines[i])

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from govreports.models import PageText
+from govreports.textfold import fold_table
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _TIME = re.compile(r"\d{1,2}\s*:\s*\d{2}(\s*:\s*\d{2})?")
@@ -37,19 +38,20 @@ def chrome_rules() -> dict[str, Any]:
     tokens = sorted(raw["toolbar_tokens"], key=len, reverse=True)
     return {
         **raw,
-        "trad": {pair[0]: pair[1] for pair in raw["trad_fold"].split()},
         "bullet_re": re.compile(raw["bullet_prefix"]),
         "families": {fam: [re.compile(p) for p in pats] for fam, pats in raw["line_patterns"].items()},
         "family_res": {fam: _any_of(pats) for fam, pats in raw["line_patterns"].items()},
         "footer_res": [re.compile(p) for p in raw["footer_patterns"]],
         "footer_re": _any_of(raw["footer_patterns"]),
-        "label_re": re.compile(rf"(?P<label>{alts})\s*:"),
+        # "label:" anywhere; a label without its colon only before a blank or the line end
+        "label_re": re.compile(rf"(?P<label>{alts})\s*(?::|(?=\s)|$)"),
         "bracketed_label_re": re.compile(rf"[\[【]\s*(?:{alts})\s*[\]】]"),
         "toolbar_re": re.compile("(?:" + "|".join(map(re.escape, tokens)) + r"|\d+)+"),
         "toolbar_sep_re": re.compile(raw["toolbar_separators"]),
         "value_res": [re.compile(p) for p in raw["value_lines"]],
         "title_value_re": re.compile(raw["title_value"]),
         "counter_value_re": re.compile(raw["counter_value"]),
+        "site_prefix_re": re.compile(raw["site_prefix"]),
         "gloss_re": re.compile(raw["pinyin_gloss"]),
         "cell_label_re": re.compile(rf"\s*[\[【]?\s*(?:{alts})\s*[\]】]?\s*"),
         "wrap_re": re.compile(raw["wrap_block_start"]),
@@ -70,7 +72,7 @@ def _fold_char(ch: str) -> str:
     """One character width-folded (NFKC when that stays one character) and simplified."""
     folded = unicodedata.normalize("NFKC", ch)
     folded = folded if len(folded) == 1 else ch
-    return chrome_rules()["trad"].get(folded, folded)
+    return fold_table().get(ord(folded), folded) if len(folded) == 1 else folded
 
 
 class _FoldTable(dict[int, str]):
@@ -150,7 +152,8 @@ def _label_pairs(f: str, orig: str) -> list[tuple[str, str, str]] | None:
             return [("日期", dated.group(0).strip(), orig[:dated.end()].strip()), *rest]
     if rules["label_re"].match(f) is None:  # finditer's first match would not start the line
         return None
-    found = [m for m in rules["label_re"].finditer(f) if m.start() == 0 or f[m.start() - 1] in _LABEL_SEP]
+    found = [m for m in rules["label_re"].finditer(f)
+             if m.start() == 0 or f[m.start() - 1] in _LABEL_SEP or m.group(0).endswith(":")]
     if not found or found[0].start() != 0:
         return None
     pairs = []
@@ -170,9 +173,8 @@ def _as_label_line(f: str) -> str:
     blanks and colons, so values are still read from the original at the same offsets.
     """
     rules = chrome_rules()
-    if f.startswith(("http://", "https://")):
-        url = f.split(None, 1)[0]
-        f = " " * len(url) + f[len(url):]
+    if site := rules["site_prefix_re"].match(f):  # "某县人民政府门户网站 www.example.gov.cn 发布时间:…"
+        f = " " * site.end() + f[site.end():]
     if "[" in f or "【" in f:
         f = rules["bracketed_label_re"].sub(lambda m: " " + m.group(0)[1:-1] + ":", f)
     if "|" in f or "｜" in f:

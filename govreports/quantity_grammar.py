@@ -23,6 +23,7 @@ import yaml
 
 from govreports import citations, numerals, rxfirst, tokenize
 from govreports.models import Quantity
+from govreports.textfold import simplified
 
 RULES = Path(__file__).resolve().parent / "rules"
 _SP = r"[ \u3000\xa0]{0,2}"
@@ -201,25 +202,15 @@ def _build(m: re.Match[str], body: str, g: Grammar) -> Quantity | None:
     )
 
 
-@functools.cache
-def _traditional_fold() -> tuple[dict[int, str], re.Pattern[str]]:
-    """Traditional → simplified, one character for one (rules/quantities.yaml `traditional`), and
-    a regex that finds those characters: most bodies have none, and `translate` costs ~1 ms each."""
-    pairs = grammar().rules.get("traditional", "")
-    table = {ord(t): s for t, s in zip(pairs[0::2], pairs[1::2], strict=True)}
-    return table, re.compile(f"[{re.escape(pairs[0::2])}]" if pairs else r"(?!)")
-
-
 def scan(body: str) -> list[Quantity]:
     """The bare mentions (value, unit, qualifier, offsets) in reading order, no context yet.
 
-    The grammar runs over a same-length Traditional→Simplified fold of the body, so 2.6萬人次 and
+    The grammar runs over a same-length Traditional→Simplified fold of the body (textfold), so 2.6萬人次 and
     不少於2期 read like their simplified forms while offsets and surfaces stay the page's own;
     units come out simplified (個 → 个) so that mentions compare across pages.
     """
     g = grammar()
-    table, traditional = _traditional_fold()
-    text = body.translate(table) if traditional.search(body) else body
+    text = simplified(body)
     blocked = citations.name_spans(text)
     out: list[Quantity] = []
     pos = 0

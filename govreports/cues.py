@@ -30,6 +30,8 @@ class PartRules:
     content_parts: frozenset[str]
     embeddable: frozenset[str]
     default_part: dict[str, str]
+    graded_parts: dict[str, frozenset[str]]
+    optional_parts: frozenset[str]
     plan_cues: tuple[re.Pattern[str], ...]
     closing_cues: tuple[re.Pattern[str], ...]
     base_year: re.Pattern[str]
@@ -53,6 +55,8 @@ def rules() -> PartRules:
         content_parts=frozenset(spec["content_parts"]),
         embeddable=frozenset(spec["embeddable"]),
         default_part=dict(spec["default_part"]),
+        graded_parts={k: frozenset(v) for k, v in spec["graded_parts"].items()},
+        optional_parts=frozenset(spec["optional_parts"]),
         plan_cues=tuple(re.compile(p) for p in spec["plan_cues"]),
         closing_cues=tuple(re.compile(p) for p in spec["closing_cues"]),
         base_year=re.compile(spec["base_year"]),

@@ -151,7 +151,7 @@ class Document:
     body: str
     sections: list[Section] = field(default_factory=list)
     parts: list[PartSpan] = field(default_factory=list)
-    completeness: dict[str, str] = field(default_factory=dict)  # required part -> present|embedded|missing
+    completeness: dict[str, str | None] = field(default_factory=dict)  # part -> present|embedded|missing|None
     truncated: bool = False
     meta: dict[str, str] = field(default_factory=dict)
     quantities: list[Quantity] = field(default_factory=list)

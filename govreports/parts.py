@@ -124,7 +124,7 @@ def _assign(body: str, sections: list[Section], doc_type: str, paragraphs: list[
     return items, status
 
 
-def tag_parts(body: str, sections: list[Section], doc_type: str) -> tuple[list[PartSpan], dict[str, str]]:
+def tag_parts(body: str, sections: list[Section], doc_type: str) -> tuple[list[PartSpan], dict[str, str | None]]:
     """Tag every section with its canonical part and cover the body with part spans.
 
     Args:
@@ -133,7 +133,8 @@ def tag_parts(body: str, sections: list[Section], doc_type: str) -> tuple[list[P
         doc_type: annual_report | work_plan | summary_and_plan | other.
     Returns:
         PartSpans covering body[0:len(body)] in order (adjacent equal spans merged), and the
-        completeness record {required part: "present" | "embedded" | "missing"}.
+        completeness record {required part: "present" | "embedded" | "missing" | None}, None
+        where the part is not graded for this doc_type (rules/parts.yaml graded_parts).
     """
     sig = cues.find_signature(body)
     text_end = len(body) if sig is None else sig
@@ -153,4 +154,13 @@ def tag_parts(body: str, sections: list[Section], doc_type: str) -> tuple[list[P
             spans.append(PartSpan(item.part, start, end, item.how))
     if not spans and body:
         spans.append(PartSpan("preamble", 0, len(body), "position"))
-    return spans, status
+    return spans, _graded(status, doc_type)
+
+
+def _graded(status: dict[str, str], doc_type: str) -> dict[str, str | None]:
+    """Completeness as published: None ("not assessed") for a part this doc_type is not graded
+    on, and for an optional part that is not there."""
+    r = cues.rules()
+    graded = r.graded_parts.get(doc_type, frozenset())
+    return {part: state if part in graded or (part in r.optional_parts and state != "missing") else None
+            for part, state in status.items()}

@@ -84,7 +84,7 @@ def test_show_document_by_prefix(store, capsys):
     assert line.index(nested["label_raw"]) >= 8  # a child is indented under its parent (tree guides)
     assert f"{nested['part']} · {nested['start']}–{nested['end']}" in line
     for part in ("measures_results", "shortcomings", "first_responsible", "next_year_plan", "other"):
-        assert re.search(rf"{part} +{doc['part_' + part] or 'not assessed'}", out)
+        assert re.search(rf"{part} +{doc['part_' + part] if isinstance(doc['part_' + part], str) else 'not assessed'}", out)
     indicators = curated.read("indicators", data_dir=store.paths, filters=[("doc_id", "=", doc["doc_id"])])
     assert f"Indicators ({len(indicators)})" in out
     assert set(indicators["indicator_id"]) <= set(re.findall(r"[A-Z][A-Z_]+[A-Z]", out))

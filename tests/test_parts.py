@@ -61,7 +61,7 @@ def test_spans_cover_the_body_with_preamble_parts_closing_and_signature():
     assert spans[0].start == 0 and spans[-1].end == len(body)
     assert all(a.end == b.start for a, b in pairwise(spans))
     assert completeness == {"measures_results": "present", "shortcomings": "present",
-                            "first_responsible": "missing", "next_year_plan": "present", "other": "missing"}
+                            "first_responsible": "missing", "next_year_plan": "present", "other": None}
 
 
 def test_children_inherit_unless_their_own_keywords_place_them():
@@ -87,7 +87,7 @@ def test_un_headed_plan_block_tags_the_list_after_it():
                                           "next_year_plan", "next_year_plan"]
     assert ("next_year_plan", "cue", "2023年,") in span_parts(body, spans)
     assert completeness == {"measures_results": "present", "shortcomings": "missing",
-                            "first_responsible": "embedded", "next_year_plan": "embedded", "other": "missing"}
+                            "first_responsible": "embedded", "next_year_plan": "embedded", "other": None}
 
 
 def test_flattened_list_items_open_implicit_parts():
@@ -104,8 +104,8 @@ def test_work_plan_items_are_all_next_year_plan():
     sections, spans, completeness = tagged(body, "work_plan")
     assert {s.part for s in sections} == {"next_year_plan"}
     assert [p for p, _, _ in span_parts(body, spans)] == ["preamble", "next_year_plan"]
-    assert completeness == {"measures_results": "missing", "shortcomings": "missing",
-                            "first_responsible": "missing", "next_year_plan": "present", "other": "missing"}
+    assert completeness == {"measures_results": None, "shortcomings": None,  # not graded for a plan
+                            "first_responsible": None, "next_year_plan": "present", "other": None}
 
 
 def test_body_without_headings():
@@ -115,7 +115,8 @@ def test_body_without_headings():
     assert [(p, h) for p, h, _ in span_parts(body, spans)] == [
         ("preamble", "position"), ("measures_results", "position"), ("next_year_plan", "cue")]
     assert completeness["next_year_plan"] == "embedded"
-    assert tag_parts("", [], "annual_report") == ([], dict.fromkeys(REQUIRED_PARTS, "missing"))
+    assert tag_parts("", [], "annual_report") == ([], {**dict.fromkeys(REQUIRED_PARTS, "missing"), "other": None})
+    assert tag_parts("", [], "other") == ([], dict.fromkeys(REQUIRED_PARTS))  # a look-alike is not graded
 
 
 SEED_COMPLETENESS = {  # domain.md §1.2 "Observed"; S4's (一)切实履行第一责任人职责 names P2 as a sub-heading
@@ -125,8 +126,8 @@ SEED_COMPLETENESS = {  # domain.md §1.2 "Observed"; S4's (一)切实履行第�
                                       "first_responsible": "embedded", "next_year_plan": "present"},
     ("002_5d1b6665698e6aa0.txt", 0): {"measures_results": "present", "shortcomings": "present",
                                       "first_responsible": "present", "next_year_plan": "present"},
-    ("003_7366b775b5272e40.txt", 0): {"measures_results": "missing", "shortcomings": "missing",
-                                      "first_responsible": "missing", "next_year_plan": "present"},
+    ("003_7366b775b5272e40.txt", 0): {"measures_results": None, "shortcomings": None,  # a work plan
+                                      "first_responsible": None, "next_year_plan": "present"},
     ("004_5f9a755a12d1a54c.txt", 0): {"measures_results": "present", "shortcomings": "missing",
                                       "first_responsible": "embedded", "next_year_plan": "missing"},
     ("004_5f9a755a12d1a54c.txt", 1): {"measures_results": "present", "shortcomings": "missing",
@@ -139,7 +140,7 @@ def test_seed_completeness_and_parts(case):
     name, k, gold, body = seed_bodies()[case]
     sections = parse_sections(body, "d")
     spans, completeness = tag_parts(body, sections, gold["doc_type"])
-    assert completeness == {**SEED_COMPLETENESS[(name, k)], "other": "missing"}
+    assert completeness == {**SEED_COMPLETENESS[(name, k)], "other": None}  # optional: graded only where present
     assert all(s.part in PARTS for s in sections) and all(p.part in PARTS for p in spans)
     assert spans[0].part == "preamble" and spans[-1].end == len(body)
     if gold["signed_date"]:
@@ -167,3 +168,11 @@ def test_leads_outside_any_heading_take_the_part_around_them():
         ("一是", 1, "preamble"), ("二是", 1, "preamble"), ("一、", 1, "measures_results"),
         ("一是", 2, "next_year_plan"), ("二是", 2, "next_year_plan")]
     assert completeness["first_responsible"] == "missing"  # a plan item about the duty is no report of it
+
+
+def test_the_rule_wording_with_its_year_filled_in_is_the_next_year_plan():
+    body = ("一、2021年推进法治政府建设的主要举措和成效\n开展学习。\n二、存在的不足和原因\n力量不足。\n"
+            "三、2022年推进法治政府建设的主要安排\n深化改革。")
+    sections, _, completeness = tagged(body)
+    assert [s.part for s in sections] == ["measures_results", "shortcomings", "next_year_plan"]
+    assert completeness["next_year_plan"] == "present"

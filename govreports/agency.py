@@ -47,8 +47,10 @@ def region_of(agency: str | None) -> str | None:
 
 
 def _place(text: str | None) -> str | None:
-    """A text that is a place name and nothing more (region_of of it is all of it)."""
-    return text if text and region_of(text) == text else None
+    """A text that is a place name and nothing more (region_of of it is all of it, and none of
+    the words that make a phrase of it: 关于命名第三批全省 is no place)."""
+    not_in = metadata_rules()["region"]["not_in_place"]
+    return text if text and region_of(text) == text and not re.search(not_in, text) else None
 
 
 def places(title: str | None, body: str) -> list[str]:
@@ -95,6 +97,12 @@ def cited_orgs(body: str) -> list[str]:
     return out
 
 
+def _cited_own(body: str) -> list[str]:
+    """Bodies that issued a document the body cites (《…卫生健康委员会行政规范性文件管理办法》), with a place."""
+    pattern = metadata_rules()["agency"]["cited_own"]
+    return [m.group("org") for m in re.finditer(pattern, body) if region_of(m.group("org")) and is_org(m.group("org"))]
+
+
 def opening_subject(body: str) -> str | None:
     """The issuer named as the subject of the body's opening sentence ("2022年,市司法局坚持…")."""
     for line in body.lstrip().splitlines()[:3]:  # a speaker or date line may stand above it
@@ -126,7 +134,7 @@ def resolve(candidates: Iterable[str | None], body: str = "",
     cited = cited_orgs(body) if body and (agency is None or not region_of(agency)) else []
     if agency is None:
         kind = self_reference(body)
-        own = [c for c in cited if kind and _stem(c).endswith(kind)]
+        own = [c for c in [*cited, *_cited_own(body)] if kind and _stem(c).endswith(kind)]
         agency = own[0] if own else None
     elif not region_of(agency):
         fuller = [c for c in [*names[1:], *cited] if region_of(c) and same_body(agency, c)]

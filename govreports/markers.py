@@ -17,6 +17,8 @@ from pathlib import Path
 import cn2an
 import yaml
 
+from govreports.textfold import drop_glosses
+
 RULES = Path(__file__).parent / "rules" / "headings.yaml"
 ENUM = "enum"
 _CIRCLED_ONE = 0x2460  # ①
@@ -167,7 +169,7 @@ def read_heading(body: str, text_start: int, line_end: int) -> tuple[str, int]:
         if not tail:
             break
         raw = raw[: tail[0].start()]
-    heading = g.tag_bracketed.sub("", raw).strip(g.heading_trim)
+    heading = drop_glosses(g.tag_bracketed.sub("", raw)).strip(g.heading_trim)
     return heading, text_start + len(raw)
 
 
@@ -228,7 +230,8 @@ def find_markers(body: str, stop: int) -> tuple[list[Marker], list[Marker]]:
     enums: list[Marker] = []
     lines = iter_lines(body, stop)
     filled = sum(1 for s, e in lines if body[s:e].strip())
-    dense = filled > 0 and stop / filled >= g.inline_min_mean_line_chars  # paragraph breaks lost
+    # paragraph breaks lost: long lines on average, or the whole text on a line or two
+    dense = filled > 0 and (stop / filled >= g.inline_min_mean_line_chars or filled <= 2)
     for line_start, line_end in lines:
         line_end = min(line_end, stop)
         pos = first_char(body, line_start, line_end)

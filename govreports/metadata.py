@@ -54,7 +54,7 @@ def _extract(draft: DocDraft) -> dict[str, Any]:
     agency, region = agencies.resolve([
         _title_agency(title), signer,
         *(draft.meta.get(k) for k in ("publisher", "content_source") if agencies.is_org(draft.meta.get(k) or "")),
-        _cover_signer(body_lines),
+        _cover_signer(body_lines), _notice_issuer(body_lines),
         *(line for line in (draft.meta.get("above_title") or "").splitlines() if agencies.is_org(line)),
         *(draft.meta.get(k) for k in ("editor", "author") if agencies.is_org(draft.meta.get(k) or "")),
         agencies.opening_subject(draft.body),
@@ -131,8 +131,26 @@ def _cover_signer(lines: list[str]) -> str | None:
     date_line = metadata_rules()["signature"]["date_line"]
     for i in range(1, len(lines)):
         if re.match(date_line, lines[i]) and agencies.is_org(lines[i - 1]):
+            top = i - 1  # joint issuers sign on several lines, or side by side: the first one leads
+            while top > 0 and i - top < 3 and _orgs_on(lines[top - 1]):
+                top -= 1
+            return (_orgs_on(lines[top]) or [lines[top]])[0]
+    return None
+
+
+def _notice_issuer(lines: list[str]) -> str | None:
+    """The issuer heading a notice in front of the document: its org line right above the
+    notice's title ("某县人民政府办公室" / "关于印发…的通知")."""
+    for i in range(1, min(len(lines), metadata_rules()["signature"]["notice_scan_lines"])):
+        if lines[i].startswith(("关于", "關於")) and agencies.is_org(lines[i - 1]):
             return lines[i - 1]
     return None
+
+
+def _orgs_on(line: str) -> list[str]:
+    """The organisation names on a signature line ("某县委办公室 某县司法局" → both), or []."""
+    names = line.split()
+    return names if names and all(agencies.is_org(n) for n in names) else []
 
 
 def _cn_date(text: str) -> str | None:

@@ -71,6 +71,9 @@ def split_documents(page: PageText) -> list[DocDraft]:
             if idx:
                 title_line += "\n" + "\n".join(body_lines[i] for i in idx)
                 body_lines = [line for i, line in enumerate(body_lines) if i not in idx]
+        if body_lines and (run_in := re.match(rules["run_in_title"], body_lines[0])) and _title_like(run_in.group("title")):
+            title = run_in.group("title")  # the document's own title, run into its first paragraph
+            body_lines = [body_lines[0][run_in.end():], *body_lines[1:]]
         text = "".join(body_lines)
         if len(text) < rules["min_body_chars"] or "。" not in text:
             continue
@@ -131,13 +134,19 @@ def _find_title(lines: list[str], meta: dict[str, str]) -> tuple[str | None, lis
     dated = [i for i in candidates if re.search(r"(19|20)\d{2}", lines[i])]
     i = candidates[0] if _squash(_clean_title(lines[candidates[0]])) in known or not dated else dated[0]
     text = _clean_title(lines[i])
+    if i > 0 and re.match(rules["title_head"], _clean_title(lines[i - 1])) and not _title_like(lines[i - 1]):
+        text = _clean_title(lines[i - 1]) + text  # "关于印发某县2021年度法治政府建设" / "工作安排的通知"
+        i -= 1
+        idx_extra = [i + 1]
+    else:
+        idx_extra = []
     notice = re.search(rules["cover_notice"], text) or re.search(rules["cover_notice_plain"], text)
     if notice:  # a 印发 notice: the title is the issued document's own title line, if present
-        issued = _issued_title(lines, i + 1, notice.group("inner"))
-        return issued if issued[0] else (notice.group("inner").strip(), [i])
+        issued = _issued_title(lines, i + 1 + len(idx_extra), notice.group("inner"))
+        return issued if issued[0] else (notice.group("inner").strip(), [i, *idx_extra])
     if i > 0 and _agency_line_above(lines[i - 1], text, meta):
         return _clean_title(lines[i - 1]) + text, [i - 1, i]
-    return text, [i]
+    return text, [i, *idx_extra]
 
 
 def _issued_title(lines: list[str], start: int, inner: str | None = None) -> tuple[str | None, list[int]]:
@@ -149,7 +158,8 @@ def _issued_title(lines: list[str], start: int, inner: str | None = None) -> tup
         for k in scan:
             line = drop_glosses(lines[k])
             if m := re.search(rules["issuing_sentence"], simplified(line)):
-                inner = line[m.start("inner"):m.end("inner")]  # the fold keeps offsets
+                group = "inner" if m.group("inner") else "inner2"
+                inner = line[m.start(group):m.end(group)]  # the fold keeps offsets
                 start = k + 1
                 break
         if inner is None or not any(cue in simplified(inner) for cue in rules["title_cues"]):

@@ -227,3 +227,51 @@ def test_signature_may_be_followed_by_notes_and_attachments():
             + "\nXX区司法局 2024年1月31日\n(此件公开发布)\n附件:2023年度法治政府建设考核指标完成情况表")
     [(_, meta)] = parse(text)
     assert (meta["agency"], meta["signed_date"]) == ("XX区司法局", "2024-01-31")
+
+
+BODY_TAIL = "一、主要举措\n(一)加强领导。" + "全年开展执法检查,落实行政执法三项制度,推进依法行政。" * 4
+
+
+@pytest.mark.parametrize(("page", "want"), [
+    # the title names no place: the 发布机构 line names the same body with its place
+    ("[ 发布机构 ] 东坡区卫生健康委 [ 发布日期 ] 2024-01-13\n区卫生健康委关于2023年法治政府建设情况的报告\n"
+     "2023年,我委坚持依法行政,现将有关情况报告如下:\n" + BODY_TAIL,
+     {"agency": "东坡区卫生健康委", "region": "东坡区", "report_year": 2023, "publish_date": "2024-01-13"}),
+    # an issuer line above a title that starts with 关于: one title
+    ("宁夏回族自治区应急管理厅\n关于2021年度法治政府建设情况的报告\n2021年,我厅认真贯彻落实纲要,现将有关情况报告如下。\n" + BODY_TAIL,
+     {"title": "宁夏回族自治区应急管理厅关于2021年度法治政府建设情况的报告", "agency": "宁夏回族自治区应急管理厅",
+      "region": "宁夏回族自治区"}),
+    # no title, no portal lines: the opening sentence's subject, below a speaker line
+    ("2019年度法治政府建设工作情况总结如下:\n2019年度,北辰区教育局深入学习贯彻习近平法治思想,推进依法治校。\n" + BODY_TAIL,
+     {"agency": "北辰区教育局", "region": "北辰区", "report_year": 2019, "title": None}),
+    # a place-less agency: the region from cited local documents at its level
+    ("2022年,市司法局坚持以习近平法治思想为指导。推动出台《遂宁市城区农贸市场管理条例》《遂宁市城市生活垃圾分类管理条例》。\n"
+     + BODY_TAIL, {"agency": "市司法局", "region": "遂宁市"}),
+    # only 我委, and a cited document of the body's own issuer
+    ("(三)完善制度。\n我委制发了《天津市武清区卫生健康委员会行政规范性文件管理办法》,开展合法性审核。\n" + BODY_TAIL,
+     {"agency": "天津市武清区卫生健康委员会", "region": "天津市武清区"}),
+    # a town names itself: no county-level place is given
+    ("有庆镇2020年度法治政府建设工作情况报告\n2020年,我镇坚持依法行政。\n" + BODY_TAIL, {"region": "有庆镇"}),
+    # look-alikes are other: a news lede, a 述法 report, a guideline on writing the report
+    ("省林业厅被评为2016年度法治政府建设优秀单位\n近日,省委办公厅通报了年度法治政府建设考核情况。\n" + BODY_TAIL,
+     {"doc_type": "other", "title": "省林业厅被评为2016年度法治政府建设优秀单位"}),
+    ("西洞庭管理区关于履行推进法治建设第一责任人职责情况的报告\n管委会主任 张三\n2025年2月\n2024年,我坚持依法行政。\n" + BODY_TAIL,
+     {"doc_type": "other", "agency": "西洞庭管理区", "report_year": 2024}),
+    ("为全面规范法治政府建设年度报告工作,制定本工作指引。\n" + BODY_TAIL, {"doc_type": "other"}),
+    # an untitled plan opening on the year ahead
+    ("发布时间:2022-07-14\n2022年是实施八五普法规划关键之年。全市普法依法治理工作要以习近平法治思想为主线。\n" + BODY_TAIL,
+     {"doc_type": "work_plan", "report_year": 2022}),
+    # a Traditional mirror with pinyin glosses: names without glosses, in the page's script
+    ("發(fā)布日期:2025-03-12 09:18\n內(nèi)蒙古自治區(qū)人民政府關(guān)于2024年法治政府建設(shè)情況的報(bào)告\n"
+     "2024年,內蒙古自治區堅持以習近平法治思想為指導,推進依法行政。\n" + BODY_TAIL,
+     {"title": "內蒙古自治區人民政府關于2024年法治政府建設情況的報告", "agency": "內蒙古自治區人民政府",
+      "region": "內蒙古自治區", "publish_date": "2025-03-12"}),
+    # a notice title broken over two lines and a site name appended to it
+    ("关于印发2023年全市普法依法治理工作要点的通知-某某网\n各县区:\n《2023年全市普法依法治理工作要点》已经领导小组审议通过,现印发给你们。\n"
+     "某市法治宣传教育工作领导小组\n2023年3月31日\n2023年全市普法依法治理工作要点\n" + BODY_TAIL,
+     {"title": "2023年全市普法依法治理工作要点", "signed_date": "2023-03-31", "doc_type": "work_plan",
+      "agency": "某市法治宣传教育工作领导小组"}),
+])
+def test_metadata_from_every_place_a_page_gives_it(page, want):
+    [(_, meta)] = parse(page)
+    assert {k: meta[k] for k in want} == want

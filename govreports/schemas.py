@@ -62,7 +62,9 @@ DOCUMENTS = pa.schema([
        "(Python str indices).", "2022年，市教育局坚持……", nullable=False),
     _f("truncated", BOOL, "True when the page text looks cut off (report ends mid-way).", "false", nullable=False),
     *[_f(f"part_{p}", STR, f"Completeness of required part '{p}' (2019 规定): {PART_VALUES}; null when "
-         "not assessed (e.g. not an annual report).", "present") for p in REQUIRED_PARTS],
+         "not graded for this doc_type (annual reports and summaries: the four required parts; work plans: "
+         "next_year_plan only; other: none; part_other only where present), rules/parts.yaml graded_parts.",
+         "present") for p in REQUIRED_PARTS],
     _f("topics", STRS, "纲要 topics the report touches, from rules/topics.", '["行政执法", "依法决策"]',
        nullable=False),
     _f("n_sections", I32, "Number of rows this document has in `sections`.", "24", nullable=False),

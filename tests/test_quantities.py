@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from govreports.models import Section
 from govreports.quantities import extract_quantities
+from govreports.quantity_grammar import scan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -227,3 +228,8 @@ def test_seed_pages_meet_the_quantity_bar():
             h, t, f = score.match_quantities(doc["quantities"], [asdict(q) for q in pred])
             hit, req, fp = hit + h, req + t, fp + f
     assert hit / (hit + fp) >= 0.93 and hit / req >= 0.97, (hit, req, fp)
+
+
+def test_a_run_of_session_ordinals_is_no_count():
+    found = scan("深入贯彻落实十二届市委三次、四次全会精神,全年召开专题会议三次。")
+    assert [(q.surface, q.start) for q in found] == [("三次", 29)]

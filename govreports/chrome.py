@@ -20,13 +20,12 @@ from typing import Any
 
 import yaml
 
+from govreports.dates import LEAD_DATE as _LEAD_DATE
+from govreports.dates import only_date as _only_date
 from govreports.models import PageText
 from govreports.textfold import fold_table
 
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-_TIME = re.compile(r"\d{1,2}\s*:\s*\d{2}(\s*:\s*\d{2})?")
 _LABEL_SEP = " 【】[]|｜丨/"
-_LEAD_DATE = re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*")
 
 
 @functools.cache
@@ -107,26 +106,6 @@ def _aligned(line: str) -> tuple[str, str]:
 def fold(line: str) -> str:
     """Width-folded, simplified, de-bulleted, stripped copy of a line, used only for matching."""
     return _aligned(line)[0]
-
-
-def iso_date(value: str | None) -> str | None:
-    """'2022-01-13 10:42:02', '2022年1月13日', '2022/1/13' → '2022-01-13'; None if no valid date."""
-    if not value:
-        return None
-    m = _DATE.search(unicodedata.normalize("NFKC", value))
-    if not m:
-        return None
-    y, mo, d = (int(g) for g in m.groups())
-    if not (1949 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31):
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d}"
-
-
-def _only_date(value: str) -> str | None:
-    """ISO date when the value is a date (optionally with a time) and nothing else."""
-    iso = iso_date(value)
-    rest = _TIME.sub("", _DATE.sub("", value, count=1)).strip(" ()")
-    return iso if iso and not rest else None
 
 
 def _is_toolbar(f: str) -> bool:

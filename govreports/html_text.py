@@ -16,7 +16,8 @@ import unicodedata
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from govreports.chrome import chrome_rules, iso_date
+from govreports.chrome import chrome_rules
+from govreports.dates import iso_date
 from govreports.models import PageText
 
 _BREAK = "\x00"  # block boundary marker inside the joined text (NUL never survives decoding)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from govreports import agency as agencies
 from govreports.agency import region_of as region_of  # re-exported: callers ask metadata for it
-from govreports.chrome import iso_date
+from govreports.dates import iso_date
 from govreports.rulebook import metadata_rules
 from govreports.textfold import drop_glosses, has_traditional, restore, simplified
 

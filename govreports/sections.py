@@ -17,7 +17,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from govreports import cues
-from govreports.markers import Marker, find_markers, first_char, grammar, iter_lines, owner_units
+from govreports.marker_scan import find_markers
+from govreports.markers import Marker, first_char, grammar, iter_lines, owner_units
 from govreports.models import Section
 
 

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from govreports.chrome import fold, iso_date, strip_chrome
+from govreports.chrome import fold, strip_chrome
+from govreports.dates import iso_date
 from govreports.html_text import html_to_page
 from govreports.pagetext import join_wrapped, read_page
 

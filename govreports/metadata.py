@@ -52,7 +52,7 @@ def _extract(draft: DocDraft) -> dict[str, Any]:
     signer, signed_date = _signature(body_lines)
     signed_date = signed_date or _notice_date(body_lines)
     agency, region = agencies.resolve([
-        _title_agency(title), signer,
+        _title_agency(title), signer, _issuer_below_title(body_lines),
         *(draft.meta.get(k) for k in ("publisher", "content_source") if agencies.is_org(draft.meta.get(k) or "")),
         _cover_signer(body_lines), _notice_issuer(body_lines),
         *(line for line in (draft.meta.get("above_title") or "").splitlines() if agencies.is_org(line)),
@@ -136,6 +136,12 @@ def _cover_signer(lines: list[str]) -> str | None:
                 top -= 1
             return (_orgs_on(lines[top]) or [lines[top]])[0]
     return None
+
+
+def _issuer_below_title(lines: list[str]) -> str | None:
+    """An issuer standing alone on the first line under the title ("关于…的报告" / "某县人民政府")."""
+    first = lines[0] if lines else ""
+    return first if agencies.is_org(first) and not first.startswith(("各", "全")) else None
 
 
 def _notice_issuer(lines: list[str]) -> str | None:

@@ -89,10 +89,13 @@ def _squash(text: str) -> str:
 
 
 def _clean_title(line: str) -> str:
-    """A title line without list bullets, injected pinyin glosses, table borders and a site name
-    the portal appended ("…工作要点的通知-某某网")."""
+    """A title line without list bullets, injected pinyin glosses, table borders, a site name the
+    portal appended ("…工作要点的通知-某某网"), or the document number and 《》 of a cover letter."""
+    rules = metadata_rules()["split"]
     text = drop_glosses(chrome_rules()["bullet_re"].sub("", line)).strip().strip("|｜ \t")
-    return re.sub(metadata_rules()["split"]["site_suffix"], "", text)
+    text = re.sub(rules["site_suffix"], "", text)
+    bracketed = re.match(rules["bracketed_title"], text)
+    return bracketed.group("inner").strip() if bracketed else text
 
 
 def _title_like(line: str) -> bool:

@@ -275,3 +275,16 @@ BODY_TAIL = "一、主要举措\n(一)加强领导。" + "全年开展执法检�
 def test_metadata_from_every_place_a_page_gives_it(page, want):
     [(_, meta)] = parse(page)
     assert {k: meta[k] for k in want} == want
+
+
+@pytest.mark.parametrize(("page", "want"), [
+    ("某卫〔2024〕12号《某市卫生健康委员会关于2023年度法治政府建设情况的报告》\n市委依法治市办:\n现将我委2023年度法治政府建设情况报告如下。\n"
+     + BODY_TAIL, {"title": "某市卫生健康委员会关于2023年度法治政府建设情况的报告", "agency": "某市卫生健康委员会",
+                   "report_year": 2023}),
+    ("某市2024年普法工作指引\n2024年是八五普法规划实施的关键之年。\n" + BODY_TAIL,
+     {"title": "某市2024年普法工作指引", "doc_type": "work_plan", "report_year": 2024}),
+    ("关于2023年度法治政府建设情况的报告\n某县人民政府\n" + BODY_TAIL, {"agency": "某县人民政府", "region": "某县"}),
+])
+def test_cover_letters_plan_guides_and_issuers_below_the_title(page, want):
+    [(_, meta)] = parse(page)
+    assert {k: meta[k] for k in want} == want

@@ -16,7 +16,7 @@ import unicodedata
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from govreports.chrome import chrome_rules
+from govreports.chrome import chrome_rules, strip_chrome
 from govreports.dates import iso_date
 from govreports.models import PageText
 
@@ -31,6 +31,8 @@ _FLAT_BLOCK = re.compile(r"(?i)</?(?:p|div|br|li|tr|h[1-6]|table|section|article
 _HEAD_TAGS = re.compile(r"(?i)<meta\b[^<>]*>|<title\b[^<>]*>[^<]{0,2000}</title\s*>")
 _HEAD_SCAN = 262144  # meta tags and <title> sit at the top; a flat scan avoids building a deep tree
 _STRONG_KEYS = {"index_no", "publisher", "written_date", "doc_no", "publish_date"}
+#: metadata read from the page around the body container (bylines, disclosure lines in divs)
+_BYLINE_KEYS = _STRONG_KEYS | {"content_source", "updated_date", "author", "editor"}
 _FLAT_DROP = re.compile(r"(?i)<(script|style|noscript|template|head|textarea|select)\b")
 
 
@@ -69,6 +71,12 @@ def html_to_page(html: str, source: str) -> PageText:
         container = tree.body
         warnings.append("no_body_container: used the whole <body>")
     lines = [_UNRESOLVED_ENTITY.sub("", line) if "&" in line else line for line in _node_lines(container)]
+    if container is not tree.body and tree.body is not None:
+        inside = set(lines)  # what the page says about the article outside its body: the byline
+        outside = [line for line in _node_lines(tree.body) if line not in inside]
+        for key, value in strip_chrome(outside).meta.items():
+            if key in _BYLINE_KEYS:
+                meta.setdefault(key, value)
     if heading and not _heading_present(heading, lines):
         lines.insert(0, heading)
     return PageText(source=source, lines=lines, meta=meta, removed=removed, warnings=warnings)

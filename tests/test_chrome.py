@@ -264,3 +264,13 @@ def test_portal_metadata_in_every_layout_is_chrome_and_harvested(lines, want):
 @pytest.mark.parametrize("line", ["您当前所在的位置是:主页 > 信息公告 > 信息公告", "今天是:", "今天是:2023年5月4日 星期四"])
 def test_more_breadcrumb_and_header_widgets(line):
     assert kept([line, BODY]) == [BODY]
+
+
+def test_a_byline_outside_the_body_container_is_still_harvested():
+    html = ("<html><head><title>某局2022年度法治政府建设年度报告_某某网</title></head><body>"
+            "<div class='crumb'>当前位置:首页 > 政务公开</div><div>发布时间:2023-03-01 09:30 来源:某市司法局 浏览次数:12</div>"
+            f"<div class='TRS_Editor'><p>某局2022年度法治政府建设年度报告</p><p>{BODY}</p></div>"
+            "<div class='footer'>版权所有:某某网</div></body></html>")
+    page = read_page(html.encode("utf-8"), "x.html")
+    assert page.meta["publish_date"] == "2023-03-01" and page.meta["content_source"] == "某市司法局"
+    assert BODY in page.lines and not any("发布时间" in line or "版权所有" in line for line in page.lines)

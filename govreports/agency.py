@@ -53,9 +53,10 @@ def _place(text: str | None) -> str | None:
     return text if text and region_of(text) == text and not re.search(not_in, text) else None
 
 
-def places(title: str | None, body: str) -> list[str]:
+def places(title: str | None, body: str, sites: Iterable[str] = ()) -> list[str]:
     """Places a document names for itself where no agency says it, most telling first: the
-    title's scope, the opening subject, then local documents it cites (most cited first)."""
+    title's scope, the opening subject, local documents it cites (most cited first), then the
+    portal it stands on (`sites`: the site name, header lines: "重庆市大足区人民政府网")."""
     rules = metadata_rules()["region"]
     found = []
     if title and (m := re.match(rules["title_place"], title)):
@@ -65,6 +66,10 @@ def places(title: str | None, body: str) -> list[str]:
         found.append(_place(m.group("place").strip()))
     cited = [p for m in re.finditer(rules["cited_place"], body) if (p := _place(m.group("place")))]
     found.extend(sorted(set(cited), key=lambda p: (-cited.count(p), cited.index(p))))
+    for site in sites:
+        for name in re.split(r"[\s|｜丨]+", site):
+            if m := re.match(rules["site_place"], name):
+                found.append(_place(region_of(m.group("org"))))
     return [p for p in found if p]
 
 

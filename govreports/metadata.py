@@ -58,7 +58,9 @@ def _extract(draft: DocDraft) -> dict[str, Any]:
         *(line for line in (draft.meta.get("above_title") or "").splitlines() if agencies.is_org(line)),
         *(draft.meta.get(k) for k in ("editor", "author") if agencies.is_org(draft.meta.get(k) or "")),
         agencies.opening_subject(draft.body),
-    ], draft.body, agencies.places(title, draft.body))
+    ], draft.body, agencies.places(title, draft.body, [
+        *(draft.meta.get(k) or "" for k in ("site_name", "page_heading")),
+        *(draft.meta.get("above_title") or "").splitlines()]))
     doc_type = _doc_type(title, body_lines)
     if title is None and doc_type == "other":
         title = _headline(body_lines)

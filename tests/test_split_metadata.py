@@ -288,3 +288,12 @@ def test_metadata_from_every_place_a_page_gives_it(page, want):
 def test_cover_letters_plan_guides_and_issuers_below_the_title(page, want):
     [(_, meta)] = parse(page)
     assert {k: meta[k] for k in want} == want
+
+
+def test_a_place_less_agency_takes_its_region_from_the_portal_it_stands_on():
+    page = "重庆市江津区人民政府网 | 首页\n区卫生健康委2023年法治政府建设情况报告\n2023年,我委坚持依法行政。\n" + BODY_TAIL
+    [(_, meta)] = parse(page)
+    assert (meta["agency"], meta["region"]) == ("区卫生健康委", "重庆市江津区")
+    city_site = "重庆市人民政府网\n区卫生健康委2023年法治政府建设情况报告\n2023年,我委坚持依法行政。\n" + BODY_TAIL
+    [(_, meta)] = parse(city_site)
+    assert meta["region"] is None  # a city's portal does not say which district

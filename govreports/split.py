@@ -13,6 +13,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from govreports.chrome import chrome_rules
 from govreports.metadata import metadata_rules
@@ -57,7 +58,12 @@ def split_documents(page: PageText) -> list[DocDraft]:
         if above and not any("。" in line for line in above):  # furniture, not a cover letter
             meta["above_title"] = "\n".join(above)
             body = body[len(above):]
-        segments = [(title, "\n".join(lines[i] for i in idx) if idx else None, body)]
+        cuts = [0, *_second_reports(body), len(body)]
+        segments = [(title, "\n".join(lines[i] for i in idx) if idx else None, body[: cuts[1]])]
+        for a, b in pairwise(cuts[1:]):
+            more, more_idx = _find_title(body[a:b], {})
+            segments.append((more, "\n".join(body[a + i] for i in more_idx) or None,
+                             [line for i, line in enumerate(body[a:b]) if i not in more_idx]))
     elif lead:
         if any("。" in line for line in lead):
             segments[0][2][:0] = lead
@@ -82,6 +88,36 @@ def split_documents(page: PageText) -> list[DocDraft]:
         docs.append(DocDraft(title=title, body="\n".join(body_lines), title_line=title_line,
                              meta=dict(meta), truncated=truncated))
     return docs
+
+
+def _second_reports(body: list[str]) -> list[int]:
+    """Where another report starts on a page without 第X篇 markers: right after a signature date
+    (an issuer line may open it), a title naming a year, with a report body below. A document a
+    cover notice issues ("现将《X》印发") is not another report: its title was cited above it."""
+    rules = metadata_rules()
+    date_line = rules["signature"]["date_line"]
+    min_chars = rules["split"]["min_body_chars"]
+    cuts: list[int] = []
+    start = 0
+    for k in range(2, len(body)):
+        if not (_title_like(body[k]) and re.search(r"(19|20)\d{2}", body[k])):
+            continue
+        at = k - 1 if _is_org_line(body[k - 1]) else k
+        if at < 1 or not re.match(date_line, body[at - 1]):
+            continue
+        before, after = "".join(body[start:at]), "".join(body[k + 1:])
+        cited = {_squash(m) for m in re.findall(r"《([^》]{4,80})》", before)}
+        if (len(before) < min_chars or "。" not in before or len(after) < min_chars or "。" not in after
+                or _squash(_clean_title(body[k])) in cited):
+            continue
+        cuts.append(at)
+        start = at
+    return cuts
+
+
+def _is_org_line(line: str) -> bool:
+    rules = metadata_rules()["agency"]
+    return len(line) <= rules["org_max_len"] and bool(re.search(rules["org_suffix"], line)) and "。" not in line
 
 
 def _squash(text: str) -> str:

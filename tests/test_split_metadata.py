@@ -297,3 +297,17 @@ def test_a_place_less_agency_takes_its_region_from_the_portal_it_stands_on():
     city_site = "重庆市人民政府网\n区卫生健康委2023年法治政府建设情况报告\n2023年,我委坚持依法行政。\n" + BODY_TAIL
     [(_, meta)] = parse(city_site)
     assert meta["region"] is None  # a city's portal does not say which district
+
+
+def test_two_reports_on_one_page_without_markers_are_two_documents():
+    first = ("某市司法局2022年度法治政府建设年度报告\n2022年,市司法局坚持依法行政。\n" + BODY_TAIL
+             + "\n某市司法局\n2023年1月10日\n")
+    second = "某县司法局\n2023年度法治政府建设年度报告\n2023年,县司法局坚持依法行政。\n" + BODY_TAIL + "\n某县司法局\n2024年1月12日"
+    docs = [meta for _, meta in parse(first + second)]
+    assert [(m["title"], m["report_year"], m["signed_date"]) for m in docs] == [
+        ("某市司法局2022年度法治政府建设年度报告", 2022, "2023-01-10"),
+        ("某县司法局2023年度法治政府建设年度报告", 2023, "2024-01-12")]
+    # a plan issued by the notice in front of it stays one document with that notice
+    notice = ("关于印发《某区2023年法治政府建设工作要点》的通知\n各街道:\n现将《某区2023年法治政府建设工作要点》印发给你们。\n"
+              "某区人民政府办公室\n2023年3月1日\n某区2023年法治政府建设工作要点\n2023年全区工作的总体要求是:坚持依法行政。\n" + BODY_TAIL)
+    assert len(parse(notice)) == 1

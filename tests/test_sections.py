@@ -296,3 +296,9 @@ def test_run_in_siblings_that_lost_their_line_break_are_headings_but_a_list_in_a
     got = [(s.label, s.heading, s.level) for s in parse_sections(body, "d")]
     assert got == [("一、", "主要工作", 1), ("1.", "加强党的领导", 2), ("2.", "抓实督察工作", 2),
                    ("3.", "执行报告制度", 2)]
+
+
+def test_a_long_plan_numbers_its_items_past_99_but_a_stray_three_digit_line_is_no_heading():
+    body = "一、重点任务\n" + "".join(f"{n}.任务{n}。落实。\n" for n in range(1, 103)) + "110.不接续的编号。\n"
+    got = [(s.label, s.level) for s in parse_sections(body, "d")]
+    assert got[-3:] == [("100.", 2), ("101.", 2), ("102.", 2)] and len(got) == 103

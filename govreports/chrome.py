@@ -50,6 +50,8 @@ def chrome_rules() -> dict[str, Any]:
         "value_res": [re.compile(p) for p in raw["value_lines"]],
         "title_value_re": re.compile(raw["title_value"]),
         "counter_value_re": re.compile(raw["counter_value"]),
+        "month_re": re.compile(raw["month_value"]),
+        "header_byline_re": re.compile(raw["header_byline"]),
         "site_prefix_re": re.compile(raw["site_prefix"]),
         "gloss_re": re.compile(raw["pinyin_gloss"]),
         "cell_label_re": re.compile(rf"\s*[\[【]?\s*(?:{alts})\s*[\]】]?\s*"),
@@ -185,9 +187,9 @@ def _check_pairs(pairs: list[tuple[str, str, str]]) -> list[tuple[str, str]] | N
             continue
         if value and spec.get("date"):
             orig = _only_date(value) or ""
-            if not orig:
-                return None
-        if value:
+            if not orig and not rules["month_re"].fullmatch(value):
+                return None  # a month alone ("更新时间:2025-12") is chrome, not a date to keep
+        if value and orig:
             out.append((spec["key"], orig))
     return out
 
@@ -249,6 +251,8 @@ def strip_chrome(lines: list[str], meta: dict[str, str] | None = None, source: s
         fam, value_key = _classify(f)
         if fam is None and in_links and "。" not in f and len(f) <= 60:
             fam = "related_links"
+        if fam is None and not body_started and chrome_rules()["header_byline_re"].fullmatch(f):
+            fam = "byline"  # "市司法局 2023年02月17日" above the text: who posted it, not a signature
         if fam is None:
             in_links = False
             if titles_of != (now := (meta.get("title"), meta.get("page_title"))):

@@ -210,12 +210,13 @@ def _structure(body: str) -> tuple[_Tree, list[Marker], int]:
 
 
 def _accept_leads(enums: list[Marker], breaks: list[int]) -> list[Marker]:
-    """一是 leads that form a run 一是, 二是 … between two structural boundaries."""
+    """一是 leads that form a run 一是, 二是 … between two structural boundaries (a run may open at
+    二是 where the writer left the first item unlabelled: 二是, 三是 is no accident either)."""
     accepted: list[Marker] = []
     run: list[Marker] = []
 
     def flush() -> None:
-        if len(run) >= 2 and run[1].ordinal == 2:
+        if len(run) >= 2 and run[1].ordinal == run[0].ordinal + 1:
             accepted.extend(run)
         run.clear()
 
@@ -226,7 +227,7 @@ def _accept_leads(enums: list[Marker], breaks: list[int]) -> list[Marker]:
             k = bisect_right(bounds, run[-1].start)
             if k < len(bounds) and bounds[k] < lead.start:  # a heading lies between: a new list
                 flush()
-        if lead.ordinal == 1:
+        if lead.ordinal == 1 or (lead.ordinal == 2 and not run):
             flush()
             run.append(lead)
         elif run and run[-1].ordinal < lead.ordinal <= run[-1].ordinal + gap:

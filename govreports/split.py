@@ -173,6 +173,10 @@ def _find_title(lines: list[str], meta: dict[str, str]) -> tuple[str | None, lis
     dated = [i for i in candidates if re.search(r"(19|20)\d{2}", lines[i])]
     i = candidates[0] if _squash(_clean_title(lines[candidates[0]])) in known or not dated else dated[0]
     text = _clean_title(lines[i])
+    again = [j for j in candidates if j > i and _squash(_clean_title(lines[j])) == _squash(text)
+             and _agency_line_above(lines[j - 1], text, meta)]
+    if again:  # the portal's headline, then the document's own title under its issuer: take that
+        i = again[0]
     if i > 0 and re.match(rules["title_head"], _clean_title(lines[i - 1])) and not _title_like(lines[i - 1]):
         text = _clean_title(lines[i - 1]) + text  # "关于印发某县2021年度法治政府建设" / "工作安排的通知"
         i -= 1

@@ -274,3 +274,19 @@ def test_a_byline_outside_the_body_container_is_still_harvested():
     page = read_page(html.encode("utf-8"), "x.html")
     assert page.meta["publish_date"] == "2023-03-01" and page.meta["content_source"] == "某市司法局"
     assert BODY in page.lines and not any("发布时间" in line or "版权所有" in line for line in page.lines)
+
+
+@pytest.mark.parametrize(("lines", "want"), [
+    (["更新时间:2025-12 来源:网友投稿"], {}),                       # a month alone: chrome, no date kept
+    (["发布于:2023-01-06 09:04:54"], {"publish_date": "2023-01-06"}),
+    (["【大】", "【中】", "【小】"], {}),
+    (["市司法局 2023年02月17日"], {}),                            # a byline above the text
+])
+def test_more_header_chrome(lines, want):
+    page = strip_chrome([*lines, BODY])
+    assert [line for line in page.lines if line.strip()] == [BODY]
+    assert {k: v for k, v in page.meta.items() if k.endswith("date")} == want
+
+
+def test_an_organisation_and_date_below_the_text_is_a_signature_and_stays():
+    assert kept([BODY, "市司法局 2023年02月17日"]) == [BODY, "市司法局 2023年02月17日"]

@@ -302,3 +302,9 @@ def test_a_long_plan_numbers_its_items_past_99_but_a_stray_three_digit_line_is_n
     body = "一、重点任务\n" + "".join(f"{n}.任务{n}。落实。\n" for n in range(1, 103)) + "110.不接续的编号。\n"
     got = [(s.label, s.level) for s in parse_sections(body, "d")]
     assert got[-3:] == [("100.", 2), ("101.", 2), ("102.", 2)] and len(got) == 103
+
+
+def test_a_lost_opening_paren_and_a_run_that_opens_at_er_shi():
+    body = "一、主要举措\n一)坚持党的领导\n1.加强组织领导。落实。\n2.提升建设水平。推进。\n二)推进依法行政。其一未标号。二是健全制度。三是规范执法。"
+    got = [(s.label, s.level) for s in parse_sections(body, "d")]
+    assert got == [("一、", 1), ("(一)", 2), ("1.", 3), ("2.", 3), ("(二)", 2), ("二是", 3), ("三是", 3)]

@@ -311,3 +311,14 @@ def test_two_reports_on_one_page_without_markers_are_two_documents():
     notice = ("关于印发《某区2023年法治政府建设工作要点》的通知\n各街道:\n现将《某区2023年法治政府建设工作要点》印发给你们。\n"
               "某区人民政府办公室\n2023年3月1日\n某区2023年法治政府建设工作要点\n2023年全区工作的总体要求是:坚持依法行政。\n" + BODY_TAIL)
     assert len(parse(notice)) == 1
+
+
+@pytest.mark.parametrize(("page", "want"), [
+    ("西藏自治区藏语委办(编译局)2025年度法治政府建设工作报告\n作者: 来源:区藏语委办(编译局) 发布时间:2026-01-09\n"
+     "2025年,我办坚持依法行政。\n" + BODY_TAIL, {"agency": "西藏自治区藏语委办(编译局)", "region": "西藏自治区"}),
+    ("2022年全南县自然资源局在县委、县政府的正确领导下,全面推进依法行政。\n" + BODY_TAIL,
+     {"agency": "全南县自然资源局", "region": "全南县"}),
+])
+def test_agency_names_with_a_bracketed_part_and_openings_without_a_comma(page, want):
+    [(_, meta)] = parse(page)
+    assert {k: meta[k] for k in want} == want

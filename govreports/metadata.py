@@ -51,6 +51,7 @@ def _extract(draft: DocDraft) -> dict[str, Any]:
     title = draft.title
     signer, signed_date = _signature(body_lines)
     signed_date = signed_date or _notice_date(body_lines)
+    doc_type = _doc_type(title, body_lines)
     agency, region = agencies.resolve([
         _title_agency(title), signer, _issuer_below_title(body_lines),
         *(draft.meta.get(k) for k in ("publisher", "content_source") if agencies.is_org(draft.meta.get(k) or "")),
@@ -58,10 +59,10 @@ def _extract(draft: DocDraft) -> dict[str, Any]:
         *(line for line in (draft.meta.get("above_title") or "").splitlines() if agencies.is_org(line)),
         *(draft.meta.get(k) for k in ("editor", "author") if agencies.is_org(draft.meta.get(k) or "")),
         agencies.opening_subject(draft.body),
+        _title_place(title) if doc_type != "work_plan" else None,
     ], draft.body, agencies.places(title, draft.body, [
         *(draft.meta.get(k) or "" for k in ("site_name", "page_heading")),
         *(draft.meta.get("above_title") or "").splitlines()]))
-    doc_type = _doc_type(title, body_lines)
     if title is None and doc_type == "other":
         title = _headline(body_lines)
     publish_date = next((d for k in ("publish_date", "written_date", "updated_date")
@@ -91,6 +92,14 @@ def _title_agency(title: str | None) -> str | None:
     if title[m.end():].startswith(("关于", "關於")) and region_of(name) == name:
         return name  # "西洞庭管理区关于…的报告": a place issuing in its own name
     return None
+
+
+def _title_place(title: str | None) -> str | None:
+    """A report titled by its place alone ("桂林市2018年法治政府建设情况报告"): the place reports.
+    (A plan titled so names its scope: "某市2023年度法治政府建设工作安排" is no issuer.)"""
+    m = re.match(metadata_rules()["agency"]["title_agency"], title or "")
+    name = m.group("agency").strip() if m else None
+    return name if name and region_of(name) == name else None
 
 
 def _signature(lines: list[str]) -> tuple[str | None, str | None]:

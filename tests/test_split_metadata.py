@@ -322,3 +322,10 @@ def test_two_reports_on_one_page_without_markers_are_two_documents():
 def test_agency_names_with_a_bracketed_part_and_openings_without_a_comma(page, want):
     [(_, meta)] = parse(page)
     assert {k: meta[k] for k in want} == want
+
+
+def test_a_report_titled_by_its_place_alone_is_issued_by_that_place_but_a_plan_is_not():
+    [(_, meta)] = parse("桂林市2018年法治政府建设情况报告\n2018年,我市坚持依法行政。\n" + BODY_TAIL)
+    assert (meta["agency"], meta["region"]) == ("桂林市", "桂林市")
+    [(_, meta)] = parse("某市2023年度法治政府建设工作安排\n2023年是关键之年。\n" + BODY_TAIL)
+    assert (meta["agency"], meta["region"]) == (None, "某市")

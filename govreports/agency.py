@@ -12,7 +12,7 @@ candidate that names the same body with its place. Cue words and patterns: rules
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from govreports.rulebook import metadata_rules
 
@@ -126,13 +126,13 @@ def self_reference(body: str) -> str | None:
 
 
 def resolve(candidates: Iterable[str | None], body: str = "",
-            named_places: Iterable[str] = ()) -> tuple[str | None, str | None]:
+            named_places: Callable[[], Iterable[str]] = tuple) -> tuple[str | None, str | None]:
     """(agency, region) from candidate names in priority order.
 
     The first candidate is the agency. Where it names no place, the first other candidate (or a
     body citation) naming the same body with its place replaces it; with no candidate at all, a
     cited issuer of the body's own kind (我局 → a …局) stands in. The region is the agency's place,
-    else the first of `named_places` of the agency's level (市司法局 → a …市).
+    else the first of `named_places()` of the agency's level (市司法局 → a …市; asked only then).
     """
     names = [c.strip() for c in candidates if c and c.strip()]
     agency = names[0] if names else None
@@ -148,7 +148,7 @@ def resolve(candidates: Iterable[str | None], body: str = "",
     region = region_of(agency)
     if region is None:
         level = agency.strip()[:1] if agency else ""
-        fits = [p for p in named_places
+        fits = [p for p in named_places()
                 if level not in metadata_rules()["agency"]["level_chars"] or p.endswith(level)]
         region = fits[0] if fits else None
     return agency, region

@@ -15,14 +15,12 @@ import functools
 import json
 import re
 import unicodedata
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from govreports.dates import LEAD_DATE as _LEAD_DATE
 from govreports.dates import only_date as _only_date
 from govreports.models import PageText
+from govreports.rulebook import rules
 from govreports.textfold import fold_table
 
 _LABEL_SEP = " 【】[]|｜丨/"
@@ -31,7 +29,7 @@ _LABEL_SEP = " 【】[]|｜丨/"
 @functools.cache
 def chrome_rules() -> dict[str, Any]:
     """rules/chrome.yaml with its regexes compiled (loaded once per process)."""
-    raw = yaml.safe_load(resources.files("govreports.rules").joinpath("chrome.yaml").read_text("utf-8"))
+    raw = rules("chrome")  # one parsed copy, shared with textfold (pinyin glosses)
     labels: dict[str, dict[str, Any]] = raw["labels"]
     alts = "|".join(r"\s*".join(map(re.escape, lab)) for lab in sorted(labels, key=len, reverse=True))
     tokens = sorted(raw["toolbar_tokens"], key=len, reverse=True)
@@ -97,8 +95,8 @@ def _aligned(line: str) -> tuple[str, str]:
         text = line.strip()
         return text, text
     mapped = line.translate(_FOLD)
-    if "(" in mapped and (rules := chrome_rules())["gloss_re"].search(mapped):  # 發(fā)布日期 → 发    布日期
-        mapped = rules["gloss_re"].sub(lambda m: " " * len(m.group(0)), mapped)
+    if "(" in mapped and (r := chrome_rules())["gloss_re"].search(mapped):  # 發(fā)布日期 → 发    布日期
+        mapped = r["gloss_re"].sub(lambda m: " " * len(m.group(0)), mapped)
     m = chrome_rules()["bullet_re"].match(mapped)
     start = m.end() if m else 0
     end = max(start, len(mapped.rstrip()))

@@ -71,7 +71,7 @@ def html_to_page(html: str, source: str) -> PageText:
         container = tree.body
         warnings.append("no_body_container: used the whole <body>")
     lines = [_UNRESOLVED_ENTITY.sub("", line) if "&" in line else line for line in _node_lines(container)]
-    if container is not tree.body and tree.body is not None:
+    if container is not tree.body and tree.body is not None and not {"publish_date", "content_source"} <= meta.keys():
         inside = set(lines)  # what the page says about the article outside its body: the byline
         outside = [line for line in _node_lines(tree.body) if line not in inside]
         for key, value in strip_chrome(outside).meta.items():

@@ -69,9 +69,7 @@ def _siblings_inside(body: str, first: Marker, line_end: int) -> list[Marker]:
     g = grammar()
     found: list[Marker] = []
     last = first.ordinal
-    for m in g.inline_after.finditer(body, first.heading_end, line_end):
-        if m.end() >= line_end or not g.heading_end.match(body, m.start()):
-            continue
+    for m in g.sibling_after.finditer(body, first.heading_end, line_end):
         inner = match_marker(body, m.end(), first.line_start, line_end, inline=True)
         if inner and inner.family == first.family and inner.ordinal == last + 1:
             found.append(inner)

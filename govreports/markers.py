@@ -47,6 +47,7 @@ class Grammar:
     heading_trim: str
     inline_after: re.Pattern[str]
     inline_blank: re.Pattern[str]
+    sibling_after: re.Pattern[str]
     inline_min_line_chars: int
     inline_min_mean_line_chars: int
     inline_max_heading_chars: int
@@ -114,6 +115,7 @@ def grammar() -> Grammar:
         heading_trim=spec["heading_trim"],
         inline_after=re.compile(spec["inline"]["after"]),
         inline_blank=re.compile(spec["inline"]["blank"]),
+        sibling_after=re.compile(spec["inline"]["sibling_after"]),
         inline_min_line_chars=int(spec["inline"]["min_line_chars"]),
         inline_min_mean_line_chars=int(spec["inline"]["min_mean_line_chars"]),
         inline_max_heading_chars=int(spec["inline"]["max_heading_chars"]),

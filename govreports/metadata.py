@@ -32,7 +32,8 @@ def extract_metadata(draft: DocDraft) -> dict[str, Any]:
     come back in the page's own script.
     """
     texts = [draft.title or "", draft.body, *draft.meta.values()]
-    if not any(map(has_traditional, texts)):
+    sample = "".join([draft.title or "", draft.body[:1000], draft.body[-300:], *draft.meta.values()])
+    if not has_traditional(sample):  # a page served in 繁體 shows it from its first lines on
         return _extract(draft)
     draft = replace(draft, body=drop_glosses(draft.body), meta={k: drop_glosses(v) for k, v in draft.meta.items()})
     texts = [draft.title or "", draft.body, *draft.meta.values()]
@@ -60,7 +61,7 @@ def _extract(draft: DocDraft) -> dict[str, Any]:
         *(draft.meta.get(k) for k in ("editor", "author") if agencies.is_org(draft.meta.get(k) or "")),
         agencies.opening_subject(draft.body),
         _title_place(title) if doc_type != "work_plan" else None,
-    ], draft.body, agencies.places(title, draft.body, [
+    ], draft.body, lambda: agencies.places(title, draft.body, [
         *(draft.meta.get(k) or "" for k in ("site_name", "page_heading")),
         *(draft.meta.get("above_title") or "").splitlines()]))
     if title is None and doc_type == "other":

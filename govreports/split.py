@@ -95,15 +95,18 @@ def _second_reports(body: list[str]) -> list[int]:
     (an issuer line may open it), a title naming a year, with a report body below. A document a
     cover notice issues ("现将《X》印发") is not another report: its title was cited above it."""
     rules = metadata_rules()
-    date_line = rules["signature"]["date_line"]
+    date_line = re.compile(rules["signature"]["date_line"])
     min_chars = rules["split"]["min_body_chars"]
     cuts: list[int] = []
     start = 0
-    for k in range(2, len(body)):
+    dated = [k for k in range(1, len(body) - 1) if len(body[k]) <= 20 and date_line.match(body[k])]
+    for k in sorted({d + 1 for d in dated} | {d + 2 for d in dated}):  # right after a signature date
+        if k < 2 or k >= len(body):
+            continue
         if not (_title_like(body[k]) and re.search(r"(19|20)\d{2}", body[k])):
             continue
         at = k - 1 if _is_org_line(body[k - 1]) else k
-        if at < 1 or not re.match(date_line, body[at - 1]):
+        if at < 1 or not date_line.match(body[at - 1]):
             continue
         before, after = "".join(body[start:at]), "".join(body[k + 1:])
         cited = {_squash(m) for m in re.findall(r"《([^》]{4,80})》", before)}

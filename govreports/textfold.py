@@ -29,6 +29,7 @@ def _traditional_chars() -> frozenset[str]:
     return frozenset(map(chr, fold_table()))
 
 
+@functools.lru_cache(maxsize=8)  # metadata and quantities ask about the same body in turn
 def has_traditional(text: str) -> bool:
     """True when the text holds at least one character the fold changes (a set test: a regex class
     of 4,000 characters is ten times slower on the page sizes the pipeline sees)."""

@@ -41,8 +41,8 @@ def region_of(agency: str | None) -> str | None:
             region, pos = region + m.group(0), m.end()
     if not region and (m := re.match(rules["region"]["township"], name)):
         region = m.group(0)
-    if region and region[0] in rules["agency"]["level_chars"]:
-        return None  # 市市场监管局, 区卫生健康委: a level without a name is no place
+    if region and all(c in rules["agency"]["level_chars"] for c in region):
+        return None  # 市市场监管局, 县市场监管局: levels without a name are no place (市中区 is one)
     return region or None
 
 

@@ -216,7 +216,7 @@ def _doc_type(title: str | None, lines: list[str]) -> str:
     for kind in ("work_plan", "annual_report"):
         if any(cue in opening for cue in rules[f"body_{kind}"]):
             return kind
-    if lines and re.match(rules["body_work_plan_re"], lines[0]):
+    if lines and re.match(rules["body_work_plan_re"], "".join(lines[:2])):
         return "work_plan"
     return "annual_report"
 

@@ -152,47 +152,59 @@ def _find_title(lines: list[str], meta: dict[str, str]) -> tuple[str | None, lis
     """(title, indices of its line(s)) among the lines before the body starts, else (None, []).
 
     Among several title-like lines (a column name such as 法治政府建设年度报告 above the real
-    title), a line equal to the page's meta title wins, then the first one naming a year.
+    title), a line equal to the page's meta title wins, then the first one naming a year; a title
+    broken over two lines counts as one.
     """
     rules = metadata_rules()["split"]
     known = {_squash(meta[k]) for k in ("title", "page_title") if meta.get(k)}
     skip = {_squash(meta[k]) for k in ("site_name", "column_name") if meta.get(k)}
-    candidates: list[int] = []
+    candidates: list[tuple[str, list[int]]] = []
+    follows = -1
     for i, line in enumerate(lines[: rules["title_scan_lines"]]):
+        if i <= follows:
+            continue
         text = _clean_title(line)
         sq = _squash(text)
         if re.search(rules["body_start"], text) and sq not in known:
             break
         if sq in known:
-            candidates.insert(0, i)
+            candidates.insert(0, (text, [i]))
             break
-        if _title_like(text) and sq not in skip:
-            candidates.append(i)
+        span = _title_span(lines, i)
+        if span and _squash(span[0]) not in skip:
+            candidates.append(span)
+            follows = span[1][-1]
     if not candidates:
         issued = _issued_title(lines, 0)
         if issued[0] is None and meta.get("title") and _title_like(meta["title"]):
             return _clean_title(meta["title"]), []  # the disclosure block's 标题, on no line of its own
         return issued
-    dated = [i for i in candidates if re.search(r"(19|20)\d{2}", lines[i])]
-    i = candidates[0] if _squash(_clean_title(lines[candidates[0]])) in known or not dated else dated[0]
-    text = _clean_title(lines[i])
-    again = [j for j in candidates if j > i and _squash(_clean_title(lines[j])) == _squash(text)
-             and _agency_line_above(lines[j - 1], text, meta)]
+    dated = [c for c in candidates if re.search(r"(19|20)\d{2}", c[0])]
+    text, idx = candidates[0] if _squash(candidates[0][0]) in known or not dated else dated[0]
+    again = [c for c in candidates if c[1][0] > idx[0] and _squash(c[0]) == _squash(text)
+             and _agency_line_above(lines[c[1][0] - 1], text, meta)]
     if again:  # the portal's headline, then the document's own title under its issuer: take that
-        i = again[0]
-    if i > 0 and re.match(rules["title_head"], _clean_title(lines[i - 1])) and not _title_like(lines[i - 1]):
-        text = _clean_title(lines[i - 1]) + text  # "关于印发某县2021年度法治政府建设" / "工作安排的通知"
-        i -= 1
-        idx_extra = [i + 1]
-    else:
-        idx_extra = []
+        text, idx = again[0]
     notice = re.search(rules["cover_notice"], text) or re.search(rules["cover_notice_plain"], text)
     if notice:  # a 印发 notice: the title is the issued document's own title line, if present
-        issued = _issued_title(lines, i + 1 + len(idx_extra), notice.group("inner"))
-        return issued if issued[0] else (notice.group("inner").strip(), [i, *idx_extra])
-    if i > 0 and _agency_line_above(lines[i - 1], text, meta):
-        return _clean_title(lines[i - 1]) + text, [i - 1, i]
-    return text, [i, *idx_extra]
+        issued = _issued_title(lines, idx[-1] + 1, notice.group("inner"))
+        return issued if issued[0] else (notice.group("inner").strip(), idx)
+    if idx[0] > 0 and _agency_line_above(lines[idx[0] - 1], text, meta):
+        return _clean_title(lines[idx[0] - 1]) + text, [idx[0] - 1, *idx]
+    return text, idx
+
+
+def _title_span(lines: list[str], i: int) -> tuple[str, list[int]] | None:
+    """The title starting at line i: the line itself, or a title broken over it and the next
+    ("桐木漯瑶族乡人民政府关于2023年度法治政府建设" / "工作的报告"), else None."""
+    rules = metadata_rules()["split"]
+    text = _clean_title(lines[i])
+    if i + 1 < len(lines) and re.match(rules["title_head"], text) and not _title_like(text):
+        tail = _clean_title(lines[i + 1])
+        if (len(tail) <= rules["title_tail_max"] and not re.search(r"\d|" + rules["body_start"], tail)
+                and _title_like(text + tail)):
+            return text + tail, [i, i + 1]
+    return (text, [i]) if _title_like(text) else None
 
 
 def _issued_title(lines: list[str], start: int, inner: str | None = None) -> tuple[str | None, list[int]]:

@@ -329,3 +329,28 @@ def test_a_report_titled_by_its_place_alone_is_issued_by_that_place_but_a_plan_i
     assert (meta["agency"], meta["region"]) == ("桂林市", "桂林市")
     [(_, meta)] = parse("某市2023年度法治政府建设工作安排\n2023年是关键之年。\n" + BODY_TAIL)
     assert (meta["agency"], meta["region"]) == (None, "某市")
+
+
+@pytest.mark.parametrize(("page", "want"), [
+    ("某某瑶族乡人民政府关于2023年度法治政府建设\n工作的报告\n2023年,在县委、县政府的正确领导下,我乡坚持依法行政。\n" + BODY_TAIL,
+     {"title": "某某瑶族乡人民政府关于2023年度法治政府建设工作的报告", "agency": "某某瑶族乡人民政府"}),
+    ("关于2022年度法治政府部门建设工作情况的报告\n发布日期:2023-03-01 08:11\n某某省交通运输厅\n关于2022年度法治政府部门建设\n"
+     "工作情况的报告\n2022年,厅党组坚持依法行政。\n" + BODY_TAIL,
+     {"title": "某某省交通运输厅关于2022年度法治政府部门建设工作情况的报告", "agency": "某某省交通运输厅", "region": "某某省"}),
+    ("- 标 题:市中区人力资源和社会保障局2021年度法治政府建设情况报告\n2021年,我局坚持依法行政。\n" + BODY_TAIL,
+     {"agency": "市中区人力资源和社会保障局", "region": "市中区"}),
+    ("2022年是党的二十大召开之年,某市体育局坚持以习近平法治思想为指导,推进体育系统法治建设。\n" + BODY_TAIL,
+     {"doc_type": "annual_report"}),
+])
+def test_titles_broken_mid_phrase_places_named_like_levels_and_reports_opening_on_the_year(page, want):
+    [(_, meta)] = parse(page)
+    assert {k: meta[k] for k in want} == want
+
+
+@pytest.mark.parametrize(("agency", "region"), [
+    ("中山市司法局", "中山市"), ("市中区人力资源和社会保障局", "市中区"), ("中牟县人民政府", "中牟县"),
+    ("某市政务服务中心", "某市"), ("市市场监管局", None), ("伊犁州水利局", "伊犁州"), ("广州市公安局", "广州市"),
+    ("有庆镇人民政府", "有庆镇"), ("鲤城区人民政府金龙街道办事处", "鲤城区"), ("洛阳市·偃师区市场监督管理局", "洛阳市·偃师区"),
+])
+def test_region_of_places_with_level_characters_in_their_names(agency, region):
+    assert region_of(agency) == region

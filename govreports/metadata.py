@@ -31,7 +31,6 @@ def extract_metadata(draft: DocDraft) -> dict[str, Any]:
     A Traditional page is read on its Simplified fold, without injected pinyin glosses; names
     come back in the page's own script.
     """
-    texts = [draft.title or "", draft.body, *draft.meta.values()]
     sample = "".join([draft.title or "", draft.body[:1000], draft.body[-300:], *draft.meta.values()])
     if not has_traditional(sample):  # a page served in 繁體 shows it from its first lines on
         return _extract(draft)

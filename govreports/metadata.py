@@ -78,18 +78,21 @@ def _extract(draft: DocDraft) -> dict[str, Any]:
     }
 
 
+def _title_prefix(title: str | None) -> tuple[str, str] | None:
+    """(name before the year / 关于 / subject, the rest) of a title, or None."""
+    m = re.match(metadata_rules()["agency"]["title_agency"], title or "")
+    return (m.group("agency").strip(), title[m.end():]) if m and title else None
+
+
 def _title_agency(title: str | None) -> str | None:
     """'杭州市教育局2024年度…' → '杭州市教育局' (only when the prefix is an organisation name)."""
-    if not title:
+    prefix = _title_prefix(title)
+    if prefix is None:
         return None
-    rules = metadata_rules()["agency"]
-    m = re.match(rules["title_agency"], title)
-    if not m:
-        return None
-    name = m.group("agency").strip()
-    if re.search(rules["org_suffix"], name):
+    name, rest = prefix
+    if re.search(metadata_rules()["agency"]["org_suffix"], name):
         return name
-    if title[m.end():].startswith(("关于", "關於")) and region_of(name) == name:
+    if rest.startswith(("关于", "關於")) and region_of(name) == name:
         return name  # "西洞庭管理区关于…的报告": a place issuing in its own name
     return None
 
@@ -97,9 +100,8 @@ def _title_agency(title: str | None) -> str | None:
 def _title_place(title: str | None) -> str | None:
     """A report titled by its place alone ("桂林市2018年法治政府建设情况报告"): the place reports.
     (A plan titled so names its scope: "某市2023年度法治政府建设工作安排" is no issuer.)"""
-    m = re.match(metadata_rules()["agency"]["title_agency"], title or "")
-    name = m.group("agency").strip() if m else None
-    return name if name and region_of(name) == name else None
+    prefix = _title_prefix(title)
+    return prefix[0] if prefix and region_of(prefix[0]) == prefix[0] else None
 
 
 def _signature(lines: list[str]) -> tuple[str | None, str | None]:

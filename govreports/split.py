@@ -15,9 +15,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from govreports.agency import is_org
 from govreports.chrome import chrome_rules
-from govreports.metadata import metadata_rules
 from govreports.models import PageText
+from govreports.rulebook import metadata_rules
 from govreports.textfold import drop_glosses, simplified
 
 _TRUNC_TAIL = re.compile(r"(\.{3,}|…+)$")
@@ -105,7 +106,7 @@ def _second_reports(body: list[str]) -> list[int]:
             continue
         if not (_title_like(body[k]) and re.search(r"(19|20)\d{2}", body[k])):
             continue
-        at = k - 1 if _is_org_line(body[k - 1]) else k
+        at = k - 1 if is_org(body[k - 1]) else k
         if at < 1 or not date_line.match(body[at - 1]):
             continue
         before, after = "".join(body[start:at]), "".join(body[k + 1:])
@@ -116,11 +117,6 @@ def _second_reports(body: list[str]) -> list[int]:
         cuts.append(at)
         start = at
     return cuts
-
-
-def _is_org_line(line: str) -> bool:
-    rules = metadata_rules()["agency"]
-    return len(line) <= rules["org_max_len"] and bool(re.search(rules["org_suffix"], line)) and "。" not in line
 
 
 def _squash(text: str) -> str:

@@ -15,15 +15,11 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import yaml
-
+from govreports.indicator_catalog import Entry, Pattern, catalog
 from govreports.models import IndicatorValue, Quantity, Section
 from govreports.quantities import in_plan_part, innermost_section
 
-RULES = Path(__file__).resolve().parent / "rules"
 _SENTENCE_END = re.compile(r"[。！？；;!?\n]")
 _CLAUSE_MARK = re.compile(r"[,，;；:：]")
 #: the end of the last sentence end / clause mark of a stretch, in one backward-matching call
@@ -32,70 +28,6 @@ _LAST_CLAUSE_MARK = re.compile(r"(?s).*" + _CLAUSE_MARK.pattern)
 _AFTER_STOP = re.compile(r"[。！？；;!?\n,，、:：()（）]")
 BEFORE_CHARS = 24
 AFTER_CHARS = 14
-
-
-@dataclass(frozen=True)
-class Pattern:
-    rx: re.Pattern[str]
-    sub: str | None = None
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One catalog indicator with its compiled patterns."""
-
-    id: str
-    name_zh: str
-    unit_class: str
-    units: frozenset[str]
-    before: tuple[Pattern, ...]
-    after: tuple[Pattern, ...]
-    context: tuple[Pattern, ...]
-    subs: tuple[Pattern, ...]
-    requires: re.Pattern[str] | None
-    exclude: re.Pattern[str] | None
-    text: tuple[tuple[re.Pattern[str], float, str], ...]
-    any_before: re.Pattern[str] | None  # one search telling whether any `before` pattern can match
-    any_after: re.Pattern[str] | None
-
-
-def _any_of(patterns: tuple[Pattern, ...]) -> re.Pattern[str] | None:
-    """The alternation of `patterns`: it finds nothing exactly when none of them finds anything."""
-    if not patterns:
-        return None
-    try:
-        return re.compile("|".join(f"(?:{p.rx.pattern})" for p in patterns))
-    except re.error:  # e.g. a group name used twice: no shortcut, same result
-        return None
-
-
-def _patterns(items: list[Any] | None) -> tuple[Pattern, ...]:
-    out = []
-    for item in items or ():
-        if isinstance(item, dict):
-            out.append(Pattern(re.compile(item["re"]), item.get("sub")))
-        else:
-            out.append(Pattern(re.compile(item)))
-    return tuple(out)
-
-
-@functools.cache
-def catalog() -> tuple[Entry, ...]:
-    """The indicator catalog, compiled once per process, in file order (the tie-breaker)."""
-    raw = yaml.safe_load((RULES / "indicators.yaml").read_text(encoding="utf-8"))["indicators"]
-    entries = []
-    for e in raw:
-        before, after = _patterns(e.get("before")), _patterns(e.get("after"))
-        entries.append(Entry(
-            id=e["id"], name_zh=e["name_zh"], unit_class=e["unit_class"],
-            units=frozenset(str(u) for u in e.get("units") or ()),
-            before=before, after=after, any_before=_any_of(before), any_after=_any_of(after),
-            context=_patterns(e.get("context")), subs=_patterns(e.get("subs")),
-            requires=re.compile(e["requires"]) if e.get("requires") else None,
-            exclude=re.compile("|".join(e["exclude"])) if e.get("exclude") else None,
-            text=tuple((re.compile(t["re"]), float(t["value"]), str(t.get("unit", ""))) for t in e.get("text") or ()),
-        ))
-    return tuple(entries)
 
 
 @dataclass(frozen=True)
@@ -162,7 +94,7 @@ def _best_after(patterns: tuple[Pattern, ...], text: str) -> tuple[tuple[int, in
 @functools.cache
 def _for_unit(unit: str) -> tuple[Entry, ...]:
     """The catalog entries that may measure `unit`, in catalog order (most allow a few units)."""
-    return tuple(e for e in catalog() if not e.units or unit in e.units)
+    return tuple(e for e in catalog() if unit in e.factors)
 
 
 _Shortcut = tuple[int, re.Pattern[str], Entry]
@@ -239,14 +171,14 @@ def _text_hits(body: str, sections: list[Section], doc_type: str) -> list[Indica
     """Indicators stated without a number: 法律顾问全覆盖 (1), 无行政败诉 (0)."""
     out = []
     for entry in catalog():
-        for rx, value, unit in entry.text:
+        for rx, value in entry.text:
             for m in rx.finditer(body):
                 section = innermost_section(sections, m.start())
                 in_plan = in_plan_part(sections, section)
                 out.append(IndicatorValue(
-                    indicator_id=entry.id, value=value, unit=unit, qualifier=None, sub=None,
+                    indicator_id=entry.id, value=value, unit=entry.unit, qualifier=None, sub=None,
                     quantity_index=-1, section_id=section.id if section else None,
-                    start=m.start(), end=m.end(), surface=m.group(0), evidence=rx.pattern,
+                    start=m.start(), end=m.end(), surface=m.group(0), evidence=rx.pattern, measure=entry.measure,
                     modality="target" if doc_type == "work_plan" or in_plan else "actual"))
     return out
 
@@ -254,6 +186,9 @@ def _text_hits(body: str, sections: list[Section], doc_type: str) -> list[Indica
 def map_indicators(body: str, quantities: list[Quantity], *, sections: list[Section] | None = None,
                    doc_type: str = "annual_report") -> list[IndicatorValue]:
     """Bind each quantity to at most one catalog indicator, plus number-less statements.
+
+    A change (增长12%) measures no level, so it binds to nothing; a bound value is converted to the
+    indicator's unit (‰ → %), so an indicator's values always share one unit.
 
     Args:
         body: the document body the quantities were extracted from.
@@ -265,16 +200,20 @@ def map_indicators(body: str, quantities: list[Quantity], *, sections: list[Sect
     """
     out: list[IndicatorValue] = []
     for i, q in enumerate(quantities):
+        if q.change or not _for_unit(q.unit):
+            continue
         w = _window(body, quantities, i)
         hit = _bind(q, w)
         if hit is None:
             continue
         entry, pattern, evidence = hit
+        factor = entry.factors[q.unit]
         out.append(IndicatorValue(
-            indicator_id=entry.id, value=q.value, unit=q.unit, qualifier=q.qualifier,
+            indicator_id=entry.id, value=None if q.value is None else round(q.value * factor, 10),
+            unit=entry.unit, qualifier=q.qualifier,
             sub=_sub(entry, pattern, w.before + q.surface + w.after), quantity_index=i,
             section_id=q.section_id, start=q.start, end=q.end, surface=q.surface,
-            evidence=evidence, modality=q.modality))
+            evidence=evidence, modality=q.modality, measure=entry.measure))
     out.extend(_text_hits(body, sections or [], doc_type))
     out.sort(key=lambda v: (v.start, v.indicator_id, v.quantity_index))
     return out

@@ -115,6 +115,25 @@ class IndicatorValue:
     surface: str
     evidence: str              # the keyword or pattern that matched
     modality: str = "actual"
+    measure: str = "count"     # count | money | rate: the catalog entry's (one per indicator)
+
+
+@dataclass(slots=True)
+class IndicatorChoice:
+    """The one value of an (indicator, sub) a comparison uses for a document (indicator_values.py)."""
+
+    indicator_id: str
+    sub: str | None
+    value: float | None
+    unit: str
+    measure: str               # count | money | rate
+    qualifier: str | None
+    rule: str                  # which rule of rules/indicator_values.yaml chose it
+    n_mentions: int            # mentions of this (indicator, sub) that were eligible
+    quantity_index: int        # the chosen mention (-1: a statement without a number)
+    start: int
+    end: int
+    surface: str
 
 
 @dataclass(slots=True)
@@ -156,6 +175,7 @@ class Document:
     meta: dict[str, str] = field(default_factory=dict)
     quantities: list[Quantity] = field(default_factory=list)
     indicators: list[IndicatorValue] = field(default_factory=list)
+    indicator_values: list[IndicatorChoice] = field(default_factory=list)
     keywords: list[Keyword] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
+from govreports.checks import unit_classes
+from govreports.indicator_catalog import family_of, load_catalog, topic_names, unit_families
 from govreports.indicators import catalog, map_indicators
 from govreports.models import Section
 from govreports.quantities import extract_quantities
@@ -48,7 +51,7 @@ EXAMPLES = [
      [("NORM_DOCS_CLEANUP", 29, "梳理"), ("NORM_DOCS_CLEANUP", 1, "修订"), ("NORM_DOCS_CLEANUP", 4, "废止")]),
     ("正式废止1件,审慎保留11件", [("NORM_DOCS_CLEANUP", 1, "废止"), ("NORM_DOCS_CLEANUP", 11, "保留")]),
     ("共梳理政策文件139项,优化调整26项。", [("POLICY_REVIEW", 139, None), ("POLICY_REVIEW", 26, None)]),
-    ("完成合同审查195件", [("LEGALITY_REVIEWS", 195, None)]),
+    ("完成合同审查195件", [("CONTRACT_REVIEWS", 195, None)]),
     ("出台年度局重大行政决策目录3项,完成1件党内规范性文件审查。",
      [("MAJOR_DECISIONS", 3, None), ("LEGALITY_REVIEWS", 1, None)]),
     ("市教育局现有公职律师2位,专职法律顾问2位,专岗法制审核人员1名。",
@@ -58,7 +61,7 @@ EXAMPLES = [
     ("目前,我局已有57人具备行政执法资格。", [("ENF_CERT_HOLDERS", 57, None)]),
     ("目前,我局持有“行政执法证”的在职人员9人。", [("ENF_CERT_HOLDERS", 9, None)]),
     ("2022年全市教育执法检查438次,双随机抽查308次,专项检查62次,即时检查68次",
-     [("INSPECTIONS", 438, None), ("INSPECTIONS", 308, "双随机"), ("INSPECTIONS", 62, "专项"),
+     [("INSPECTIONS", 438, None), ("DOUBLE_RANDOM_CHECKS", 308, None), ("INSPECTIONS", 62, "专项"),
       ("INSPECTIONS", 68, "即时")]),
     ("2021年先后开展各级各类行政检查行动1019次。", [("INSPECTIONS", 1019, None)]),
     ("全市今年累计检查教育领域执检查场所2553处", [("INSPECTED_ENTITIES", 2553, None)]),
@@ -73,27 +76,39 @@ EXAMPLES = [
     ("在局信用信息双公示专栏新增行政许可信息2条,变更登记信息4条。",
      [("DOUBLE_PUBLICITY", 2, "许可"), ("DOUBLE_PUBLICITY", 4, None)]),
     ("全年认真办理人大代表建议和政协提案计46件,办结率100%、见面率100%、满意率100%,",
-     [("PROPOSALS_HANDLED", 46, "建议提案"), ("PROPOSALS_HANDLED", 100, "办结率"),
-      ("PROPOSALS_HANDLED", 100, "见面率"), ("PROPOSALS_HANDLED", 100, "满意率")]),
+     [("PROPOSALS_HANDLED", 46, "建议提案"), ("PROPOSALS_COMPLETION_RATE", 100, "办结率"),
+      ("PROPOSALS_COMPLETION_RATE", 100, "见面率"), ("PROPOSALS_COMPLETION_RATE", 100, "满意率")]),
     ("受理群众来信来访100余件,信访件办结率100%。",
-     [("PETITIONS", 100, "来信来访"), ("PETITIONS", 100, "办结率")]),
+     [("PETITIONS", 100, None), ("PETITIONS_RESOLUTION_RATE", 100, "办结率")]),
     ("全年,妥善处理省教育厅和市政府4起退休教师群体访事件", [("PETITIONS", 4, "群体访")]),
     ("全面梳理2023年教育行业行政执法投诉案件50余件", [("COMPLAINTS", 50, None)]),
     ("2022年已开展各类法治教育讲座70场,受益师生3万余人次。",
      [("PUFA_EVENTS", 70, None), ("PUFA_REACH", 30000, None)]),
     ("老师深入全区各中小学进行宣讲十多场,受教育人数达一万多人。",
-     [("PUFA_EVENTS", 10, None), ("PUFA_REACH", 10000, None)]),
+     [("PUFA_EVENTS", 10, None), ("PUFA_AUDIENCE", 10000, None)]),
     # patterns the seeds do not exercise (domain.md §4.5 "pattern only") and the extensions
     ("办理政府信息公开申请43件", [("INFO_DISCLOSURE_REQ", 43, None)]),
-    ("全年办理行政复议案件12件,纠错率8.3%", [("ADMIN_RECONSIDERATION", 12, None), ("ADMIN_RECONSIDERATION", 8.3, "纠错")]),
+    ("全年办理行政复议案件12件,纠错率8.3%", [("ADMIN_RECONSIDERATION", 12, None), ("RECONSIDERATION_CORRECTION_RATE", 8.3, None)]),
     ("新收行政应诉案件2件", [("ADMIN_LITIGATION", 2, None)]),
-    ("行政机关负责人出庭应诉率100%", [("HEAD_APPEARANCE", 100, None)]),
+    ("行政机关负责人出庭应诉率100%", [("HEAD_APPEARANCE_RATE", 100, None)]),
     ("全市共评选出50所中小学依法治校示范校", [("LAW_SCHOOL_DEMOS", 50, None)]),
     ("2021年5名区管干部,2名公务员参加了学法用法考试。", [("LEGAL_TRAINING", 5, None), ("LEGAL_TRAINING", 2, None)]),
     ("6项应用已关联省数字社会", [("DIGITAL_APPS", 6, None)]),
     ("全市组建了一支由258名教育系统校外培训志愿者组成的督查员队伍", [("VOLUNTEER_INSPECTORS", 258, None)]),
     ("组织开展应急演练30余次", [("EMERGENCY_DRILLS", 30, None)]),
     ("努力推动学生每年接受法治实践教育不少于2课时", [("LAW_EDU_HOURS", 2, None)]),
+    # indicators added with the one-measure catalog
+    ("双随机抽查事项覆盖率达100%", [("DOUBLE_RANDOM_COVERAGE", 100, None)]),
+    ("办理行政处罚案件35件,罚款12.5万元", [("PENALTY_CASES", 35, None), ("PENALTY_AMOUNT", 125000, "罚款")]),
+    ("对15件轻微违法行为不予行政处罚", [("LENIENT_PENALTIES", 15, None)]),
+    ("行政诉讼败诉率3.5‰", [("LITIGATION_LOSS_RATE", 0.35, None)]),
+    ("调解矛盾纠纷326件,调解成功率98%", [("MEDIATION_CASES", 326, None), ("MEDIATION_SUCCESS_RATE", 98, None)]),
+    ("主动公开政府信息1523条", [("INFO_PUBLISHED", 1523, None)]),
+    ("培养法律明白人120名", [("LEGAL_LITERATE_PERSONS", 120, None)]),
+    ("信访事项按期办结率98.6%", [("PETITIONS_RESOLUTION_RATE", 98.6, "办结率")]),
+    # a change is not a level, and a count never lands in a rate (or the reverse)
+    ("行政复议案件同比增长12%", []),
+    ("负责人出庭应诉12件", []),
     # a streak is not a count of anything
     ("参加全省职业院校技能大赛获“十七连冠”", []),
 ]
@@ -105,9 +120,9 @@ def test_catalog_examples(text: str, expected: list[tuple]):
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("局领导班子全员完成述法任务。", [("SHUFA_COVERAGE", 1.0)]),
-    ("市县教育行政部门实现法律顾问全覆盖,", [("ADVISOR_COVERAGE", 1.0)]),
-    ("每所学校都聘请了法律顾问。", [("ADVISOR_COVERAGE", 1.0)]),
+    ("局领导班子全员完成述法任务。", [("SHUFA_COVERAGE", 100.0)]),
+    ("市县教育行政部门实现法律顾问全覆盖,", [("ADVISOR_COVERAGE", 100.0)]),
+    ("每所学校都聘请了法律顾问。", [("ADVISOR_COVERAGE", 100.0)]),
     ("完成合同审查195件,无行政败诉。", [("LITIGATION_LOSSES", 0.0)]),
     ("近6年来无行政败诉案件。", [("LITIGATION_LOSSES", 0.0)]),
 ])
@@ -118,11 +133,50 @@ def test_statements_without_a_number(text: str, expected: list[tuple]):
 def test_catalog_shape():
     entries = catalog()
     ids = [e.id for e in entries]
-    assert len(entries) >= 36 and len(set(ids)) == len(ids)
+    assert len(entries) >= 60 and len(set(ids)) == len(ids)
+    topics = set(topic_names())
     for e in entries:
-        assert e.name_zh and e.unit_class in {"count", "money", "ratio", "boolean"}
-        assert e.units, e.id
+        assert e.name_zh and e.definition and e.part in {"measures_results", "first_responsible"}, e.id
+        assert e.topic in topics, e.id
         assert e.before or e.after or e.text, e.id
+
+
+def test_no_indicator_can_receive_two_measures():
+    """Every unit an entry accepts is of the entry's measure and of one family, and converts to the
+    entry's unit; so no indicator column can hold counts next to rates, or 人 next to 人次."""
+    classes = unit_classes()
+    families = unit_families()
+    want = {"count": "count", "money": "money", "rate": "ratio"}
+    for e in catalog():
+        assert {classes[u] for u in e.units} == {want[e.measure]}, e.id
+        assert family_of(set(e.units) | {e.unit}, families), e.id
+        assert e.factors[e.unit] == 1.0, e.id
+    # and the binder honours it: every unit a mention can carry reaches at most one measure per entry
+    for unit in classes:
+        for e in catalog():
+            if unit in e.units:
+                assert classes[unit] == want[e.measure]
+
+
+@pytest.mark.parametrize(("units", "unit", "measure"), [
+    (["件", "%"], "件", "count"),      # a count that also takes rates
+    (["人", "人次"], "人", "count"),    # two count families: people and visits
+    (["%"], "件", "rate"),             # a rate published in 件
+    (["元"], "元", "count"),           # money declared a count
+])
+def test_a_catalog_mixing_measures_is_refused(tmp_path, units, unit, measure):
+    entry = {"id": "MIXED", "name_zh": "混合", "definition": "x", "measure": measure, "unit": unit, "units": units,
+             "part": "measures_results", "topic": "T4", "before": ["检查"]}
+    path = tmp_path / "indicators.yaml"
+    path.write_text(yaml.safe_dump({"indicators": [entry]}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="MIXED"):
+        load_catalog(path)
+
+
+def test_values_are_published_in_the_indicator_unit():
+    values = map_indicators("败诉率3.5‰,罚款12.5万元", extract_quantities("败诉率3.5‰,罚款12.5万元"))
+    assert [(v.indicator_id, v.value, v.unit, v.surface) for v in values] == [
+        ("LITIGATION_LOSS_RATE", 0.35, "%", "3.5‰"), ("PENALTY_AMOUNT", 125000.0, "元", "12.5万元")]
 
 
 def test_lineage_is_copied_from_the_quantity():

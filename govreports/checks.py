@@ -26,13 +26,13 @@ from typing import Any
 import pyarrow as pa
 import yaml
 
+from govreports.indicator_catalog import catalog
 from govreports.models import PARTS
 from govreports.schemas import SCHEMAS
 
 RULES = Path(__file__).resolve().parent / "rules"
 UNITS_YAML = RULES / "units.yaml"
 HEADINGS_YAML = RULES / "headings.yaml"
-INDICATORS_YAML = RULES / "indicators.yaml"
 
 #: (row index in the checked table, an example value saying what is wrong there)
 Violation = tuple[int, Any]
@@ -85,12 +85,9 @@ def heading_markers(path: Path = HEADINGS_YAML) -> list[str]:
     return ids
 
 
-@cache
-def indicator_units(path: Path = INDICATORS_YAML) -> dict[str, frozenset[str]]:
-    """Catalog indicator id → the units it may carry (its `units` plus its number-less `text` units)."""
-    rules = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {e["id"]: frozenset([*e.get("units", []), *(t.get("unit") for t in e.get("text", []))]) - {None}
-            for e in rules.get("indicators") or []}
+def indicator_units() -> dict[str, frozenset[str]]:
+    """Catalog indicator id → the one unit its values are published in (rules/indicators.yaml)."""
+    return {e.id: frozenset([e.unit]) for e in catalog()}
 
 
 def rule_parameters(today: dt.date | None = None) -> dict[str, Any]:
@@ -208,12 +205,38 @@ def unit_class_matches_rules(data: CheckData, table: str) -> Iterator[Violation]
 
 
 def indicator_unit_in_catalog(data: CheckData, table: str) -> Iterator[Violation]:
-    """An indicator value carries one of the units its catalog entry lists (no 元 for a head count)."""
-    catalog = indicator_units()
-    rows = zip(data.column(table, "indicator_id"), data.column(table, "unit"), strict=True)
-    for row, (indicator, unit) in enumerate(rows):
-        if indicator in catalog and unit not in catalog[indicator]:
-            yield row, {"indicator_id": indicator, "unit": unit, "catalog": sorted(catalog[indicator])}
+    """An indicator value carries its catalog entry's unit and measure: one column never mixes
+    counts with rates, and a head count is never in 元."""
+    entries = {e.id: e for e in catalog()}
+    rows = zip(data.column(table, "indicator_id"), data.column(table, "unit"), data.column(table, "measure"),
+               strict=True)
+    for row, (indicator, unit, measure) in enumerate(rows):
+        entry = entries.get(indicator)
+        if entry and (unit != entry.unit or measure != entry.measure):
+            yield row, {"indicator_id": indicator, "unit": unit, "measure": measure,
+                        "catalog": {"unit": entry.unit, "measure": entry.measure}}
+
+
+def key_unique(data: CheckData, table: str, *, columns: tuple[str, ...]) -> Iterator[Violation]:
+    """No two rows share `columns` (null equals null: one value per (doc, indicator, no sub))."""
+    seen: set[tuple[Any, ...]] = set()
+    for row, key in enumerate(zip(*(data.column(table, c) for c in columns), strict=True)):
+        if key in seen:
+            yield row, list(key)
+        seen.add(key)
+
+
+def chosen_mention_is_actual(data: CheckData, table: str, *, modalities: tuple[str, ...]) -> Iterator[Violation]:
+    """The indicators row a comparable value was chosen from is an actual of the same indicator, sub and
+    value: a target never stands in for an achievement, and lineage points at the right mention."""
+    rows = {rid: (i, s, v, m) for rid, i, s, v, m in zip(
+        *(data.column("indicators", c) for c in ("indicator_row_id", "indicator_id", "sub", "value", "modality")),
+        strict=True)}
+    for row, (rid, ind, sub, value) in enumerate(zip(
+            *(data.column(table, c) for c in ("indicator_row_id", "indicator_id", "sub", "value")), strict=True)):
+        mention = rows.get(rid)
+        if mention is None or mention[:3] != (ind, sub, value) or mention[3] not in modalities:
+            yield row, {"indicator_row_id": rid, "mention": list(mention) if mention else None}
 
 
 def page_document_count(data: CheckData, table: str) -> Iterator[Violation]:
@@ -229,7 +252,8 @@ def page_document_count(data: CheckData, table: str) -> Iterator[Violation]:
 CHECKS: dict[str, Callable[..., Iterator[Violation]]] = {
     fn.__name__: fn for fn in (reference_exists, rows_per_doc_at_most, span_in_body, text_at_offset,
                                same_as_document, child_count_matches, dates_consistent_with_year,
-                               unit_class_matches_rules, indicator_unit_in_catalog, page_document_count)
+                               unit_class_matches_rules, indicator_unit_in_catalog, page_document_count, key_unique,
+                               chosen_mention_is_actual)
 }
 
 

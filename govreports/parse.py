@@ -13,6 +13,7 @@ import re
 
 from govreports.citations import extract_citations
 from govreports.decode import DecodeError
+from govreports.indicator_values import choose_values
 from govreports.indicators import map_indicators
 from govreports.keywords import extract_keywords, tag_topics
 from govreports.metadata import extract_metadata
@@ -121,6 +122,7 @@ def build_document(draft: DocDraft, *, source: str, raw_sha256: str, doc_index: 
         indicators=map_indicators(body, quantities, sections=sections, doc_type=meta["doc_type"]),
         citations=extract_citations(body),
     )
+    doc.indicator_values = choose_values(body, doc.indicators)
     if keywords:
         doc.keywords = extract_keywords(body, sections)
         doc.topics = tag_topics(body, sections)

@@ -134,7 +134,10 @@ INDICATORS = pa.schema([
     _f("agency", STR, "Reporting agency (copied from documents for convenience).", "宁波市教育局"),
     _f("region", STR, "Region of the agency (copied from documents).", "浙江省宁波市"),
     _f("value", F64, "Indicator value in `unit`; null when redacted.", "12000.0"),
-    _f("unit", STR, "Unit of the value.", "件", nullable=False),
+    _f("unit", STR, "Unit of the value: the indicator's own unit (rules/indicators.yaml), one per indicator.", "件",
+       nullable=False),
+    _f("measure", STR, "count | money | rate: what the indicator measures (one per indicator).", "count",
+       nullable=False),
     _f("qualifier", STR, f"Qualifier: {_QUALIFIER}.", "more_than"),
     _f("sub", STR, "Sub-value of a split indicator (立案/结案, 清理/保留/废止 ...); null when none.", "结案"),
     _f("modality", STR, f"{_MODALITY}.", "actual", nullable=False),
@@ -144,6 +147,28 @@ INDICATORS = pa.schema([
     _f("end", I32, "Body offset just after the mention.", "1538", nullable=False),
     _f("surface", STR, "The mention as written.", "1.2万余件", nullable=False),
     _f("evidence", STR, "Keyword or pattern that mapped the mention to the indicator.", "行政复议",
+       nullable=False),
+])
+
+INDICATOR_VALUES = pa.schema([
+    _doc_id(), _year(),
+    _f("indicator_id", STR, "Catalog indicator (rules/indicators).", "ADMIN_RECONSIDERATION", nullable=False),
+    _f("sub", STR, "Sub-value of a split indicator; null when none.", "结案"),
+    _f("value", F64, "The value a comparison uses, in `unit`.", "12000.0", nullable=False),
+    _f("unit", STR, "The indicator's unit.", "件", nullable=False),
+    _f("measure", STR, "count | money | rate.", "count", nullable=False),
+    _f("qualifier", STR, f"Qualifier of the chosen mention: {_QUALIFIER}.", "more_than"),
+    _f("rule", STR, "Rule that chose the value (rules/indicator_values.yaml): only | repeated | marked_total | "
+       "sum_of_breakdown | largest | first | statement.", "marked_total", nullable=False),
+    _f("n_mentions", I32, "Actual mentions of this (indicator, sub) in the document.", "2", nullable=False),
+    _f("indicator_row_id", STR, "The indicators row chosen (lineage).", f"{DOC_ID_EX}-q001532-ADMIN_RECONSIDERATION",
+       nullable=False),
+    _f("quantity_id", STR, "The quantity mention chosen; null for a statement without a number.",
+       f"{DOC_ID_EX}-q001532"),
+    _f("surface", STR, "The chosen mention as written.", "1.2万余件", nullable=False),
+    _f("agency", STR, "Reporting agency (copied from documents).", "宁波市教育局"),
+    _f("region", STR, "Region of the agency (copied from documents).", "浙江省宁波市"),
+    _f("doc_type", STR, "annual_report | work_plan | summary_and_plan (copied from documents).", "annual_report",
        nullable=False),
 ])
 
@@ -187,15 +212,16 @@ QUARANTINE = pa.schema([
 
 SCHEMAS: dict[str, pa.Schema] = {
     "documents": DOCUMENTS, "sections": SECTIONS, "quantities": QUANTITIES, "indicators": INDICATORS,
-    "keywords": KEYWORDS, "citations": CITATIONS, "pages": PAGES, "quarantine": QUARANTINE,
+    "indicator_values": INDICATOR_VALUES, "keywords": KEYWORDS, "citations": CITATIONS, "pages": PAGES, "quarantine": QUARANTINE,
 }
 TABLES: tuple[str, ...] = tuple(SCHEMAS)
-PARTITIONED: tuple[str, ...] = ("documents", "sections", "quantities", "indicators", "keywords", "citations")
+PARTITIONED: tuple[str, ...] = ("documents", "sections", "quantities", "indicators", "indicator_values",
+                                 "keywords", "citations")
 PARTITION_COLUMN = "report_year"
 #: what makes a row unique; also the sort order of published rows.
 KEYS: dict[str, tuple[str, ...]] = {
     "documents": ("doc_id",), "sections": ("section_id",), "quantities": ("quantity_id",),
-    "indicators": ("indicator_row_id",), "keywords": ("doc_id", "section_id", "term"),
+    "indicators": ("indicator_row_id",), "indicator_values": ("doc_id", "indicator_id", "sub"), "keywords": ("doc_id", "section_id", "term"),
     "citations": ("doc_id", "title"), "pages": ("raw_sha256", "source"), "quarantine": ("doc_id", "raw_sha256"),
 }
 DESCRIPTIONS: dict[str, str] = {
@@ -203,6 +229,7 @@ DESCRIPTIONS: dict[str, str] = {
     "sections": "One row per numbered heading (or 一是-style lead) of a document, with the span it governs.",
     "quantities": "One row per number-with-unit mention in a document body.",
     "indicators": "Quantities mapped to catalog indicators, with lineage back to the mention.",
+    "indicator_values": "One comparable value per (document, indicator, sub): the actual a comparison uses.",
     "keywords": "Top TF-IDF terms per document and per section.",
     "citations": "Documents cited by title (《...》) in a report.",
     "pages": "Ledger of processed raw pages: what each produced, or why it produced nothing.",

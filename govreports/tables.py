@@ -112,6 +112,7 @@ def _document_rows(doc: Document, code_version: str, url: str | None, out: dict[
              q.high, bool(q.approximate), bool(q.redacted), q.modality, bool(q.change), q.start, q.end,
              q.sentence, q.subject))
     seen: set[str] = set()
+    row_of: dict[tuple[str, str | None, int], str] = {}  # (indicator, sub, start) → indicator_row_id
     agency, region = doc.agency, doc.region
     add = out["indicators"].append
     for iv in doc.indicators:
@@ -122,8 +123,14 @@ def _document_rows(doc: Document, code_version: str, url: str | None, out: dict[
             n += 1
             row_id = f"{base_id}~{n}"
         seen.add(row_id)
-        add((row_id, iv.indicator_id, doc_id, year, agency, region, iv.value, iv.unit, iv.qualifier, iv.sub,
-             iv.modality, qid, iv.section_id, iv.start, iv.end, iv.surface, iv.evidence))
+        row_of.setdefault((iv.indicator_id, iv.sub, iv.start), row_id)
+        add((row_id, iv.indicator_id, doc_id, year, agency, region, iv.value, iv.unit, iv.measure,
+             iv.qualifier, iv.sub, iv.modality, qid, iv.section_id, iv.start, iv.end, iv.surface, iv.evidence))
+    add = out["indicator_values"].append
+    for c in doc.indicator_values:
+        add((doc_id, year, c.indicator_id, c.sub, c.value, c.unit, c.measure, c.qualifier, c.rule, c.n_mentions,
+             row_of[(c.indicator_id, c.sub, c.start)], quantity_ids.get(c.quantity_index), c.surface, agency,
+             region, doc.doc_type))
     keys: set[tuple[str | None, str]] = set()
     add = out["keywords"].append
     for kw in doc.keywords:

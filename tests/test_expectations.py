@@ -43,8 +43,16 @@ def test_gx_loads_every_expectation_in_the_file(path):
 
 
 def test_there_is_one_suite_per_curated_table():
-    assert {p.stem for p in SUITE_FILES} == {"documents", "sections", "quantities", "indicators", "keywords",
-                                             "citations", "pages"}
+    assert {p.stem for p in SUITE_FILES} == {"documents", "sections", "quantities", "indicators", "indicator_values",
+                                             "keywords", "citations", "pages"}
+
+
+def test_two_comparable_values_for_one_key_fail_their_document():
+    tables = good_tables(2)
+    values = tables["indicator_values"]
+    tables = {**tables, "indicator_values": pa.concat_tables([values, values.slice(0, 1)])}
+    result = validate_tables(tables, today=TODAY)
+    assert result.failed_docs == {values.column("doc_id")[0].as_py(): ["indicator_values.one_row_per_doc_indicator_sub"]}
 
 
 def _copy_suites(tmp_path: Path) -> Path:
@@ -105,10 +113,11 @@ EXPECT = "expect_column_values_to"
 CASES: list[tuple[str, list[tuple[str, str, Any]], set[str]]] = [
     ("good", [], set()),
     ("good-change-over-100", [("quantities@1", "value", 150.0), ("quantities@1", "change", True)], set()),
-    ("doc_type", [("documents", "doc_type", "press_release")], {f"documents.{EXPECT}_be_in_set(doc_type)"}),
+    ("doc_type", [("documents", "doc_type", "press_release")],
+     {f"documents.{EXPECT}_be_in_set(doc_type)", "indicator_values.denormalised_as_document"}),
     ("report_year-future", [("documents", "report_year", 2031)] + [(t, "report_year", 2031) for t in (
         "sections", "sections@1", "sections@2", "quantities", "quantities@1", "quantities@2", "indicators",
-        "keywords", "keywords@1", "citations")],
+        "indicator_values", "keywords", "keywords@1", "citations")],
      {f"documents.{EXPECT}_be_between(report_year)", "documents.dates_not_before_report_year"}),
     ("part-status", [("documents", "part_other", "partial")], {f"documents.{EXPECT}_be_in_set(part_other)"}),
     ("meta-json", [("documents", "meta", "{not json")], {f"documents.{EXPECT}_be_json_parseable(meta)"}),
@@ -145,11 +154,22 @@ CASES: list[tuple[str, list[tuple[str, str, Any]], set[str]]] = [
     ("quantity-year", [("quantities", "report_year", 2021)], {"quantities.report_year_as_document"}),
     ("indicator-quantity", [("indicators", "quantity_id", "nope")], {"indicators.quantity_in_same_document"}),
     ("indicator-agency", [("indicators", "agency", "别的局")], {"indicators.denormalised_as_document"}),
-    ("indicator-negative", [("indicators", "value", -3.0)], {"indicators.value_between_0_and_1e13"}),
-    ("indicator-id", [("indicators", "indicator_id", "MADE_UP")], {f"indicators.{EXPECT}_be_in_set(indicator_id)"}),
+    # a changed mention also breaks the lineage of the comparable value chosen from it
+    ("indicator-negative", [("indicators", "value", -3.0)],
+     {"indicators.value_between_0_and_1e13", "indicator_values.chosen_from_an_actual_mention"}),
+    ("indicator-id", [("indicators", "indicator_id", "MADE_UP")],
+     {f"indicators.{EXPECT}_be_in_set(indicator_id)", "indicator_values.chosen_from_an_actual_mention"}),
     ("indicator-unit", [("indicators", "unit", "元")], {"indicators.indicator_unit_in_catalog"}),
+    ("indicator-measure", [("indicators", "measure", "rate")], {"indicators.indicator_unit_in_catalog"}),
     ("indicator-statement", [("indicators", "quantity_id", None), ("indicators", "unit", "bool"),
-                             ("indicators", "value", 1.0)], {"indicators.indicator_unit_in_catalog"}),
+                             ("indicators", "value", 1.0)],
+     {"indicators.indicator_unit_in_catalog", f"indicators.{EXPECT}_be_in_set(unit)",
+      "indicator_values.chosen_from_an_actual_mention"}),
+    # the comparable value: a target never stands in for an actual; one row per key; its unit is the catalog's
+    ("value-from-a-target", [("indicators", "modality", "target")], {"indicator_values.chosen_from_an_actual_mention"}),
+    ("value-unit", [("indicator_values", "unit", "名")], {"indicator_values.indicator_unit_in_catalog"}),
+    ("value-rule", [("indicator_values", "rule", "average")], {f"indicator_values.{EXPECT}_be_in_set(rule)"}),
+    ("value-lineage", [("indicator_values", "quantity_id", "nope")], {"indicator_values.quantity_in_same_document"}),
     ("keyword-rank", [("keywords", "rank", 0)], {f"keywords.{EXPECT}_be_between(rank)"}),
     ("keyword-weight", [("keywords", "weight", -0.1)], {f"keywords.{EXPECT}_be_between(weight)"}),
     ("keyword-duplicate", [("keywords@1", "section_id", None), ("keywords@1", "term", "依法行政")],

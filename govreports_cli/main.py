@@ -95,6 +95,21 @@ def show(
 
 
 @app.command()
+def panel(
+    indicator: Annotated[str, typer.Argument(help="Catalog indicator id, e.g. ENF_CERT_HOLDERS (docs/datasets.md).")],
+    by: Annotated[str, typer.Option(help="Rows: region or agency.")] = "region",
+    sub: Annotated[str | None, typer.Option(help="A sub-value (立案, 结案 …) instead of the headline value.")] = None,
+    version: Annotated[int | None, typer.Option(help="Release number (default: latest).")] = None,
+    data_dir: DataDir = None,
+    csv: Annotated[Path | None, typer.Option(help="Write the panel to this CSV file instead of printing it.")] = None,
+) -> None:
+    """One indicator across regions (or agencies) and report years: the comparable value of each."""
+    from govreports_cli.panel_cmd import show_panel
+
+    raise typer.Exit(show_panel(indicator, by=by, sub=sub, version=version, data_dir=data_dir, csv=csv))
+
+
+@app.command()
 def diff(
     a: Annotated[int, typer.Argument(help="Older release number.")],
     b: Annotated[int, typer.Argument(help="Newer release number.")],

@@ -137,3 +137,23 @@ def hashes_for_years(paths: DataPaths, years: list[int] | set[int]) -> set[str]:
     pages = read_arrow("pages", data_dir=paths, columns=["raw_sha256", "report_years"]).to_pylist()
     found |= {p["raw_sha256"] for p in pages if set(p["report_years"] or ()) & set(wanted)}
     return found
+
+
+def panel(indicator_id: str, *, by: str = "region", version: int | None = None, data_dir: DataDir = None,
+          sub: str | None = None, long: bool = False) -> pd.DataFrame:
+    """One indicator across regions (or agencies) and report years, from release `version` (default latest).
+
+    Args:
+        indicator_id: a catalog id (`docs/datasets.md`, Indicator catalog), e.g. "ENF_CERT_HOLDERS".
+        by: "region" (default) or "agency": what the rows are.
+        sub: a sub-value (立案, 结案 …) instead of the headline value.
+        long: the rows behind the panel (one per cell, with doc_id and lineage) instead of the pivot.
+    Returns:
+        region × report_year values in the indicator's unit (`.attrs` name it); one document per cell.
+    """
+    from govreports.indicator_panel import build_panel, panel_rows
+
+    values = read("indicator_values", version, data_dir=data_dir)
+    if long:
+        return panel_rows(values, indicator_id, by=by, sub=sub)
+    return build_panel(values, indicator_id, by=by, sub=sub)

@@ -1,17 +1,22 @@
 """Figures of the run report as inline SVG strings, so report.html stays one self-contained file.
 
-Why SVG text and ASCII labels: the report must open anywhere without a CDN or image files, and
-the machines that build it have no CJK font (matplotlib would draw tofu boxes). So plots carry
-only indicator ids, years and short codes (R1, S1 …); the HTML around each figure maps every code
-to its Chinese name. Figures are built on `matplotlib.figure.Figure`, not pyplot: no GUI backend,
+Why SVG text: the report must open anywhere without a CDN or image files, and the machine that
+builds it may have no CJK font. With svg.fonttype "none" the labels stay <text>, so the BROWSER
+draws them, with a font stack (FONT_STACK) that falls back to whatever CJK font the reader has:
+indicator names and region names are real Chinese, not codes that change between releases.
+matplotlib only measures them (with DejaVu, which has no CJK glyphs: the missing-glyph warnings are
+expected and silenced; legends sit outside the axes so a wider browser rendering overlaps nothing).
+A region keeps its colour in every release: the colour comes from a hash of its name. Figures are built on `matplotlib.figure.Figure`, not pyplot: no GUI backend,
 no global figure state, nothing to select at import. With a fixed hash salt and no date
 metadata, the same data gives byte-identical SVG.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import warnings
 from collections.abc import Mapping
 
 import matplotlib
@@ -23,14 +28,26 @@ from matplotlib.ticker import MaxNLocator
 RC = {"svg.fonttype": "none", "svg.hashsalt": "govreports", "font.size": 9, "font.family": "DejaVu Sans"}
 PANEL_COLUMNS = 3
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.S)
+#: what the browser uses for SVG text: Latin first, then the common CJK fonts of each platform
+FONT_STACK = ("'DejaVu Sans', 'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', "
+              "'Microsoft YaHei', 'WenQuanYi Zen Hei', sans-serif")
+_FONT_FAMILY = re.compile(r"font-family: [^;\"]*")
 
 
 def to_svg(fig: Figure) -> str:
     """The figure as an <svg> element (no XML prolog/doctype, which are invalid inside HTML)."""
     buf = io.StringIO()
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         fig.savefig(buf, format="svg", metadata={"Date": None})  # constrained layout: no tight bbox pass
-    return _PROLOG.sub("", buf.getvalue(), count=1).strip()
+    svg = _PROLOG.sub("", buf.getvalue(), count=1).strip()
+    return _FONT_FAMILY.sub("font-family: " + FONT_STACK, svg)
+
+
+def colour_of(name: str) -> str:
+    """A colour of the default cycle chosen by the name alone: the same region, the same colour, in
+    every release and every panel."""
+    return f"C{int(hashlib.sha256(name.encode('utf-8')).hexdigest()[:8], 16) % 10}"
 
 
 def _natural(code: str) -> tuple[str, int]:
@@ -48,40 +65,38 @@ def _empty(message: str) -> str:
     return to_svg(fig)
 
 
-def indicator_panels(values: pd.DataFrame, units: Mapping[str, str] | None = None) -> str:
-    """Small multiples: one panel per indicator, value by report year, one line per region code.
+def indicator_panels(values: pd.DataFrame, titles: Mapping[str, str] | None = None) -> str:
+    """Small multiples: one panel per indicator, value by report year, one line per region.
 
     Args:
-        values: columns indicator_id, year, region_code, value (already aggregated: one value per
+        values: columns indicator_id, year, region, value (already aggregated: one value per
             indicator, year and region; the caller picks the indicators and their order).
-        units: indicator id → ASCII unit label for the y axis (optional).
+        titles: indicator id → panel title (its Chinese name and unit); the id when absent.
     """
     if values.empty:
         return _empty("no indicator values in this release")
-    units = units or {}
+    titles = titles or {}
     ids = list(dict.fromkeys(values["indicator_id"]))
-    colours = {code: f"C{n % 10}" for n, code in enumerate(sorted(values["region_code"].unique(), key=_natural))}
     rows = -(-len(ids) // PANEL_COLUMNS)
     cols = min(PANEL_COLUMNS, len(ids))
-    with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(3.4 * cols, 2.6 * rows), layout="constrained")
+    with matplotlib.rc_context(RC), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        fig = Figure(figsize=(4.6 * cols, 2.8 * rows), layout="constrained")
         axes = fig.subplots(rows, cols, squeeze=False)
         for n, ax in enumerate(axes.flat):
             if n >= len(ids):
                 ax.axis("off")
                 continue
             sub = values[values["indicator_id"] == ids[n]]
-            for code in sorted(sub["region_code"].unique(), key=_natural):  # same colour in every panel
-                line = sub[sub["region_code"] == code].sort_values("year")
-                ax.plot(line["year"], line["value"], marker="o", label=str(code), color=colours[code])
+            for region in sorted(sub["region"].unique()):
+                line = sub[sub["region"] == region].sort_values("year")
+                ax.plot(line["year"], line["value"], marker="o", label=str(region), color=colour_of(str(region)))
             years = sorted(sub["year"].unique())
             ax.set_xticks(years, [str(y) for y in years])
-            ax.set_title(ids[n], fontsize=9)
-            if units.get(ids[n]):
-                ax.set_ylabel(units[ids[n]])
+            ax.set_title(titles.get(ids[n], ids[n]), fontsize=9)
             ax.grid(alpha=0.3)
-            if sub["region_code"].nunique() <= 8:
-                ax.legend(fontsize=7, loc="best")
+            if sub["region"].nunique() <= 8:
+                ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return to_svg(fig)
 
 

@@ -150,12 +150,10 @@ def _codes(values: pd.Series, prefix: str) -> dict[str, str]:
 
 
 def _indicators(release: Release, paths: DataPaths, catalog: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
-    """Top indicators (most documents; boolean coverage flags left out: a line of 1s says nothing)
-    and their values per year and region (median of each document's first actual mention)."""
-    cols = ["indicator_id", "doc_id", "report_year", "region", "agency", "value", "unit", "sub", "modality", "start"]
-    ind = _frame("indicators", release, paths, cols)
-    plotted = {i for i, (_, unit_class) in catalog.items() if unit_class != "boolean"}
-    ind = ind[(ind["modality"] == "actual") & ind["value"].notna() & ind["indicator_id"].isin(plotted)].copy()
+    """The indicators most documents report, from indicator_values (one comparable actual per
+    document; the headline sub-value: none, else the most common), median per region and year."""
+    cols = ["indicator_id", "doc_id", "report_year", "region", "agency", "value", "unit", "sub"]
+    ind = _frame("indicator_values", release, paths, cols)
     if ind.empty:
         return {"top": [], "series": [], "regions": []}
     ind["region"] = ind["region"].fillna(ind["agency"]).fillna("(unknown)")
@@ -163,21 +161,16 @@ def _indicators(release: Release, paths: DataPaths, catalog: Mapping[str, tuple[
     top, picked = [], []
     for indicator_id in docs.index[:TOP_INDICATORS]:
         rows = ind[ind["indicator_id"] == indicator_id]
-        unit = rows["unit"].value_counts().sort_index().idxmax()
-        rows = rows[rows["unit"] == unit]
         rows = rows[rows["sub"].isna()] if rows["sub"].isna().any() else rows[rows["sub"] == rows["sub"].mode()[0]]
-        headline = rows.sort_values("start").groupby("doc_id", as_index=False).first()  # first mention per doc
-        picked.append(headline)
-        top.append({"indicator_id": indicator_id, "name_zh": catalog[indicator_id][0], "unit": unit,
-                    "documents": int(docs[indicator_id]), "sub": _records(headline[["sub"]].head(1))[0]["sub"]})
+        picked.append(rows)
+        top.append({"indicator_id": indicator_id, "name_zh": catalog[indicator_id][0], "unit": rows["unit"].iloc[0],
+                    "measure": catalog[indicator_id][1], "documents": int(docs[indicator_id]),
+                    "sub": _records(rows[["sub"]].head(1))[0]["sub"]})
     values = pd.concat(picked, ignore_index=True)
-    regions = _codes(values.drop_duplicates("doc_id")["region"], "R")
-    values["region_code"] = values["region"].map(regions)
-    series = (values.groupby(["indicator_id", "report_year", "region_code"], as_index=False)
+    series = (values.groupby(["indicator_id", "report_year", "region"], as_index=False)
               .agg(value=("value", "median"), documents=("doc_id", "nunique"))
               .rename(columns={"report_year": "year"}))
-    return {"top": top, "series": _records(series),
-            "regions": [{"code": c, "region": r} for r, c in regions.items()]}
+    return {"top": top, "series": _records(series), "regions": sorted(values["region"].unique().tolist())}
 
 
 def _documents(release: Release, paths: DataPaths) -> dict[str, Any]:
@@ -209,9 +202,9 @@ def _quarantined_in_release(release: Release, paths: DataPaths) -> list[dict[str
 
 
 def _catalog() -> dict[str, tuple[str, str]]:
-    from govreports.indicators import catalog
+    from govreports.indicator_catalog import catalog
 
-    return {e.id: (e.name_zh, e.unit_class) for e in catalog()}
+    return {e.id: (e.name_zh, e.measure) for e in catalog()}
 
 
 def build_report(paths: DataPaths, summary: Mapping[str, Any], release_number: int | None) -> dict[str, Any]:
@@ -242,10 +235,11 @@ def render_html(model: Mapping[str, Any]) -> str:
 
     figures = {}
     if model.get("release"):
-        series = pd.DataFrame(model["indicators"]["series"], columns=["indicator_id", "year", "region_code", "value"])
+        series = pd.DataFrame(model["indicators"]["series"], columns=["indicator_id", "year", "region", "value"])
         order = {t["indicator_id"]: n for n, t in enumerate(model["indicators"]["top"])}
         series = series.sort_values("indicator_id", key=lambda s: s.map(order), kind="stable")
-        figures["indicators"] = plots.indicator_panels(series)
+        titles = {t["indicator_id"]: f"{t['name_zh']} ({t['unit']})" for t in model["indicators"]["top"]}
+        figures["indicators"] = plots.indicator_panels(series, titles)
         coverage = pd.DataFrame(model["documents"]["coverage"], columns=["year", "source_code", "documents"])
         figures["coverage"] = plots.coverage_bars(coverage)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)

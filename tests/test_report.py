@@ -107,18 +107,20 @@ def test_report_figures_and_tables_match_the_data(store):
     model = json.loads(html_path.with_suffix(".json").read_text(encoding="utf-8"))
     svgs = re.findall(r"<svg.*?</svg>", html, flags=re.S)
     assert len(svgs) == 2
-    # plot labels are ASCII (no CJK font on the build machines: no tofu boxes)
-    assert not any(re.search(r"[\u4e00-\u9fff]", svg) for svg in svgs)
-    top = [t["indicator_id"] for t in model["indicators"]["top"]]
-    assert top and all(f"{i}" in svgs[0] for i in top)
-    ind = curated.read("indicators", 2, data_dir=store.paths)
-    region_of = {r["code"]: r["region"] for r in model["indicators"]["regions"]}
+    # plots carry the real Chinese names (indicator titles and regions) as SVG text, with a CJK font stack
+    top = model["indicators"]["top"]
+    assert top and all(t["name_zh"] in svgs[0] for t in top)
+    assert "Noto Sans CJK SC" in svgs[0] and "sans-serif" in svgs[0]
+    values = curated.read("indicator_values", 2, data_dir=store.paths)
+    regions = set(model["indicators"]["regions"])
+    assert regions and all(f">{region}</text>" in svgs[0] for region in regions if len(regions) <= 8)
     for point in model["indicators"]["series"]:
-        rows = ind[(ind["indicator_id"] == point["indicator_id"]) & (ind["report_year"] == point["year"])
-                   & (ind["region"].fillna(ind["agency"]) == region_of[point["region_code"]])]
-        assert rows["value"].min() <= point["value"] <= rows["value"].max()
-    for code, region in region_of.items():
-        assert f"<td>{code}</td><td>{region}</td>" in html
+        rows = values[(values["indicator_id"] == point["indicator_id"]) & (values["report_year"] == point["year"])
+                      & (values["region"].fillna(values["agency"]) == point["region"])]
+        assert not rows.empty and rows["value"].min() <= point["value"] <= rows["value"].max()
+    # one measure per plotted indicator: every value of it has the indicator's unit
+    for t in top:
+        assert set(values[values["indicator_id"] == t["indicator_id"]]["unit"]) == {t["unit"]}
     # completeness by year = counts over the release's documents; coverage sums to all documents
     docs = curated.read("documents", 2, data_dir=store.paths)
     for row in model["documents"]["completeness_by_year"]:

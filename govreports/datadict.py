@@ -105,18 +105,58 @@ def _vocabularies() -> list[str]:
 
 
 def _catalog() -> list[str]:
-    raw = yaml.safe_load((RULES / "indicators.yaml").read_text(encoding="utf-8"))["indicators"]
-    lines = ["## Indicator catalog (`indicators.indicator_id`)", "",
-             f"{len(raw)} indicators, from `govreports/rules/indicators.yaml` (shared/docs/domain.md §4.5). "
-             "A quantity binds to the indicator whose keyword stands nearest to it in the same clause; "
-             "`unit_class` says how values compare (count, money in CNY, ratio in %, boolean coverage = 1).",
-             "", "| indicator_id | 名称 | unit_class | units | keywords (first) |", "|---|---|---|---|---|"]
-    for entry in raw:
-        keys = [k if isinstance(k, str) else k["re"] for k in (entry.get("before") or entry.get("after") or [])]
-        units = ", ".join(str(u) for u in entry.get("units") or [])
-        lines.append(f"| `{entry['id']}` | {entry['name_zh']} | {entry['unit_class']} | {_cell(units)} "
-                     f"| {_cell(', '.join(f'`{k}`' for k in keys[:3]))} |")
+    from govreports.indicator_catalog import catalog, topic_names
+
+    entries, topics = catalog(), topic_names()
+    lines = ["## Indicator catalog (`indicators.indicator_id`, `indicator_values.indicator_id`)", "",
+             f"{len(entries)} indicators, from `govreports/rules/indicators.yaml`. Each is ONE measure: a count "
+             "in one unit family, money in 元, or a rate in %; its values are always published in its `unit` "
+             "(written units of the same family convert: 件/起/宗 → 件, ‰ → %). A mention in another measure "
+             "maps to a sibling (`PETITIONS` 件 vs `PETITIONS_RESOLUTION_RATE` %) or to none; a change "
+             "(增长12%) maps to none. `part` is the part of the report the 2019 规定 puts it in, `topic` the "
+             "纲要 chapter.", "",
+             "| indicator_id | 名称 | measure | unit (accepts) | part | topic | definition |",
+             "|---|---|---|---|---|---|---|"]
+    for e in entries:
+        accepts = ", ".join(u for u in sorted(e.units) if u != e.unit)
+        unit = f"{e.unit} ({accepts})" if accepts else e.unit
+        lines.append(f"| `{e.id}` | {e.name_zh} | {e.measure} | {_cell(unit)} | {e.part} | {topics[e.topic]} "
+                     f"| {_cell(e.definition)} |")
     return [*lines, ""]
+
+
+COMPARABLE = """\
+## Comparable values: `indicator_values`, and the panel
+
+`indicators` keeps every mapped mention, targets and repeats included: right for lineage, wrong
+to sum. `indicator_values` holds the one value per (doc_id, indicator_id, sub) a comparison should
+use, chosen by `govreports/rules/indicator_values.yaml`:
+
+- only actual mentions count: a target (不少于4次, a work plan) or a past-year figure never stands
+  in for what the year achieved (the `chosen_from_an_actual_mention` check enforces it);
+- among several mentions, the first rule that applies names the row's `rule`: `only`, `repeated`
+  (all equal), `marked_total` (共/合计/全年 … before the number), `sum_of_breakdown` (one mention
+  equals the sum of the others), `largest` (counts and money: parts are smaller than their total),
+  `first` (rates: the headline comes first);
+- a number-less statement (`statement`) counts only where no number states the indicator:
+  法律顾问全覆盖 = 100 %, 无行政败诉 = 0 件.
+
+`n_mentions` says how many actual mentions backed the choice, `indicator_row_id` / `quantity_id`
+which one it is. A panel of one indicator across regions and years:
+
+```python
+import govreports
+govreports.panel("ENF_CERT_HOLDERS")                 # region × report_year, values in 人
+govreports.panel("ENF_CERT_HOLDERS", by="agency")    # agency × report_year
+govreports.panel("ENF_CERT_HOLDERS", long=True)      # the rows behind it, with doc_id and lineage
+```
+
+`govreports panel ENF_CERT_HOLDERS [--by region|agency] [--version N]` prints the same table. Where a
+region has several documents in a year (departments and the government), the cell holds the
+government's own report when there is one, else the document whose value is backed by the most
+mentions (then the smallest doc_id): one document per cell, never a sum across documents.
+
+"""
 
 
 LINEAGE = """\
@@ -161,7 +201,7 @@ def render() -> str:
     for name in schemas.TABLES:
         lines += _table_section(name, schemas.SCHEMAS[name])
     lines += _vocabularies() + _catalog()
-    return "\n".join(lines) + "\n" + LINEAGE
+    return "\n".join(lines) + "\n" + COMPARABLE + LINEAGE
 
 
 def main(argv: list[str] | None = None) -> int:

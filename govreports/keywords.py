@@ -21,12 +21,9 @@ from itertools import accumulate, compress, repeat
 from operator import ge, mul, neg, truediv
 from pathlib import Path
 
-import yaml
-
-from govreports import tokenize
+from govreports import rulebook, tokenize
 from govreports.models import Keyword, Section
 
-RULES = Path(__file__).resolve().parent / "rules"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"[0-9０-９]")
 
@@ -157,9 +154,9 @@ def extract_keywords(body: str, sections: list[Section] | None = None, top_k: in
 
 @functools.cache
 def _topics() -> tuple[int, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]]:
-    """min_terms and (id, heading cues, keywords) per chapter of rules/topics.yaml, read once."""
-    rules = yaml.safe_load((RULES / "topics.yaml").read_text(encoding="utf-8"))
-    return rules["min_terms"], tuple((t["id"], tuple(t["heading"]), tuple(str(w) for w in t["keywords"]))
+    """min_terms and (short name, heading cues, keywords) per chapter of rules/topics.yaml, read once."""
+    rules = rulebook.rules("topics")
+    return rules["min_terms"], tuple((t["short"], tuple(t["heading"]), tuple(str(w) for w in t["keywords"]))
                                      for t in rules["topics"])
 
 
@@ -176,7 +173,7 @@ def _uses(body: str, words: tuple[str, ...], least: int) -> bool:
 
 
 def tag_topics(body: str, sections: list[Section] | None = None) -> list[str]:
-    """Ids (T1…T10) of the 纲要 chapters the report covers, in chapter order.
+    """Short names (行政执法, 矛盾纠纷化解 …) of the 纲要 chapters the report covers, in chapter order.
 
     A chapter counts when a heading names it, or when the body uses at least `min_terms` distinct
     words of its vocabulary — one stray mention of 信访 does not make a report about disputes.

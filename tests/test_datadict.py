@@ -34,7 +34,7 @@ def test_vocabularies_and_catalog_cover_the_code():
     for part in PARTS:
         assert f"| `{part}` |" in text
     for entry in catalog():
-        assert f"| `{entry.id}` | {entry.name_zh} | {entry.unit_class} |" in text
+        assert f"| `{entry.id}` | {entry.name_zh} | {entry.measure} | {entry.unit}" in text
     assert "raw/objects/<sha[:2]>/<sha>" in text and "body[start:end] == surface" in text
     # qualifier words come from the quantity grammar, lookbehinds stripped
     assert "| `at_least` |" in text and "不少于" in text and "(?<" not in text.split("### Qualifiers")[1].split("##")[0]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from govreports.indicator_catalog import Entry, Pattern, catalog
 from govreports.models import IndicatorValue, Quantity, Section
 from govreports.quantities import in_plan_part, innermost_section
+from govreports.textfold import has_traditional, simplified
 
 _SENTENCE_END = re.compile(r"[。！？；;!?\n]")
 _CLAUSE_MARK = re.compile(r"[,，;；:：]")
@@ -28,6 +29,9 @@ _LAST_CLAUSE_MARK = re.compile(r"(?s).*" + _CLAUSE_MARK.pattern)
 _AFTER_STOP = re.compile(r"[。！？；;!?\n,，、:：()（）]")
 BEFORE_CHARS = 24
 AFTER_CHARS = 14
+CARRY_CHARS = 24  # at most this far from the previous mention for a part or list item to inherit its indicator
+_BREAKDOWN = re.compile(r"其中|分别|包括|含")
+_LIST_ITEM = re.compile(r"[,，、][^。！？；;!?\n,，、]{0,12}")  # one more item of a breakdown: ",政务动态信息"
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ def _window(body: str, quantities: list[Quantity], i: int) -> _Window:
     if mark:
         start = mark.end()
     if not _is_list_head(body[start:q.start]):  # "A、B、C等N项X" keeps its list; else 、 cuts
-        cut = body.rfind("、", start, q.start)
+        cut = _last_list_mark(body, start, q.start)
         start = cut + 1 if cut >= 0 else start
     stop = min(q.end + AFTER_CHARS, s_end)
     if i + 1 < len(quantities) and quantities[i + 1].start >= q.end:
@@ -60,6 +64,20 @@ def _window(body: str, quantities: list[Quantity], i: int) -> _Window:
     if cut:
         stop = cut.start()
     return _Window(body[start:q.start], body[q.end:max(q.end, stop)], body[s_start:s_end])
+
+
+def _last_list_mark(body: str, start: int, end: int) -> int:
+    """The last 、 of body[start:end] outside brackets (法治讲座(培训、报告会)3390场 keeps 法治讲座), or -1."""
+    depth = 0
+    for i in range(end - 1, start - 1, -1):
+        c = body[i]
+        if c in ")）":
+            depth += 1
+        elif c in "(（":
+            depth = max(0, depth - 1)
+        elif c == "、" and depth == 0:
+            return i
+    return -1
 
 
 def _is_list_head(text: str) -> bool:
@@ -158,6 +176,32 @@ def _pick_context(entries: list[Entry], sentence: str) -> tuple[Entry, Pattern, 
     return None
 
 
+def _carried(text: str, quantities: list[Quantity], i: int, last: tuple[int, Entry, str] | None,
+             in_breakdown: bool) -> tuple[Entry, Pattern, str] | None:
+    """A mention with no keyword of its own continues an earlier mention's indicator when it is a part
+    of it (其中行政许可3706条, 其中线上办理1626件: a breakdown cue between them, at most one sentence
+    apart), the next part of that breakdown (其中概况类信息213条,政务动态信息386条), or the next bare
+    number of a list (2次、3次): same written unit, at most three mentions back."""
+    if last is None:
+        return None
+    k, entry, unit = last
+    q, prev = quantities[i], quantities[k]
+    if q.unit != unit or i - k > 3:
+        return None
+    gap = text[prev.end:q.start]
+    end = _LAST_SENTENCE_END.match(gap)
+    if end:  # a part may open the next sentence: 罚没118万元。其中非法行医9件
+        gap = gap[end.end():]
+        if not gap.startswith(("其中", "分别")):
+            return None
+    if len(gap) > CARRY_CHARS:
+        return None
+    cue = _BREAKDOWN.search(gap)
+    if cue is None and gap.strip() not in ("、", ",", "，") and not (in_breakdown and _LIST_ITEM.fullmatch(gap)):
+        return None  # neither a part (其中 …), nor a bare list (2次、3次), nor the next part of a breakdown
+    return entry, Pattern(_BREAKDOWN), cue.group(0) if cue else "(same list)"
+
+
 def _sub(entry: Entry, pattern: Pattern, text: str) -> str | None:
     if pattern.sub:
         return pattern.sub
@@ -167,18 +211,20 @@ def _sub(entry: Entry, pattern: Pattern, text: str) -> str | None:
     return None
 
 
-def _text_hits(body: str, sections: list[Section], doc_type: str) -> list[IndicatorValue]:
-    """Indicators stated without a number: 法律顾问全覆盖 (1), 无行政败诉 (0)."""
+def _text_hits(text: str, body: str, sections: list[Section], doc_type: str) -> list[IndicatorValue]:
+    """Indicators stated without a number: 法律顾问全覆盖 (100 %), 无行政败诉 (0 件); matched on the
+    Simplified fold `text`, read out of `body`."""
     out = []
     for entry in catalog():
         for rx, value in entry.text:
-            for m in rx.finditer(body):
+            for m in rx.finditer(text):
                 section = innermost_section(sections, m.start())
                 in_plan = in_plan_part(sections, section)
                 out.append(IndicatorValue(
                     indicator_id=entry.id, value=value, unit=entry.unit, qualifier=None, sub=None,
                     quantity_index=-1, section_id=section.id if section else None,
-                    start=m.start(), end=m.end(), surface=m.group(0), evidence=rx.pattern, measure=entry.measure,
+                    start=m.start(), end=m.end(), surface=body[m.start():m.end()], evidence=rx.pattern,
+                    measure=entry.measure,
                     modality="target" if doc_type == "work_plan" or in_plan else "actual"))
     return out
 
@@ -198,15 +244,23 @@ def map_indicators(body: str, quantities: list[Quantity], *, sections: list[Sect
     Returns:
         IndicatorValues in body order, lineage (section_id, start, end, surface) copied from the quantity.
     """
+    text = simplified(body) if has_traditional(body) else body  # same offsets; rules are Simplified
     out: list[IndicatorValue] = []
+    last: tuple[int, Entry, str] | None = None  # (quantity index, entry, written unit) of the last bound mention
+    in_breakdown = False  # the last bound mention was a part carried from a total
     for i, q in enumerate(quantities):
         if q.change or not _for_unit(q.unit):
             continue
-        w = _window(body, quantities, i)
+        w = _window(text, quantities, i)
         hit = _bind(q, w)
-        if hit is None:
-            continue
+        carried = hit is None
+        if carried:
+            hit = _carried(text, quantities, i, last, in_breakdown)
+            if hit is None:
+                continue
         entry, pattern, evidence = hit
+        in_breakdown = carried
+        last = (i, entry, q.unit)
         factor = entry.factors[q.unit]
         out.append(IndicatorValue(
             indicator_id=entry.id, value=None if q.value is None else round(q.value * factor, 10),
@@ -214,6 +268,6 @@ def map_indicators(body: str, quantities: list[Quantity], *, sections: list[Sect
             sub=_sub(entry, pattern, w.before + q.surface + w.after), quantity_index=i,
             section_id=q.section_id, start=q.start, end=q.end, surface=q.surface,
             evidence=evidence, modality=q.modality, measure=entry.measure))
-    out.extend(_text_hits(body, sections or [], doc_type))
+    out.extend(_text_hits(text, body, sections or [], doc_type))
     out.sort(key=lambda v: (v.start, v.indicator_id, v.quantity_index))
     return out

@@ -153,3 +153,25 @@ def test_cli_wiring(store):
     assert result.exit_code == 2
     result = runner.invoke(app, ["versions", "--data-dir", str(store.paths.data_dir)])
     assert result.exit_code == 0 and "backfill-1" in result.output
+
+
+def test_panel_reads_the_release_and_matches_indicator_values(store):
+    import govreports
+
+    values = curated.read("indicator_values", 2, data_dir=store.paths)
+    table = govreports.panel("ENF_CERT_HOLDERS", version=2, data_dir=store.paths)
+    expected = values[(values["indicator_id"] == "ENF_CERT_HOLDERS") & values["sub"].isna()]
+    assert not expected.empty and table.attrs["unit"] == "人"
+    for row in expected.itertuples():
+        assert table.loc[row.region, row.report_year] == row.value
+    long = govreports.panel("ENF_CERT_HOLDERS", version=2, data_dir=store.paths, long=True)
+    assert set(long["doc_id"]) == set(expected["doc_id"])
+    runner = CliRunner()
+    result = runner.invoke(app, ["panel", "ENF_CERT_HOLDERS", "--version", "2", "--data-dir", str(store.paths.data_dir)])
+    assert result.exit_code == 0 and "行政执法证持证人数" in result.output
+    for row in expected.itertuples():
+        assert re.search(rf"{row.region}\s*│.*\b{int(row.value)}\b", result.output)
+    result = runner.invoke(app, ["panel", "MADE_UP", "--data-dir", str(store.paths.data_dir)])
+    assert result.exit_code == 2 and "MADE_UP" in result.output
+    empty = runner.invoke(app, ["panel", "ENF_CERT_HOLDERS", "--data-dir", str(store.paths.data_dir / "nothing")])
+    assert empty.exit_code == 1

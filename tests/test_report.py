@@ -196,3 +196,19 @@ def test_report_renders_in_a_headless_browser(store, tmp_path):
                     html.as_uri()], check=True, capture_output=True, timeout=120)
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000  # a blank page compresses to a few KB
+
+
+def test_a_region_keeps_its_colour_whatever_else_is_plotted():
+    import matplotlib.colors as mcolors
+    import pandas as pd
+
+    from govreports import plots
+
+    def figure(regions):
+        rows = [("ENF_CERT_HOLDERS", year, r, 10.0 + n) for n, r in enumerate(regions) for year in (2021, 2022)]
+        return plots.indicator_panels(pd.DataFrame(rows, columns=["indicator_id", "year", "region", "value"]))
+
+    first, second = figure(["宁波市", "鞍山市"]), figure(["鞍山市", "金华市婺城区", "杭州市"])
+    colour = mcolors.to_hex(plots.colour_of("鞍山市"))
+    assert colour in first and colour in second
+    assert plots.colour_of("鞍山市") == plots.colour_of("鞍山市") and ">鞍山市</text>" in first

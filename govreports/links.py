@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from govreports import list_families as fam
 from govreports.sources import Source
 
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
@@ -30,6 +31,7 @@ class Link:
 
     url: str
     title: str
+    date: str | None = None   # YYYY-MM-DD from the list entry or the URL, when either gives one
 
 
 def normalize_url(href: str, base_url: str) -> str | None:
@@ -79,21 +81,43 @@ def _base(tree: LexborHTMLParser, base_url: str) -> str:
 
 
 def discover_links(html: str, base_url: str, source: Source) -> tuple[list[Link], list[str]]:
-    """Report links and further list pages on one list page.
+    """Report links and further list pages on one list page, read the way its CMS family writes it.
 
     Args:
-        html: the decoded list page.
+        html: the decoded list page (for gkmlpt, the JSON answer of its API; for a Hanweb
+            dataproxy.jsp group, its XML).
         base_url: the URL the page was served from (after redirects); `<base href>` overrides it.
-        source: supplies the link rule, the `next` rule and the allowed hosts.
+        source: supplies the link rule (and family), the `next` rule and the allowed hosts.
 
     Returns:
         (links, next_pages): absolute URLs without fragments, duplicates removed in first-seen
         order, only on allowed hosts; a link must match the title pattern (on its text or its
         `title` attribute) and sit under the selector, when those are configured.
+
+    Raises:
+        ValueError: a gkmlpt column answered something that is not the platform's JSON.
     """
-    tree = LexborHTMLParser(html)
-    base = _base(tree, base_url)
+    family = source.link_rule.family
+    if family == "gkmlpt":
+        return _gkmlpt_links(html, base_url, source)
+    records = fam.hanweb_records(html) if family == "hanweb" else None
+    tree = LexborHTMLParser(records if records is not None else html)
+    base = _base(LexborHTMLParser(html) if records is not None else tree, base_url)
     self_url = normalize_url(base_url, base_url)
+    links = _anchor_links(tree, base, self_url, source)
+    if family == "hanweb":
+        n_records = len(tree.css("a[href]")) if records is not None else 0
+        nexts = [u for p in fam.hanweb_next(html, base, n_records) if (u := normalize_url(p, base))]
+        return links, [u for u in nexts if source.host_allowed(urlsplit(u).hostname)]
+    next_pages = _next_pages(tree, base, self_url, source)
+    if family == "trs":
+        pages = [u for p in fam.trs_pages(html, base) if (u := normalize_url(p, base))]
+        next_pages += [u for u in pages if u not in next_pages and u != self_url
+                       and source.host_allowed(urlsplit(u).hostname)]
+    return links, next_pages
+
+
+def _anchor_links(tree: LexborHTMLParser, base: str, self_url: str | None, source: Source) -> list[Link]:
     rule = source.link_rule
     pattern = re.compile(rule.title_pattern) if rule.title_pattern else None
     links: dict[str, Link] = {}
@@ -106,8 +130,38 @@ def discover_links(html: str, base_url: str, source: Source) -> tuple[list[Link]
         if pattern and not any(pattern.search(t) for t in texts):
             continue
         if url not in links or (title and not links[url].title):
-            links[url] = Link(url, title)
-    return list(links.values()), _next_pages(tree, base, self_url, source)
+            links[url] = Link(url, title, _entry_date(anchor, url))
+    return list(links.values())
+
+
+def _entry_date(anchor: LexborNode, url: str) -> str | None:
+    """The date beside the anchor in its list entry (<li>, <tr>), else the date in its URL."""
+    node = anchor.parent
+    for _ in range(3):
+        if node is None or node.tag in ("ul", "ol", "table", "tbody", "body", "div"):
+            break
+        if node.tag in ("li", "tr", "dd", "p"):
+            found = fam.text_date(_text(node))
+            if found:
+                return found
+            break
+        node = node.parent
+    return fam.url_date(url)
+
+
+def _gkmlpt_links(text: str, base_url: str, source: Source) -> tuple[list[Link], list[str]]:
+    items, pages = fam.gkmlpt_items(text, base_url)
+    pattern = re.compile(source.link_rule.title_pattern) if source.link_rule.title_pattern else None
+    links: dict[str, Link] = {}
+    for raw, title, date in items:
+        url = normalize_url(raw, base_url)
+        if url is None or not source.host_allowed(urlsplit(url).hostname):
+            continue
+        if pattern and not pattern.search(title):
+            continue
+        links.setdefault(url, Link(url, title, date or fam.url_date(url)))
+    nexts = [u for p in pages if (u := normalize_url(p, base_url)) and source.host_allowed(urlsplit(u).hostname)]
+    return list(links.values()), nexts
 
 
 def _next_pages(tree: LexborHTMLParser, base: str, self_url: str | None, source: Source) -> list[str]:

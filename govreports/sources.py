@@ -24,6 +24,9 @@ from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 HOST_RE = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")
 DEFAULT_NEXT_TEXT = ("下一页", "下页")
+#: how a column's list is published: plain HTML anchors, TRS/WCM (createPageHTML page count), 大汉
+#: Hanweb (records in a <datastore>, further groups from dataproxy.jsp), Guangdong gkmlpt (JSON API).
+FAMILIES = ("html", "trs", "hanweb", "gkmlpt")
 
 
 class SourcesError(ValueError):
@@ -50,10 +53,12 @@ class Politeness:
 
 @dataclass(frozen=True, slots=True)
 class LinkRule:
-    """Which anchors on a list page are reports: title regex and/or CSS selector (both must hold)."""
+    """Which anchors on a list page are reports: title regex and/or CSS selector (both must hold),
+    and which CMS family publishes the column (how its list and further pages are read)."""
 
     title_pattern: str | None = None
     selector: str | None = None
+    family: str = "html"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,10 @@ class Source:
     #: False: public addresses only; True: any; a tuple of CIDRs: public plus these networks only.
     allow_private_addresses: bool | tuple[str, ...] = False
     user_agent: str | None = None
+    #: where the column's address was seen (a stored page's URL, or repository + path)
+    evidence: tuple[str, ...] = ()
+    #: False: kept in the file but not fetched (nightly runs and `sources check` skip it)
+    enabled: bool = True
 
     def host_allowed(self, host: str | None) -> bool:
         """True when `host` is listed, or matches a `*.domain` entry (subdomains only)."""
@@ -167,8 +176,12 @@ def _selector_ok(selector: str) -> bool:
 
 
 def _link_rule(e: _Entry) -> LinkRule:
-    e.check_keys({"title_pattern", "selector"})
+    e.check_keys({"title_pattern", "selector", "family"})
     pattern, selector = e.text("title_pattern"), e.text("selector")
+    family = e.text("family") or "html"
+    if family not in FAMILIES:
+        e.error("family", f"must be one of {', '.join(FAMILIES)}, got {family!r}")
+        family = "html"
     if pattern:
         try:
             re.compile(pattern)
@@ -178,7 +191,7 @@ def _link_rule(e: _Entry) -> LinkRule:
         e.error("selector", f"bad CSS selector {selector!r}")
     if not pattern and not selector:
         e.error("", "needs title_pattern and/or selector")
-    return LinkRule(pattern, selector)
+    return LinkRule(pattern, selector, family)
 
 
 def _pagination(e: _Entry, n_list_pages: int) -> Pagination:
@@ -250,7 +263,15 @@ def source_from_dict(data: Any, where: str = "source") -> Source:
 
 
 _FIELDS = {"name", "region", "agency", "list_pages", "link_rule", "pagination", "allowed_hosts",
-           "encoding", "politeness", "allow_private_addresses", "user_agent"}
+           "encoding", "politeness", "allow_private_addresses", "user_agent", "evidence", "enabled"}
+
+
+def _enabled(e: _Entry) -> bool:
+    value = e.data.get("enabled", True)
+    if not isinstance(value, bool):
+        e.error("enabled", f"must be true or false, got {value!r}")
+        return True
+    return value
 
 
 def _source(data: Any, where: str, errors: list[str]) -> Source:
@@ -287,6 +308,8 @@ def _source(data: Any, where: str, errors: list[str]) -> Source:
         politeness=_politeness(e.sub("politeness")),
         allow_private_addresses=_private(e),
         user_agent=e.text("user_agent"),
+        evidence=e.texts("evidence"),
+        enabled=_enabled(e),
     )
 
 

@@ -134,5 +134,21 @@ def report(
     raise typer.Exit(write_report(version=version, data_dir=data_dir, out=out, open_browser=open_browser))
 
 
+sources_app = typer.Typer(no_args_is_help=True, help="The portals in sources.yaml.")
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("check")
+def sources_check(
+    names: Annotated[list[str] | None, typer.Argument(help="Source names (default: every enabled source).")] = None,
+    sources: Annotated[Path | None, typer.Option(help="Sources file (default: $GOVREPORTS_SOURCES or sources.yaml).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Per source: robots.txt, first list page, report links found, newest date, what failed (exit 1: no links)."""
+    from govreports_cli.sources_cmd import check
+
+    raise typer.Exit(check(names or [], sources, json_out))
+
+
 if __name__ == "__main__":
     app()

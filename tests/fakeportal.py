@@ -182,6 +182,10 @@ class FakePortal:
     def url(self, path: str) -> str:
         return f"http://{self.host}:{self.port}{path}"
 
+    def lookup(self, path: str) -> Route | None:
+        """The route answering a request path (query string included)."""
+        return self._routes.get(path)
+
     def body(self, path: str) -> bytes:
         """The exact (uncompressed) body served at `path`."""
         return self._routes[path].body
@@ -310,7 +314,7 @@ def _handler(portal: FakePortal) -> type[BaseHTTPRequestHandler]:
             record = self.record = RequestRecord("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
             with portal._lock:
                 portal.requests.append(record)  # logged on arrival, so slow requests show up at once
-                route = portal._routes.get(self.path)
+                route = portal.lookup(self.path)
                 if route is not None:
                     route.hits += 1
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import itertools
 import random
@@ -62,13 +63,14 @@ class FixedRandom(random.Random):
         return 0.5
 
 
-def run(portal, state=None, column="reports", client=None, clock=None, rng=None, **overrides):
+def run(portal, state=None, column="reports", client=None, clock=None, rng=None, wall=None, **overrides):
     config = portal.source_config(column)
     config.update(overrides.pop("entry", {}))
     config["politeness"].update(overrides)
     clock = clock or Clock()
+    extra = {"wall": wall} if wall else {}
     return fetch_source(source_from_dict(config), state if state is not None else FetchState(),
-                        client=client, sleep=clock.sleep, now=clock.now, rng=rng or random.Random(7))
+                        client=client, sleep=clock.sleep, now=clock.now, rng=rng or random.Random(7), **extra)
 
 
 # --- links (pure) -------------------------------------------------------------------------------
@@ -190,7 +192,9 @@ def test_failed_report_is_retried_next_run_even_when_list_is_not_modified(portal
     first = run(portal, state, max_attempts=1)  # the single 500 and 429 are now final
     assert sorted(first.failures) == sorted([(portal.url(REPORT_FLAKY), "HTTP 500 after 1 attempt"),
                                              (portal.url(REPORT_BUSY), "HTTP 429 after 1 attempt")])
-    report = run(portal, state, max_attempts=1)
+    assert state.failures[portal.url(REPORT_FLAKY)]["attempts"] == 1
+    tomorrow = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)  # past the first backoff
+    report = run(portal, state, max_attempts=1, wall=lambda: tomorrow)
     assert portal.url(LIST_2) in report.not_modified and portal.url(LIST_3) in report.not_modified
     assert sorted(p.url for p in report.reports) == sorted(portal.url(p) for p in (REPORT_FLAKY, REPORT_BUSY))
 

@@ -10,6 +10,7 @@ and `http_policy`. Bytes are returned as received; decoding is the core's job.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import random
@@ -23,6 +24,7 @@ from govreports.io import http_policy as policy
 from govreports.io.fetch_state import FetchState
 from govreports.io.http_get import Disallowed, FetchError, HttpGetter, HttpResult
 from govreports.links import charset_from_content_type, decode_list_page, discover_links, normalize_url
+from govreports.retry_policy import DEFAULT_POLICY, RetryPolicy
 from govreports.sources import Source
 
 LOGGER = logging.getLogger(__name__)
@@ -94,6 +96,8 @@ def fetch_source(
     now: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
     resolve: policy.Resolver = policy.resolve_host,
+    wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    retry: RetryPolicy = DEFAULT_POLICY,
 ) -> FetchReport:
     """Fetch what is new at one source and update `state` in memory.
 
@@ -103,6 +107,8 @@ def fetch_source(
         client: an httpx client to reuse (it must connect directly, without a proxy);
             by default one is made and closed here.
         sleep, now, rng, resolve: injectable clock, jitter and DNS, for tests.
+        wall, retry: the date and the policy by which a report that failed in an earlier run
+            is retried (with backoff) or left parked; see govreports.retry_policy.
 
     Returns:
         A FetchReport; network and HTTP problems are recorded per URL, never raised.
@@ -113,7 +119,7 @@ def fetch_source(
     report = FetchReport(source.name)
     try:
         found, list_urls = _walk_lists(getter, source, state, report)
-        _fetch_reports(getter, source, state, report, found, list_urls)
+        _fetch_reports(getter, source, state, report, found, list_urls, (wall(), retry))
     finally:
         if own_client:
             client.close()
@@ -208,7 +214,11 @@ def _walk_lists(
                 bodies.add(page.sha256)
                 report.pages.append(page)
                 html = decode_list_page(result.data, page.content_type, source.encoding)
-                discovered, next_pages = discover_links(html, result.final_url, source)
+                try:
+                    discovered, next_pages = discover_links(html, result.final_url, source)
+                except ValueError as exc:  # e.g. a gkmlpt API that no longer answers JSON
+                    report.failures.append((url, f"unreadable list page: {exc}"))
+                    continue
                 links = [(link.url, link.title) for link in discovered]
                 state.remember_list_page(url, result.headers, links, next_pages, rule)
             for link_url, title in links:
@@ -219,15 +229,23 @@ def _walk_lists(
 
 def _fetch_reports(
     getter: HttpGetter, source: Source, state: FetchState, report: FetchReport,
-    found: dict[str, str], list_urls: set[str],
+    found: dict[str, str], list_urls: set[str], retry: tuple[dt.datetime, RetryPolicy],
 ) -> None:
-    """GET each report link not seen in earlier runs, up to max_pages_per_run requests."""
+    """GET each report link not seen in earlier runs, up to max_pages_per_run requests.
+
+    A link that failed in an earlier run is tried again only when its backoff has passed and it
+    is not parked; each new failure is counted in the state (attempts, last reason).
+    """
     cap, requested = source.politeness.max_pages_per_run, 0
+    today, rules = retry
     for url, title in found.items():
         if url in list_urls:
             continue
         if state.is_seen(url):
             report.already_seen.append(url)
+            continue
+        if waiting := rules.wait_reason(state.failures.get(url), today):
+            report.skipped.append((url, waiting))
             continue
         try:
             getter.check_robots(url)  # before the cap, so a forbidden URL is never "left for later"
@@ -241,8 +259,11 @@ def _fetch_reports(
             report.skipped.append((url, f"max_pages_per_run ({cap}) reached; left for the next run"))
             continue
         requested += 1
+        failed = len(report.failures)
         result = _get(getter, url, None, report)
         if result is None:
+            if len(report.failures) > failed:
+                state.failures[url] = rules.record(state.failures.get(url), report.failures[-1][1], today)
             continue
         if result.status == 304:
             report.not_modified.append(url)

@@ -28,6 +28,9 @@ class FetchState:
     list_pages: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: report URL -> {"sha256", "final_url", "title", "etag", "last_modified"}
     reports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: report URL that failed -> {"attempts", "reason", "last_attempt", "next_after", "parked"}
+    #: (govreports.retry_policy): later runs retry it with backoff, then park it.
+    failures: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def conditional_headers(self, url: str) -> dict[str, str]:
         """If-None-Match / If-Modified-Since for `url` from what its last 200 said."""
@@ -71,7 +74,8 @@ class FetchState:
         return url in self.reports
 
     def mark_seen(self, url: str, sha256: str, final_url: str, title: str, headers: dict[str, str]) -> None:
-        """Record a report fetched with status 2xx."""
+        """Record a report fetched with status 2xx (a failure recorded before is cleared)."""
+        self.failures.pop(url, None)
         self.reports[url] = {
             "sha256": sha256,
             "final_url": final_url,
@@ -81,7 +85,8 @@ class FetchState:
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": STATE_VERSION, "list_pages": self.list_pages, "reports": self.reports}
+        return {"version": STATE_VERSION, "list_pages": self.list_pages, "reports": self.reports,
+                "failures": self.failures}
 
     @classmethod
     def load(cls, path: str | Path) -> FetchState:
@@ -99,7 +104,8 @@ class FetchState:
             raise ValueError(f"{path}: unreadable fetch state: {exc}") from exc
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
             raise ValueError(f"{path}: not a fetch state file of version {STATE_VERSION}")
-        return cls(dict(data.get("list_pages") or {}), dict(data.get("reports") or {}))
+        return cls(dict(data.get("list_pages") or {}), dict(data.get("reports") or {}),
+                   dict(data.get("failures") or {}))
 
     def save(self, path: str | Path) -> None:
         """Write atomically (temp file + rename), so a crash never leaves half a state file."""

@@ -25,7 +25,15 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.fakeportal import ANSHAN_2023, HANGZHOU_2024, NINGBO_2022, TITLE_PATTERN, FakePortal, Route, report_html
+from tests.fakeportal import (
+    ANSHAN_2023,
+    HANGZHOU_2024,
+    NINGBO_2022,
+    TITLE_PATTERN,
+    FakePortal,
+    Route,
+    report_html,
+)
 
 PLACES = ["青山区", "白水县", "东湖区", "南岭县", "西河区", "北塘县", "石门区", "云溪县"]
 TRS_START = "/trs/fzzfjsndbg/index.html"

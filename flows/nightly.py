@@ -33,7 +33,7 @@ def nightly(data_dir: str | None = None, sources_file: str | None = None, with_s
 
     inbox = receive_inbox(data_dir)
     sources_path = rt.resolve_sources_file(sources_file)
-    sources = load_sources(sources_path) if sources_path else []
+    sources = [s for s in load_sources(sources_path) if s.enabled] if sources_path else []
     fetches = [fetch_source.submit(data_dir, s, str(paths.state_dir / f"fetch-{s.name}.json"), s.name)
                for s in sources]
     fetched = [_fetch_outcome(f, s.name) for f, s in zip(fetches, sources, strict=True)]

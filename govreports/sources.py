@@ -319,6 +319,8 @@ def parse_sources(data: Any, origin: str = "sources") -> list[Source]:
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
         raise SourcesError([f"{origin}: top level must be a mapping with a 'sources' list"])
     for key in sorted(set(data) - {"sources"}, key=str):
+        if str(key).startswith("x-"):
+            continue  # an extension key holding YAML anchors shared by entries (as in compose files)
         errors.append(f"{origin}: {key}: unknown top-level field")
     sources = [_source(item, f"{origin}: sources[{i}]", errors) for i, item in enumerate(data["sources"])]
     seen: set[str] = set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -29,8 +30,19 @@ def errors_of(data) -> list[str]:
     return info.value.errors
 
 
-def test_shipped_file_is_empty_and_valid():
-    assert load_sources(REPO / "sources.yaml") == []
+def test_shipped_file_has_real_columns_with_evidence():
+    sources = load_sources(REPO / "sources.yaml")
+    enabled = [s for s in sources if s.enabled]
+    assert len(enabled) >= 25
+    assert all((urlsplit(s.list_pages[0]).hostname or "").endswith(".gov.cn") for s in enabled)
+    assert len({s.region[:2] for s in enabled if s.region}) >= 5  # 北京, 天津, 重庆, 浙江, 广东 …
+    assert all(s.evidence for s in sources)
+    assert {"trs", "hanweb", "gkmlpt"} <= {s.link_rule.family for s in enabled}
+    # every TRS column's evidence is a report page inside that column (its address reveals it)
+    for s in enabled:
+        if s.link_rule.family == "trs":
+            column = urlsplit(s.list_pages[0]).path
+            assert any(column in e for e in s.evidence), s.name
 
 
 def test_commented_example_in_sources_yaml_is_valid():

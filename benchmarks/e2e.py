@@ -57,6 +57,11 @@ def prefect_env(data_dir: Path, api_url: str | None = None, refresh_cache: bool 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update({"PREFECT_HOME": str(data_dir / ".prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
                 "PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"})
+    # measured runs parse the generated corpus only: never the real portals of the repo's sources.yaml
+    no_sources = data_dir / "no-sources.yaml"
+    no_sources.parent.mkdir(parents=True, exist_ok=True)
+    no_sources.write_text("sources: []\n", encoding="utf-8")
+    env["GOVREPORTS_SOURCES"] = str(no_sources)
     if api_url:
         env["PREFECT_API_URL"] = api_url
     if refresh_cache:

@@ -15,7 +15,7 @@ from flows import _runtime as rt
 from govreports.config import DataPaths, code_version
 from govreports.sources import load_sources
 from tasks import summary as sm
-from tasks.ingest import fetch_source, list_pending, receive_inbox
+from tasks.ingest import due_retries, fetch_source, list_pending, receive_inbox, record_parse_outcomes
 from tasks.publish import publish, write_report, write_summary, write_validation
 
 
@@ -38,15 +38,18 @@ def nightly(data_dir: str | None = None, sources_file: str | None = None, with_s
                for s in sources]
     fetched = [_fetch_outcome(f, s.name) for f, s in zip(fetches, sources, strict=True)]
 
-    pending = list_pending(data_dir)
+    pending, retries = list_pending(data_dir), due_retries(data_dir)  # retries: failed before, backoff over
     stage_dir = str(run_dir / "stage")
-    staged, validated, failed = rt.stage_in_batches(data_dir, pending, version, run_id, stage_dir, batch_size)
+    staged, validated, failed = rt.stage_in_batches(data_dir, sorted(set(pending) | set(retries)), version,
+                                                    run_id, stage_dir, batch_size)
     pages = [entry for batch in staged for entry in batch["pages"]]
+    retried = sorted(set(retries) & {e["sha256"] for e in pages})
+    retry_counts = record_parse_outcomes(data_dir, pages)
     release, outcome = None, None
     if validated:
         outcome = write_validation(str(run_dir), validated)
         release = publish(data_dir, [v["dir"] for v in validated], run_id=run_id, code_version=version,
-                          kind="nightly", raw_hashes=[e["sha256"] for e in pages])
+                          kind="nightly", raw_hashes=[e["sha256"] for e in pages], retried=retried)
     rt.clear_stage(stage_dir)
 
     summary = {
@@ -54,6 +57,7 @@ def nightly(data_dir: str | None = None, sources_file: str | None = None, with_s
         "scheduled_start_time": logical.isoformat(), "code_version": version, "data_dir": data_dir,
         "pages": sm.pages_section(inbox, fetched),
         "parse": sm.parse_section(pages, failed),
+        "retries": {"retried": len(retried), **retry_counts},
         "validation": sm.validation_section(outcome),
         "release": sm.release_section(release),
     }

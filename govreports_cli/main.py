@@ -150,5 +150,30 @@ def sources_check(
     raise typer.Exit(check(names or [], sources, json_out))
 
 
+@app.command()
+def maintain(
+    data_dir: DataDir = None,
+    keep_releases: Annotated[int | None, typer.Option(help="Keep only the last N releases readable (default: all).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Change nothing; say what vacuum would delete.")] = False,
+) -> None:
+    """Compact the curated tables' small files and vacuum files no kept release reads."""
+    from govreports_cli.ops_cmd import run_maintain
+
+    raise typer.Exit(run_maintain(data_dir, keep_releases=keep_releases, dry_run=dry_run))
+
+
+@app.command()
+def retry(
+    pages: Annotated[list[str] | None, typer.Argument(help="sha256 prefixes of stored pages, or report URLs.")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every failed page, parked ones included.")] = False,
+    data_dir: DataDir = None,
+    sources: Annotated[Path | None, typer.Option(help="Sources file (default: $GOVREPORTS_SOURCES or sources.yaml).")] = None,
+) -> None:
+    """Retry failed pages now (fetch and parse failures, parked ones too), then publish what works."""
+    from govreports_cli.ops_cmd import run_retry
+
+    raise typer.Exit(run_retry(pages or [], data_dir, sources=sources, every=every))
+
+
 if __name__ == "__main__":
     app()

@@ -1,7 +1,6 @@
-"""`govreports sources check` and `govreports retry`: the operator's commands for sources and failed pages.
+"""`govreports sources check`: per source, does its first list page still yield report links?
 
-Kept apart from run_cmd/main so the command line only declares them; the work is in
-govreports.io.source_check and flows.retry.
+The command line is declared in main.py; the work is in govreports.io.source_check.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ state — and turn the core's reports into small JSON-able dicts for the run sum
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
 from govreports.config import DataPaths
-from govreports.io import curated, fetch, inbox, raw_store
+from govreports.io import curated, fetch, inbox, raw_store, retry_ledger
 from govreports.sources import Source
 
 
@@ -87,3 +88,15 @@ def list_pending(data_dir: str) -> list[str]:
 def hashes_for_years(data_dir: str, years: list[int]) -> list[str]:
     """Raw pages whose documents belong to `years`, per the curated tables (for backfills)."""
     return sorted(curated.hashes_for_years(DataPaths.from_dir(data_dir), years))
+
+
+@task(name="due-retries", cache_policy=NO_CACHE)
+def due_retries(data_dir: str) -> list[str]:
+    """Pages whose earlier parse failed and whose backoff has passed (not parked): parse them again."""
+    return retry_ledger.due(DataPaths.from_dir(data_dir), datetime.now(UTC))
+
+
+@task(name="record-retries", cache_policy=NO_CACHE)
+def record_parse_outcomes(data_dir: str, pages: list[dict[str, Any]]) -> dict[str, int]:
+    """Count one more attempt for each page that failed to parse (parking it after N); forget the ones that now parse."""
+    return retry_ledger.record(DataPaths.from_dir(data_dir), pages, datetime.now(UTC))

@@ -77,7 +77,7 @@ def write_validation(run_dir: str, batches: list[dict[str, Any]]) -> SimpleNames
       retry_condition_fn=_is_io_error)
 def publish(data_dir: str, valid_dirs: list[str], *, run_id: str, code_version: str,
             kind: str = "nightly", replace_years: list[int] | None = None,
-            raw_hashes: list[str] | None = None) -> Any:
+            raw_hashes: list[str] | None = None, retried: list[str] | None = None) -> Any:
     """Write one new version of every changed table from the staged valid parts; None when nothing changed."""
     paths = DataPaths.from_dir(data_dir)
     tables: dict[str, Any] = {name: staging.dataset([f for d in valid_dirs for f in staging.parts(Path(d), name)],
@@ -86,7 +86,8 @@ def publish(data_dir: str, valid_dirs: list[str], *, run_id: str, code_version: 
         tables = {name: data.to_table() for name, data in tables.items()}
         tables["quarantine"] = keep_first_quarantine_runs(paths, tables["quarantine"])
     release = curated.publish(paths, tables, run_id=run_id, code_version=code_version,
-                              kind=kind, replace_years=replace_years, raw_hashes=tuple(raw_hashes or ()))
+                              kind=kind, replace_years=replace_years, raw_hashes=tuple(raw_hashes or ()),
+                              retried=tuple(retried or ()))
     release_memory()
     return release
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 from govreports.config import DataPaths
@@ -152,6 +153,17 @@ class _Publisher:
             version = self.commit(name, pa.RecordBatchReader.from_batches(SCHEMAS[name], group), mode="append")
         return _Outcome(version, {"added": fresh.rows, "removed": 0}, fresh.years, fresh.pages)
 
+    def append_replacing(self, name: str, data: append.Data, replaced: set[str]) -> _Outcome | None:
+        """Nightly, for a small unpartitioned table: append new rows, replace the rows of `replaced` pages."""
+        table = conform(name, data if isinstance(data, pa.Table) else data.to_table())
+        mask = pc.is_in(table["raw_sha256"], value_set=pa.array(sorted(replaced), pa.string()))
+        appended = self.append_new(name, table.filter(pc.invert(mask)))
+        swapped = self.replace_pages(name, table.filter(mask).to_pylist(), replaced)
+        if swapped is None or appended is None:
+            return swapped or appended
+        change = {k: appended.change.get(k, 0) + swapped.change.get(k, 0) for k in ("added", "removed")}
+        return _Outcome(swapped.version, change, appended.years | swapped.years, appended.pages | swapped.pages)
+
     def replace_years(self, name: str, rows: list[Row], years: list[int], hashes: set[str],
                       doc_pages: Mapping[str, str]) -> _Outcome | None:
         """Backfill of a partitioned table: one predicate overwrite of the years whose content changed."""
@@ -199,6 +211,7 @@ def publish(
     kind: str = "nightly",
     replace_years: list[int] | None = None,
     raw_hashes: Iterable[str] = (),
+    retried: Iterable[str] = (),
 ) -> Release | None:
     """Publish `tables` as the next release, or nothing when no table would change.
 
@@ -213,6 +226,8 @@ def publish(
             the pages in `raw_hashes` (plus the pages in `tables["pages"]`) produced. Rows of other years
             are ignored (counted in changes[...]["ignored_outside_years"]).
         raw_hashes: the raw pages this run processed.
+        retried: pages whose earlier processing failed and that this run parsed again: in a
+            nightly publish their `pages` rows are replaced (their other rows are new anyway).
     Returns:
         The new Release, or None when nothing changed (a rerun of the same input publishes nothing).
     """
@@ -250,7 +265,9 @@ def publish(
         for name in TABLES:
             if name not in tables:
                 continue
-            if years is None:
+            if years is None and name == "pages" and retried:
+                result = pub.append_replacing(name, tables[name], set(retried))
+            elif years is None:
                 result = pub.append_new(name, tables[name])
             elif name in PARTITIONED:
                 result = pub.replace_years(name, incoming[name], years, hashes, doc_pages)

@@ -1,0 +1,44 @@
+"""Tasks of the maintain and retry flows: thin wrappers over govreports.io.maintenance and the retry ledgers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from govreports.config import DataPaths
+from govreports.io import maintenance, retry_ledger
+from govreports.io.fetch_state import FetchState
+from govreports.retry_policy import unpark
+
+
+@task(name="maintain-store", cache_policy=NO_CACHE)
+def maintain_store(data_dir: str, run_id: str, code_version: str, keep_releases: int | None,
+                   dry_run: bool) -> dict[str, Any]:
+    """Compact, record a maintain release, vacuum; returns the report as JSON."""
+    report = maintenance.maintain(DataPaths.from_dir(data_dir), run_id=run_id, code_version=code_version,
+                                  keep_releases=keep_releases, dry_run=dry_run)
+    return {**report.to_json(), "files_before": report.files_before, "files_after": report.files_after,
+            "vacuumed": report.vacuumed}
+
+
+@task(name="make-failures-due", cache_policy=NO_CACHE)
+def make_failures_due(data_dir: str, state_files: list[str], selected: list[str] | None) -> dict[str, list[str]]:
+    """Unpark failed pages (parse) and failed report URLs (fetch): all, or those `selected` names.
+
+    `selected` holds sha256 prefixes of stored pages, or report URLs; None means every failure.
+    """
+    paths = DataPaths.from_dir(data_dir)
+    pages = retry_ledger.make_due(paths, None if selected is None else [s for s in selected if "://" not in s])
+    urls: list[str] = []
+    for state_file in state_files:
+        state = FetchState.load(state_file)
+        chosen = [u for u in state.failures if selected is None or u in selected]
+        for url in chosen:
+            state.failures[url] = unpark(state.failures[url])
+        if chosen:
+            state.save(Path(state_file))
+        urls += chosen
+    return {"pages": pages, "urls": sorted(urls)}

@@ -70,14 +70,68 @@ def _page_of(url: str, name: str) -> int:
 
 
 def hanweb_next(text: str, base_url: str, n_records: int) -> list[str]:
-    """The next dataproxy.jsp group after this one, while this one still had records."""
+    """The next dataproxy.jsp group after this page (column page or group), while groups have records.
+
+    The request carries `page=N` and `startrecord/endrecord/perpage` (what jpage's script sends), so
+    a server reading either answers the N-th group. A column page that embeds no records yields
+    the first group's request, built from its jpage parameters.
+    """
+    conf = _rules()["hanweb"]
+    on_proxy = "dataproxy" in urlsplit(base_url).path
+    if on_proxy:
+        if n_records == 0:
+            return []
+        query = dict(parse_qsl(urlsplit(base_url).query))
+        start, end = _int(query.get("startrecord"), 1), _int(query.get("endrecord"), 0)
+        size = end - start + 1 if end >= start else n_records
+        per = _int(query.get("perpage"), size)
+        return [_group(base_url, _page_of(base_url, conf["page_param"]) + 1, start + size, size, per)]
+    per = _int(_found(_rx("hanweb", "per_page"), text), int(conf["default_per_page"]))
+    total = _int(_found(_rx("hanweb", "total"), text), 0)
     match = _rx("hanweb", "nextgroup").search(text)
-    if not match or n_records == 0:
+    if match:  # the records of group 1 are embedded; ask for group 2 if there may be one
+        size = n_records or per * _int(_found(_rx("hanweb", "group_size"), text), int(conf["default_group_size"]))
+        if n_records == 0 or (total and total <= size):
+            return []
+        proxy = urljoin(base_url, match.group(1).replace("&amp;", "&").replace("'", ""))
+        return [_group(proxy, 2, size + 1, size, per)]
+    proxy = _proxy_from_params(text, base_url)
+    if proxy is None:
         return []
-    param = _rules()["hanweb"]["page_param"]
-    proxy = urljoin(base_url, match.group(1).replace("&amp;", "&").replace("'", ""))
-    here = _page_of(base_url, param) if "dataproxy" in urlsplit(base_url).path else 1
-    return [_with_param(proxy, param, here + 1)]
+    size = per * _int(_found(_rx("hanweb", "group_size"), text), int(conf["default_group_size"]))
+    return [_group(proxy, 1, 1, size, per)]
+
+
+def _group(url: str, page: int, start: int, size: int, per: int) -> str:
+    names = _rules()["hanweb"]["record_params"]
+    url = _with_param(url, _rules()["hanweb"]["page_param"], page)
+    for name, value in zip(names, (start, start + size - 1, per), strict=True):
+        url = _with_param(url, name, value)
+    return url
+
+
+def _proxy_from_params(text: str, base_url: str) -> str | None:
+    """dataproxy.jsp?<column parameters> from a column page's jpage settings; None without a columnid."""
+    conf = _rules()["hanweb"]
+    values = {}
+    for name, default in conf["column_params"].items():
+        found = _found(re.compile(rf"\b{name}\s*[:=]\s*['\"]?([^,'\"}}\s&]*)", re.I), text)
+        if found is None and default is None:
+            return None
+        values[name] = found if found is not None else default
+    if "jpage" not in text and "dataproxy" not in text:
+        return None
+    proxy = _found(_rx("hanweb", "proxy_url"), text) or conf["default_proxy"]
+    return urljoin(base_url, proxy) + "?" + urlencode(values, safe="/'%")
+
+
+def _found(rx: re.Pattern[str], text: str) -> str | None:
+    match = rx.search(text)
+    return match.group(1) if match else None
+
+
+def _int(value: str | None, default: int) -> int:
+    return int(value) if value and value.isdigit() else default
 
 
 def gkmlpt_items(text: str, base_url: str) -> tuple[list[tuple[str, str, str | None]], list[str]]:

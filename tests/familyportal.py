@@ -8,8 +8,11 @@ One server on 127.0.0.1 serves four columns, each with a sources.yaml entry from
   `createPageHTML(3, 0, "index", "html")`. Reports at `./202403/t20240327_…html` (TRS URLs).
 - "hanweb" (`/col/col1229001/index.html`): a 大汉 column whose list is XML inside
   `<script type="text/xml"><datastore>` (no plain anchors in the HTML), with a `<nextgroup>`
-  pointing at `/module/web/jpage/dataproxy.jsp?page=1&…`; `page=2` answers the second group,
-  `page=3` an empty recordset (the end).
+  pointing at `/module/web/jpage/dataproxy.jsp?page=1&…`. dataproxy.jsp answers the records
+  `startrecord`..`endrecord` (as jpage asks), or group `page=N` of three; past the end, an empty
+  recordset. Three records per group, six in all.
+- "hanweb-proxy" (`/col/col1229002/index.html`): a 大汉 column that embeds no record at all: only
+  its jpage parameters (`columnid`, `unitid`, …) in a script; every group comes from dataproxy.jsp.
 - "gkmlpt" (`/gkmlpt/api/all/2811?page=1&sid=755031`): Guangdong's disclosure platform API,
   JSON `{"total": 5, "articles": [...]}` two per page, so pages 2 and 3 exist; two articles
   are not reports.
@@ -38,10 +41,12 @@ from tests.fakeportal import (
 PLACES = ["青山区", "白水县", "东湖区", "南岭县", "西河区", "北塘县", "石门区", "云溪县"]
 TRS_START = "/trs/fzzfjsndbg/index.html"
 HANWEB_START = "/col/col1229001/index.html"
+HANWEB_PROXY_START = "/col/col1229002/index.html"
 PROXY = "/module/web/jpage/dataproxy.jsp"
 GKMLPT_START = "/gkmlpt/api/all/2811?page=1&sid=755031"
 CHANGED_START = "/changed/index.html"
-STARTS = {"trs": TRS_START, "hanweb": HANWEB_START, "gkmlpt": GKMLPT_START, "changed": CHANGED_START}
+STARTS = {"trs": TRS_START, "hanweb": HANWEB_START, "hanweb-proxy": HANWEB_PROXY_START, "gkmlpt": GKMLPT_START,
+          "changed": CHANGED_START}
 
 
 def _body(n: int) -> list[str]:
@@ -67,16 +72,12 @@ class FamilyPortal(FakePortal):
         self.robots = "User-agent: *\nDisallow: /private/\n"
         self.reports: dict[str, list[str]] = {}
 
-    def lookup(self, path: str) -> Route | None:
-        """Query parameters in any order (a CMS does not care, and neither does this fixture)."""
-        return self._routes.get(_canonical(path))
-
     def source_config(self, column: str = "trs", **politeness: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "name": f"family-{column}", "region": "测试省测试市", "agency": "测试市人民政府",
             "list_pages": [self.url(STARTS[column])],
             "link_rule": {"title_pattern": TITLE_PATTERN,
-                          "family": {"changed": "html"}.get(column, column)},
+                          "family": {"changed": "html", "hanweb-proxy": "hanweb"}.get(column, column)},
             "pagination": {"max_pages": 5},
             "allowed_hosts": [self.host],
             "evidence": ["tests/familyportal.py"],
@@ -121,34 +122,55 @@ class FamilyPortal(FakePortal):
                     f'<div class="page">{script}</div></body></html>')
             self._add(TRS_START if page == 0 else f"/trs/fzzfjsndbg/index_{page}.html", html.encode())
 
-    def _datastore(self, records: list[str]) -> str:
-        nextgroup = (f'<a href="{PROXY}?page=1&appid=1&webid=12&path=/&columnid=1229001&unitid=4321'
+    def _datastore(self, records: list[str], columnid: str = "1229001") -> str:
+        nextgroup = (f'<a href="{PROXY}?page=1&appid=1&webid=12&path=/&columnid={columnid}&unitid=4321'
                      '&webname=测试市人民政府&permissiontype=0"></a>')
         recs = "".join(f"<record><![CDATA[\n{r}]]></record>\n" for r in records)
         return f"<datastore><nextgroup><![CDATA[{nextgroup}]]></nextgroup><recordset>{recs}</recordset></datastore>"
 
-    def _build_hanweb(self) -> None:
-        groups, n = [], 10
+    def _hanweb_records(self, column: str, columnid: str, first: int) -> list[str]:
+        records, n = [], first
         for _ in range(2):
-            records = []
             for _ in range(2):
-                path = f"/art/2024/3/{n}/art_1229001_{5000 + n}.html"
-                self._report("hanweb", path, n)
+                path = f"/art/2024/3/{n}/art_{columnid}_{5000 + n}.html"
+                self._report(column, path, n)
                 records.append(f"<li><a href='{path}' title='{_title(n)}' target='_blank'>{_title(n)}</a>"
                                f"<span>2024-03-{n}</span></li>")
                 n += 1
-            records.append("<li><a href='/art/2024/1/2/art_1229001_4999.html'>关于开展安全检查的通知</a>"
+            records.append(f"<li><a href='/art/2024/1/2/art_{columnid}_{4900 + n}.html'>关于开展安全检查的通知</a>"
                            "<span>2024-01-02</span></li>")
-            groups.append(records)
+        return records
+
+    def _build_hanweb(self) -> None:
+        self.proxy_records = {"1229001": self._hanweb_records("hanweb", "1229001", 10),
+                              "1229002": self._hanweb_records("hanweb-proxy", "1229002", 14)}
+        jpage = "perPage: 3, totalRecord: 6, groupSize: 1"
         page = (f'<html><head><meta charset="utf-8"><title>法治政府建设年度报告</title></head><body>'
-                f'<div id="4321"><script type="text/xml">{self._datastore(groups[0])}</script></div>'
-                "<script>$('#4321').jpage({dataStore: null, perPage: 3, totalRecord: 6, groupSize: 1});</script>"
-                "</body></html>")
+                f'<div id="4321"><script type="text/xml">{self._datastore(self.proxy_records["1229001"][:3])}'
+                f"</script></div><script>$('#4321').jpage({{dataStore: null, {jpage}}});</script></body></html>")
         self._add(HANWEB_START, page.encode())
-        query = "&appid=1&webid=12&path=/&columnid=1229001&unitid=4321&webname=测试市人民政府&permissiontype=0"
-        xml = '<?xml version="1.0" encoding="utf-8"?>'
-        self._add(f"{PROXY}?page=2{query}", (xml + self._datastore(groups[1])).encode(), "text/xml;charset=UTF-8")
-        self._add(f"{PROXY}?page=3{query}", (xml + self._datastore([])).encode(), "text/xml;charset=UTF-8")
+        bare = ('<html><head><meta charset="utf-8"><title>法治政府建设年度报告</title></head><body><div id="4322"></div>'
+                "<script>var param_4322={col:1,appid:1,webid:12,path:'/',columnid:1229002,unitid:'4322',"
+                "webname:'测试市人民政府',permissiontype:0};"
+                f"$('#4322').jpage({{proxyUrl: '{PROXY}', {jpage}}});</script></body></html>")
+        self._add(HANWEB_PROXY_START, bare.encode())
+
+    def lookup(self, path: str) -> Route | None:
+        """Query parameters in any order; dataproxy.jsp answers the group its parameters ask for."""
+        parts = urlsplit(path)
+        if parts.path != PROXY:
+            return self._routes.get(_canonical(path))
+        query = dict(parse_qsl(parts.query))
+        records = self.proxy_records.get(query.get("columnid", ""))
+        if records is None:
+            return None
+        if query.get("startrecord", "").isdigit() and query.get("endrecord", "").isdigit():
+            group = records[int(query["startrecord"]) - 1:int(query["endrecord"])]
+        else:  # as a GET with page=N: groups of three records
+            page = int(query.get("page", "1") or 1)
+            group = records[(page - 1) * 3:page * 3]
+        xml = '<?xml version="1.0" encoding="utf-8"?>' + self._datastore(group, query["columnid"])
+        return Route(xml.encode(), content_type="text/xml;charset=UTF-8")
 
     def _build_gkmlpt(self) -> None:
         articles = []

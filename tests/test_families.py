@@ -52,9 +52,18 @@ def test_hanweb_records_and_next_group():
     assert "<a href='/art/1.html'>甲</a>" in hanweb_records(xml)
     assert hanweb_records("<p>plain</p>") is None
     assert hanweb_next(xml, "http://a.gov.cn/col/col7/index.html", 1) == [
-        "http://a.gov.cn/module/web/jpage/dataproxy.jsp?columnid=7&page=2"]
-    assert hanweb_next(xml, "http://a.gov.cn/module/web/jpage/dataproxy.jsp?page=4&columnid=7", 1)[0].endswith("page=5")
+        "http://a.gov.cn/module/web/jpage/dataproxy.jsp?columnid=7&page=2&startrecord=2&endrecord=2&perpage=15"]
+    group4 = "http://a.gov.cn/module/web/jpage/dataproxy.jsp?page=4&columnid=7&startrecord=31&endrecord=40&perpage=5"
+    assert hanweb_next(xml, group4, 10) == [
+        "http://a.gov.cn/module/web/jpage/dataproxy.jsp?columnid=7&page=5&startrecord=41&endrecord=50&perpage=5"]
     assert hanweb_next(xml, "http://a.gov.cn/col/col7/index.html", 0) == []  # an empty group ends it
+    assert hanweb_next(xml + "<script>$('#1').jpage({totalRecord: 1})</script>",
+                       "http://a.gov.cn/col/col7/index.html", 1) == []  # all records already embedded
+    bare = "<script>var p={columnid:7,unitid:'9',webid:3}; $('#9').jpage({perPage: 10, groupSize: 2});</script>"
+    (first,) = hanweb_next(bare, "http://a.gov.cn/col/col7/index.html", 0)
+    assert first.startswith("http://a.gov.cn/module/web/jpage/dataproxy.jsp?columnid=7&unitid=9&webid=3&")
+    assert first.endswith("page=1&startrecord=1&endrecord=20&perpage=10")
+    assert hanweb_next("<p>no jpage</p>", "http://a.gov.cn/col/col7/index.html", 0) == []
 
 
 def test_gkmlpt_items_pages_and_bad_json():
@@ -92,12 +101,13 @@ def test_sources_family_evidence_enabled_are_validated():
 
 # --- fetching each family ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("column", ["trs", "hanweb", "gkmlpt"])
+@pytest.mark.parametrize("column", ["trs", "hanweb", "hanweb-proxy", "gkmlpt"])
 def test_each_family_yields_every_report_across_its_pages(portal, column):
     report = _fetch(portal, column)
     assert _paths(portal, report.reports) == sorted(portal.reports[column])
     assert not report.failures
-    assert len([p for p in report.pages if p.list_page]) == 3  # three list pages (or groups) read
+    lists = [p for p in report.pages if p.list_page]
+    assert len(lists) == (4 if column == "hanweb-proxy" else 3)  # pages (or groups) read, the empty end included
 
 
 def test_trs_pages_come_from_the_script_not_from_links(portal):
@@ -111,7 +121,8 @@ def test_hanweb_reads_the_datastore_and_stops_on_an_empty_group(portal):
     report = _fetch(portal, "hanweb")
     lists = [p.url for p in report.pages if p.list_page]
     assert lists[0] == portal.url(HANWEB_START)
-    assert all(PROXY in u for u in lists[1:]) and lists[-1].endswith("page=3")
+    assert all(PROXY in u for u in lists[1:]) and "startrecord=4&endrecord=6" in lists[1]
+    assert "startrecord=7&endrecord=9" in lists[2]  # answered with no record: the end
     # plain-HTML reading of the same column finds nothing: the records are XML in a script
     assert _fetch(portal, "hanweb", link_rule={"title_pattern": "法治政府", "family": "html"}).reports == []
 
@@ -156,6 +167,8 @@ def test_check_source_reports_links_and_newest_date(portal):
     assert (trs.robots, trs.status, trs.links, trs.newest, trs.ok) == ("allowed", "200", 2, "2024-03-21", True)
     gk = check_source(source_from_dict(portal.source_config("gkmlpt")))
     assert gk.links == 1 and gk.newest == "2024-03-27" and gk.next_pages == 2
+    bare = check_source(source_from_dict(portal.source_config("hanweb-proxy")))  # judged by its first group
+    assert bare.ok and bare.links == 2 and bare.newest == "2024-03-15"
     changed = check_source(source_from_dict(portal.source_config("changed")))
     assert not changed.ok and changed.links == 0 and "no report link" in changed.problems[0]
 

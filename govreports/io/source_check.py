@@ -82,22 +82,29 @@ def _robots(getter: HttpGetter, url: str, check: SourceCheck) -> str:
 
 
 def _first_page(getter: HttpGetter, source: Source, check: SourceCheck) -> None:
-    try:
-        result = getter.get(check.list_page)
-    except (Disallowed, FetchError) as exc:
-        check.status = "failed"
-        check.problems.append(exc.reason)
-        return
-    check.status = str(result.status)
-    if not 200 <= result.status < 300:
-        check.problems.append(f"list page answered HTTP {result.status}")
-        return
-    text = decode_list_page(result.data, result.headers.get("content-type"), source.encoding)
-    try:
-        links, next_pages = discover_links(text, result.final_url, source)
-    except ValueError as exc:
-        check.problems.append(f"unreadable list page: {exc}")
-        return
+    """Read the first list page; a Hanweb column that embeds no record is judged by its first group."""
+    url, links, next_pages = check.list_page, [], []
+    for attempt in range(2):
+        try:
+            result = getter.get(url)
+        except (Disallowed, FetchError) as exc:
+            check.status = "failed"
+            check.problems.append(exc.reason)
+            return
+        if attempt == 0:
+            check.status = str(result.status)
+        if not 200 <= result.status < 300:
+            check.problems.append(f"{'list page' if attempt == 0 else url} answered HTTP {result.status}")
+            return
+        text = decode_list_page(result.data, result.headers.get("content-type"), source.encoding)
+        try:
+            links, next_pages = discover_links(text, result.final_url, source)
+        except ValueError as exc:
+            check.problems.append(f"unreadable list page: {exc}")
+            return
+        if links or source.link_rule.family != "hanweb" or not next_pages:
+            break
+        url = next_pages[0]
     check.links, check.next_pages = len(links), len(next_pages)
     dated = sorted((link for link in links if link.date), key=lambda link: link.date or "", reverse=True)
     if dated:

@@ -4,16 +4,21 @@ Chinese portals declare charsets unreliably: no header charset (requests then as
 ISO-8859-1), `gb2312` on pages holding characters outside GB2312, or a UTF-8 body labelled
 `gbk`. So a declared label is a hypothesis that the bytes must confirm: we decode strictly and
 fall back to the decoding the bytes support (UTF-8 validity is strong evidence; GB18030 decodes
-every GBK/GB2312 page). charset-normalizer is only the last resort, because on short Chinese
-pages it sometimes guesses Big5 or a single-byte code page.
+every GBK/GB2312 page). Undeclared Big5 (Taiwan and Hong Kong mirrors of reports) also decodes as
+GB18030 — as rare characters — so when both decode, the reading with more common characters wins.
+charset-normalizer is only the last resort, because on short Chinese pages it sometimes guesses
+Big5 or a single-byte code page.
 """
 
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 
 from charset_normalizer import from_bytes
+
+from govreports.textfold import simplified
 
 
 class DecodeError(ValueError):
@@ -56,6 +61,10 @@ _META_CHARSET = re.compile(
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 #: UTF-8 with at most this share of invalid bytes is a UTF-8 page with a few damaged characters.
 _UTF8_DAMAGE = 0.002
+#: Big5 wins over GB18030 (which decodes almost any Big5 byte string, as rare characters) only when
+#: its reading has clearly more common characters.
+_BIG5_MARGIN = 0.2
+_SHARE_SAMPLE = 20_000  # characters scored: plenty to tell the readings apart, cheap on big pages
 
 
 def decode_bytes(data: bytes, *, content_type: str | None = None) -> tuple[str, str]:
@@ -159,21 +168,31 @@ def _verify_declared(data: bytes, enc: str, where: str, label: str,
         bad = replaced.count("\ufffd")
         if bad <= max(3, len(replaced) * _UTF8_DAMAGE):
             warnings.append(f"damaged_bytes: {bad} invalid {enc} sequences replaced")
-            return replaced, enc
+            return _drop_cut_tail(replaced), enc
     warnings.append(f"charset_mismatch: {where} declares {label!r} but the bytes do not decode with it")
     return None
 
 
 def _sniff(data: bytes, warnings: list[str]) -> tuple[str, str] | None:
-    """No usable declaration: strict UTF-8, then strict GB18030, then charset-normalizer."""
-    for enc in ("utf-8", "gb18030"):
-        text = _strict(data, enc)
-        if text is not None:
-            return text, enc
+    """No usable declaration: strict UTF-8, then GB18030 or Big5 (whichever reads as common
+    Chinese), then a few damaged bytes repaired, then charset-normalizer."""
+    text = _strict(data, "utf-8")
+    if text is not None:
+        return text, "utf-8"
+    gb, big5 = _strict(data, "gb18030"), _strict(data, "big5")
+    if big5 is not None and (gb is None or _common_share(big5) > _common_share(gb) + _BIG5_MARGIN):
+        return big5, "big5"
+    if gb is not None:
+        return gb, "gb18030"
     damaged = _damaged_utf8(data)
     if damaged is not None:
         warnings.append(f"damaged_bytes: {damaged[1]} invalid UTF-8 sequences replaced")
         return damaged[0], "utf-8"
+    for enc in ("gb18030", "big5"):  # a GB or Big5 page cut mid-character by a CMS
+        repaired = _damaged(data, enc)
+        if repaired is not None:
+            warnings.append(f"damaged_bytes: {repaired[1]} invalid {enc} sequences replaced")
+            return repaired[0], enc
     best = from_bytes(data).best()
     if best is None:
         return None
@@ -191,6 +210,38 @@ def _strict(data: bytes, enc: str) -> str | None:
         return data.decode(enc)
     except (UnicodeDecodeError, LookupError):
         return None
+
+
+def _common_share(text: str) -> float:
+    """Share of the Han characters that are among the 3,755 most common (GB2312 level 1) once
+    Traditional is folded to Simplified. Big5 bytes misread as GB18030 give rare characters and
+    GBK bytes misread as Big5 give rare ones too; the right reading scores near 1."""
+    han = [ch for ch in simplified(text[:_SHARE_SAMPLE]) if "\u4e00" <= ch <= "\u9fff"]
+    if not han:
+        return 0.0
+    return sum(1 for ch in han if _level1(ch)) / len(han)
+
+
+@functools.lru_cache(maxsize=8192)
+def _level1(ch: str) -> bool:
+    try:
+        return 0xB0 <= ch.encode("gb2312")[0] <= 0xD7
+    except UnicodeEncodeError:
+        return False
+
+
+def _damaged(data: bytes, enc: str) -> tuple[str, int] | None:
+    """Text in `enc` with only a few invalid sequences (a cut character): text and count, else None."""
+    text = data.decode(enc, errors="replace")
+    bad = text.count("\ufffd")
+    if bad and bad <= max(2, len(data) * _UTF8_DAMAGE) and len(text) - bad > 4 * bad and _common_share(text) > 0.8:
+        return _drop_cut_tail(text), bad
+    return None
+
+
+def _drop_cut_tail(text: str) -> str:
+    """A page cut inside its last character ends in a replacement character: nothing to keep there."""
+    return text.rstrip("\ufffd") if text.endswith("\ufffd") else text
 
 
 def _damaged_utf8(data: bytes) -> tuple[str, int] | None:

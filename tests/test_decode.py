@@ -135,3 +135,20 @@ def test_declared_big5_is_honoured():
     data = html('<meta charset="big5">', trad).encode("big5")
     text, enc = decode_bytes(data)
     assert trad in text and enc == "big5"
+
+
+def test_undeclared_big5_is_read_as_big5_and_gbk_stays_gb18030():
+    trad = "關於2023年度法治政府建設情況的報告。一、主要舉措和成效。本局堅持依法行政，深入推進嚴格規範公正文明執法，" * 3
+    text, enc = decode_bytes(html("", trad).encode("big5"))
+    assert enc == "big5" and trad in text
+    simp = "关于2023年度法治政府建设情况的报告。一、主要举措和成效。本局坚持依法行政，深入推进严格规范公正文明执法，" * 3
+    text, enc = decode_bytes(html("", simp).encode("gbk"))
+    assert enc == "gb18030" and simp in text
+
+
+def test_gb18030_page_cut_mid_character_is_repaired_with_a_warning():
+    simp = "关于二〇二三年度法治政府建设情况的报告。本局坚持依法行政，深入推进严格规范公正文明执法。" * 5
+    data = simp.encode("gbk")[:-1]  # a CMS cut the page inside its last two-byte character
+    text, enc, warnings = decode_bytes_ex(data)
+    assert enc == "gb18030" and text == simp[:-1]  # the cut character is dropped
+    assert warnings == ["damaged_bytes: 1 invalid gb18030 sequences replaced"]

@@ -150,7 +150,16 @@ def _entry_date(anchor: LexborNode, url: str) -> str | None:
 
 
 def _gkmlpt_links(text: str, base_url: str, source: Source) -> tuple[list[Link], list[str]]:
-    items, pages = fam.gkmlpt_items(text, base_url)
+    try:
+        items, pages = fam.gkmlpt_items(text, base_url)
+    except ValueError:
+        # the platform's HTML page instead of its API: go to the API it calls (category = #fragment)
+        here = normalize_url(base_url, base_url)
+        fragment = next((urlsplit(p).fragment for p in source.list_pages if normalize_url(p, p) == here), None)
+        api = fam.gkmlpt_api(text, base_url, fragment)
+        if api is None or not source.host_allowed(urlsplit(api).hostname):
+            raise
+        return [], [api]
     pattern = re.compile(source.link_rule.title_pattern) if source.link_rule.title_pattern else None
     links: dict[str, Link] = {}
     for raw, title, date in items:

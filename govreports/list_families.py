@@ -162,6 +162,19 @@ def gkmlpt_items(text: str, base_url: str) -> tuple[list[tuple[str, str, str | N
     return items, pages
 
 
+def gkmlpt_api(text: str, base_url: str, category: str | None) -> str | None:
+    """The API URL behind a gkmlpt HTML page (…/gkmlpt/index#<category>): its SID and the category
+    (0, the whole catalogue, when the configured address names none); None when it is no such page."""
+    conf = _rules()["gkmlpt"]
+    sid = _found(_rx("gkmlpt", "sid"), text)
+    path = urlsplit(base_url).path
+    if sid is None or "/gkmlpt/" not in path + "/":
+        return None
+    prefix = path[: path.index("/gkmlpt") + 1]
+    api = conf["api"].format(category=category if category and category.isdigit() else "0", sid=sid)
+    return urljoin(base_url, prefix + api)
+
+
 def text_date(text: str) -> str | None:
     """The first plausible date (YYYY-MM-DD) written in `text`, e.g. the <span> beside a list link."""
     return _date(_rx("dates", "text").search(text))

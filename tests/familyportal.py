@@ -16,6 +16,8 @@ One server on 127.0.0.1 serves four columns, each with a sources.yaml entry from
 - "gkmlpt" (`/gkmlpt/api/all/2811?page=1&sid=755031`): Guangdong's disclosure platform API,
   JSON `{"total": 5, "articles": [...]}` two per page, so pages 2 and 3 exist; two articles
   are not reports.
+- "gkmlpt-page" (`/bm/gkmlpt/index#2811`): the same catalogue reached from the platform's HTML
+  page, whose script names the site (`SID: '755031'`); the category is the address's #fragment.
 - "changed" (`/changed/index.html`): a column whose layout changed: it now renders its list
   with a JavaScript app, so it holds no report link.
 
@@ -44,9 +46,10 @@ HANWEB_START = "/col/col1229001/index.html"
 HANWEB_PROXY_START = "/col/col1229002/index.html"
 PROXY = "/module/web/jpage/dataproxy.jsp"
 GKMLPT_START = "/gkmlpt/api/all/2811?page=1&sid=755031"
+GKMLPT_PAGE = "/bm/gkmlpt/index#2811"   # the platform's HTML page; its API lives under /bm/gkmlpt/api/
 CHANGED_START = "/changed/index.html"
 STARTS = {"trs": TRS_START, "hanweb": HANWEB_START, "hanweb-proxy": HANWEB_PROXY_START, "gkmlpt": GKMLPT_START,
-          "changed": CHANGED_START}
+          "gkmlpt-page": GKMLPT_PAGE, "changed": CHANGED_START}
 
 
 def _body(n: int) -> list[str]:
@@ -77,7 +80,8 @@ class FamilyPortal(FakePortal):
             "name": f"family-{column}", "region": "测试省测试市", "agency": "测试市人民政府",
             "list_pages": [self.url(STARTS[column])],
             "link_rule": {"title_pattern": TITLE_PATTERN,
-                          "family": {"changed": "html", "hanweb-proxy": "hanweb"}.get(column, column)},
+                          "family": {"changed": "html", "hanweb-proxy": "hanweb",
+                                     "gkmlpt-page": "gkmlpt"}.get(column, column)},
             "pagination": {"max_pages": 5},
             "allowed_hosts": [self.host],
             "evidence": ["tests/familyportal.py"],
@@ -186,5 +190,9 @@ class FamilyPortal(FakePortal):
                              "create_time": 1_711_500_000 - i * 86_400, "publisher": "测试市人民政府"})
         for page in range(1, 4):
             body = {"total": len(articles), "articles": articles[(page - 1) * 2: page * 2]}
-            self._add(f"/gkmlpt/api/all/2811?page={page}&sid=755031",
-                      json.dumps(body, ensure_ascii=False).encode(), "application/json;charset=UTF-8")
+            for prefix in ("", "/bm"):
+                self._add(f"{prefix}/gkmlpt/api/all/2811?page={page}&sid=755031",
+                          json.dumps(body, ensure_ascii=False).encode(), "application/json;charset=UTF-8")
+        self._add("/bm/gkmlpt/index", ('<html><head><meta charset="utf-8"><title>政府信息公开</title></head><body>'
+                                       '<div id="app"></div><script>window.formatConfig = {SID: \'755031\', '
+                                       "TYPE: 'index'};</script></body></html>").encode())

@@ -101,13 +101,14 @@ def test_sources_family_evidence_enabled_are_validated():
 
 # --- fetching each family ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("column", ["trs", "hanweb", "hanweb-proxy", "gkmlpt"])
+@pytest.mark.parametrize("column", ["trs", "hanweb", "hanweb-proxy", "gkmlpt", "gkmlpt-page"])
 def test_each_family_yields_every_report_across_its_pages(portal, column):
     report = _fetch(portal, column)
-    assert _paths(portal, report.reports) == sorted(portal.reports[column])
+    assert _paths(portal, report.reports) == sorted(portal.reports[column.removesuffix("-page")])
     assert not report.failures
     lists = [p for p in report.pages if p.list_page]
-    assert len(lists) == (4 if column == "hanweb-proxy" else 3)  # pages (or groups) read, the empty end included
+    # pages (or groups) read: the empty end of a Hanweb column, the HTML page of a gkmlpt one included
+    assert len(lists) == (4 if column in ("hanweb-proxy", "gkmlpt-page") else 3)
 
 
 def test_trs_pages_come_from_the_script_not_from_links(portal):
@@ -169,6 +170,8 @@ def test_check_source_reports_links_and_newest_date(portal):
     assert gk.links == 1 and gk.newest == "2024-03-27" and gk.next_pages == 2
     bare = check_source(source_from_dict(portal.source_config("hanweb-proxy")))  # judged by its first group
     assert bare.ok and bare.links == 2 and bare.newest == "2024-03-15"
+    page = check_source(source_from_dict(portal.source_config("gkmlpt-page")))  # judged by its API
+    assert page.ok and page.links == 1 and page.newest == "2024-03-27"
     changed = check_source(source_from_dict(portal.source_config("changed")))
     assert not changed.ok and changed.links == 0 and "no report link" in changed.problems[0]
 

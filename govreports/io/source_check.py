@@ -82,7 +82,8 @@ def _robots(getter: HttpGetter, url: str, check: SourceCheck) -> str:
 
 
 def _first_page(getter: HttpGetter, source: Source, check: SourceCheck) -> None:
-    """Read the first list page; a Hanweb column that embeds no record is judged by its first group."""
+    """Read the first list page; a Hanweb column that embeds no record is judged by its first group,
+    a gkmlpt HTML page by the first page of the API behind it."""
     url, links, next_pages = check.list_page, [], []
     for attempt in range(2):
         try:
@@ -102,7 +103,7 @@ def _first_page(getter: HttpGetter, source: Source, check: SourceCheck) -> None:
         except ValueError as exc:
             check.problems.append(f"unreadable list page: {exc}")
             return
-        if links or source.link_rule.family != "hanweb" or not next_pages:
+        if links or source.link_rule.family not in ("hanweb", "gkmlpt") or not next_pages:
             break
         url = next_pages[0]
     check.links, check.next_pages = len(links), len(next_pages)

@@ -73,3 +73,26 @@ def test_failed_parse_backs_off_then_retry_publishes_it(portal, tmp_path, monkey
     docs = curated.read_arrow("documents", data_dir=data, columns=["raw_sha256"]).to_pylist()
     assert sha in {d["raw_sha256"] for d in docs}
     assert retry_ledger.failed_pages(paths) == {} and sha not in retry_ledger.load(paths)
+
+
+def test_maintain_command_runs_the_flow_and_writes_its_report(tmp_path, capsys):
+    import json
+
+    from govreports_cli.ops_cmd import run_maintain
+    from tests.release_store import build_store
+
+    store = build_store(tmp_path / "data")
+    assert run_maintain(tmp_path / "data", keep_releases=None, dry_run=False) == 0
+    out = capsys.readouterr().out
+    assert "recorded release 4" in out and "kept releases readable: 1–4" in out
+    (report,) = (tmp_path / "data" / "runs").rglob("maintenance.json")
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["release"] == 4 and data["files_after"] < data["files_before"]
+    assert curated.read_releases(store.paths)[-1].kind == "maintain"
+
+
+def test_retry_command_needs_all_or_pages(capsys):
+    from govreports_cli.ops_cmd import run_retry
+
+    assert run_retry([], None, sources=None, every=False) == 2
+    assert "--all" in capsys.readouterr().err

@@ -135,13 +135,15 @@ def _anchor_links(tree: LexborHTMLParser, base: str, self_url: str | None, sourc
 
 
 def _entry_date(anchor: LexborNode, url: str) -> str | None:
-    """The date beside the anchor in its list entry (<li>, <tr>), else the date in its URL."""
+    """The date beside the anchor in its list entry (<li>, <tr>, or a small <div> holding just this
+    entry), else the date in its URL."""
     node = anchor.parent
     for _ in range(3):
-        if node is None or node.tag in ("ul", "ol", "table", "tbody", "body", "div"):
+        if node is None or node.tag in ("ul", "ol", "table", "tbody", "body"):
             break
-        if node.tag in ("li", "tr", "dd", "p"):
-            found = fam.text_date(_text(node))
+        text = _text(node)
+        if node.tag in ("li", "tr", "dd", "p") or (node.tag == "div" and len(node.css("a[href]")) == 1):
+            found = fam.text_date(text)
             if found:
                 return found
             break

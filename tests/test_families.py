@@ -199,3 +199,17 @@ def test_sources_check_command_table_json_and_exit_code(portal, tmp_path):
     assert all(s["ok"] and s["links"] == 2 for s in data["sources"])
     unknown = runner.invoke(app, ["sources", "check", "--sources", str(path), "--json", "nope"])
     assert unknown.exit_code == 1 and "no source named 'nope'" in unknown.output
+
+
+def test_link_dates_from_list_entries_and_urls():
+    from govreports.links import discover_links
+
+    source = source_from_dict({"name": "d", "list_pages": ["http://a.gov.cn/c/index.html"],
+                               "link_rule": {"title_pattern": "报告"}})
+    html = ("<ul><li><a href='/a/1.html'>甲报告</a><span>2024-03-05</span></li></ul>"
+            "<table><tr><td><a href='/a/2.html'>乙报告</a></td><td>2023年4月6日</td></tr></table>"
+            "<div class=item><a href='/a/3.html'>丙报告</a><em>2022.05.07</em></div>"
+            "<div><a href='/c/202101/t20210108_9.html'>丁报告</a><a href='/x.html'>其他</a></div>"
+            "<p><a href='/a/5.html'>戊报告</a></p>")
+    links, _ = discover_links(html, "http://a.gov.cn/c/index.html", source)
+    assert [link.date for link in links] == ["2024-03-05", "2023-04-06", "2022-05-07", "2021-01-08", None]

@@ -77,6 +77,7 @@ def _robots(getter: HttpGetter, url: str, check: SourceCheck) -> str:
     except FetchError as exc:
         check.problems.append(exc.reason)
         return "unavailable"
+    # the getter's per-run cache (one origin here): a parser when robots.txt exists, None when not
     rules = next(iter(getter._robots.values()), None)
     return "allowed" if rules is not None else "no robots.txt (allowed)"
 

@@ -15,6 +15,7 @@ from prefect import flow
 
 from flows import _runtime as rt
 from govreports.config import DataPaths, code_version
+from tasks import progress
 from tasks import summary as sm
 from tasks.ingest import hashes_for_years
 from tasks.publish import publish, write_report, write_summary, write_validation
@@ -45,6 +46,8 @@ def backfill(years: list[int] | None = None, start: int | None = None, end: int 
     run_dir = paths.run_dir(run_id)
 
     hashes = hashes_for_years(data_dir, chosen)
+    progress.stage("parsed", f"{len(hashes)} raw pages of {', '.join(map(str, chosen))} to re-parse",
+                   done=0, total=len(hashes))
     stage_dir = str(run_dir / "stage")
     staged, validated, failed = rt.stage_in_batches(data_dir, hashes, version, run_id, stage_dir, batch_size)
     pages = [entry for batch in staged for entry in batch["pages"]]
@@ -55,6 +58,7 @@ def backfill(years: list[int] | None = None, start: int | None = None, end: int 
         release = publish(data_dir, [v["dir"] for v in validated], run_id=run_id, code_version=version,
                           kind="backfill", replace_years=chosen, raw_hashes=[e["sha256"] for e in pages])
     rt.clear_stage(stage_dir)
+    rt.log_published(release, len(hashes))
 
     summary = {
         "run_id": run_id, "kind": "backfill", "years": chosen, "logical_date": logical.date().isoformat(),
@@ -67,6 +71,7 @@ def backfill(years: list[int] | None = None, start: int | None = None, end: int 
     }
     write_summary(str(run_dir), summary)
     summary["report"] = write_report(data_dir, summary, summary["release"]["number"])
+    progress.stage("report", f"report: {summary['report']}")
     return summary
 
 

@@ -14,6 +14,7 @@ from prefect import flow
 from flows import _runtime as rt
 from govreports.config import DataPaths, code_version
 from govreports.sources import load_sources
+from tasks import progress
 from tasks import summary as sm
 from tasks.ingest import due_retries, fetch_source, list_pending, receive_inbox, record_parse_outcomes
 from tasks.publish import publish, write_report, write_summary, write_validation
@@ -29,9 +30,11 @@ def nightly(data_dir: str | None = None, sources_file: str | None = None, with_s
     run_id = rt.make_run_id(logical)
     run_dir = paths.run_dir(run_id)
     if with_samples:
-        rt.copy_samples(paths.inbox_dir)
+        progress.stage("received", f"copied {rt.copy_samples(paths.inbox_dir)} sample pages into the inbox")
 
     inbox = receive_inbox(data_dir)
+    progress.stage("received", f"inbox: {inbox['received']} pages received ({inbox['new']} new), "
+                   f"{len(inbox['failed'])} refused", done=inbox["received"], total=inbox["received"])
     sources_path = rt.resolve_sources_file(sources_file)
     sources = [s for s in load_sources(sources_path) if s.enabled] if sources_path else []
     fetches = [fetch_source.submit(data_dir, s, str(paths.state_dir / f"fetch-{s.name}.json"), s.name)
@@ -39,9 +42,11 @@ def nightly(data_dir: str | None = None, sources_file: str | None = None, with_s
     fetched = [_fetch_outcome(f, s.name) for f, s in zip(fetches, sources, strict=True)]
 
     pending, retries = list_pending(data_dir), due_retries(data_dir)  # retries: failed before, backoff over
+    todo = sorted(set(pending) | set(retries))
+    progress.stage("parsed", f"{len(todo)} pages to parse" + (f" ({len(retries)} failed before: retried)" if retries
+                                                               else ""), done=0, total=len(todo))
     stage_dir = str(run_dir / "stage")
-    staged, validated, failed = rt.stage_in_batches(data_dir, sorted(set(pending) | set(retries)), version,
-                                                    run_id, stage_dir, batch_size)
+    staged, validated, failed = rt.stage_in_batches(data_dir, todo, version, run_id, stage_dir, batch_size)
     pages = [entry for batch in staged for entry in batch["pages"]]
     retried = sorted(set(retries) & {e["sha256"] for e in pages})
     retry_counts = record_parse_outcomes(data_dir, pages)
@@ -51,6 +56,7 @@ def nightly(data_dir: str | None = None, sources_file: str | None = None, with_s
         release = publish(data_dir, [v["dir"] for v in validated], run_id=run_id, code_version=version,
                           kind="nightly", raw_hashes=[e["sha256"] for e in pages], retried=retried)
     rt.clear_stage(stage_dir)
+    rt.log_published(release, len(todo))
 
     summary = {
         "run_id": run_id, "kind": "nightly", "logical_date": logical.date().isoformat(),
@@ -63,6 +69,7 @@ def nightly(data_dir: str | None = None, sources_file: str | None = None, with_s
     }
     write_summary(str(run_dir), summary)
     summary["report"] = write_report(data_dir, summary, summary["release"]["number"])
+    progress.stage("report", f"report: {summary['report']}")
     return summary
 
 

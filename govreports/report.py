@@ -18,7 +18,6 @@ from typing import Any
 
 import pandas as pd
 
-from govreports import plots
 from govreports.config import DataPaths
 from govreports.io.reading import read_arrow
 from govreports.io.releases import Release, read_releases
@@ -235,6 +234,8 @@ def render_html(model: Mapping[str, Any]) -> str:
 
     figures = {}
     if model.get("release"):
+        from govreports import plots  # matplotlib (≈0.6 s to import) only when there is something to draw
+
         series = pd.DataFrame(model["indicators"]["series"], columns=["indicator_id", "year", "region", "value"])
         order = {t["indicator_id"]: n for n, t in enumerate(model["indicators"]["top"])}
         series = series.sort_values("indicator_id", key=lambda s: s.map(order), kind="stable")

@@ -22,7 +22,8 @@ from rich.table import Table
 from rich.tree import Tree
 
 from govreports.config import DataPaths
-from govreports.io.releases import Release, get_release, read_releases
+from govreports.io.reading import no_release_message, require_release
+from govreports.io.releases import Release, read_releases
 from govreports.models import REQUIRED_PARTS
 from govreports.schemas import TABLES
 from govreports_cli.diff_cmd import diff_versions
@@ -40,7 +41,7 @@ def console(stderr: bool = False) -> Console:
 
 
 def fail(message: str, code: int = 1) -> int:
-    console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
+    console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)  # one line, however long
     return code
 
 
@@ -51,10 +52,7 @@ def resolve(data_dir: Path | None, version: int | None) -> tuple[DataPaths, Rele
         LookupError: no such release, or nothing published yet (the message says which).
     """
     paths = DataPaths.from_dir(data_dir)
-    release = get_release(paths, version)
-    if release is None:
-        raise LookupError(f"nothing published yet in {paths.curated_dir} (run `govreports run` first)")
-    return paths, release
+    return paths, require_release(paths, version)
 
 
 def cell(value: Any, limit: int = CELL_CHARS) -> str:
@@ -88,8 +86,7 @@ def show_versions(data_dir: Path | None) -> int:
     releases = read_releases(paths)
     out = console()
     if not releases:
-        out.print(f"No release published yet in {paths.curated_dir}.")
-        return 0
+        return fail(no_release_message(paths))
     table = Table(title=f"Releases in {paths.curated_dir}", title_justify="left")
     for column in ("release", "created (UTC)", "run id", "kind", "years"):
         table.add_column(column, no_wrap=True)

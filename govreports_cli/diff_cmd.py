@@ -7,6 +7,9 @@ B is added, only in A removed, in both with different content changed. `code_ver
 of the content, so re-parsing with new code that yields the same data is not a change. Indicator
 values are compared per (document, indicator, sub-value, modality) rather than per row id, because
 the row id embeds the mention's offset: an edit earlier in the text moves it without changing it.
+So the indicator section says apart values that changed (in both releases, different), are new (only
+in B: a new document, or a new mention) and are gone (only in A); the table above it counts rows by key,
+where a moved or re-valued mention is one row removed and one added, not "changed in place".
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ def diff_versions(a: int, b: int, *, data_dir: Path | None) -> int:
         return fail(str(exc).strip("'\""))
     out = console()
     summary = Table(title=f"Release {a} ({rel_a.run_id}) → release {b} ({rel_b.run_id})", title_justify="left")
-    for column in ("table", f"rows in {a}", f"rows in {b}", "added", "removed", "changed"):
+    for column in ("table", f"rows in {a}", f"rows in {b}", "added", "removed", "changed in place"):
         summary.add_column(column, justify="left" if column == "table" else "right")
     kept: dict[str, tuple[dict, dict, dict[str, list[Key]]]] = {}
     for name in TABLES:
@@ -111,13 +114,26 @@ def diff_versions(a: int, b: int, *, data_dir: Path | None) -> int:
 
     old_ind, new_ind, _ = kept["indicators"]
     changes = indicator_changes(old_ind, new_ind)
-    table = Table(title=f"Indicator values that changed ({len(changes)})", title_justify="left")
-    for column in ("doc_id", "year", "agency", "indicator_id", "sub", "modality", f"in {a}", f"in {b}"):
+    if not changes:
+        out.print("Indicator values: none changed, none new, none gone.")
+        return 0
+    kinds = [change_kind(c) for c in changes]
+    counts = ", ".join(f"{kinds.count(k)} {k}" for k in ("changed", "new", "gone"))
+    table = Table(title=f"Indicator values: {counts} (per document, indicator, sub-value, modality)",
+                  title_justify="left")
+    for column in ("", "doc_id", "year", "agency", "indicator_id", "sub", "modality", f"in {a}", f"in {b}"):
         table.add_column(column)
-    for c in changes[:LISTED]:
-        table.add_row(c["doc_id"], str(c["report_year"]), cell(c["agency"]), c["indicator_id"], cell(c["sub"]),
+    order = {"changed": 0, "new": 1, "gone": 2}
+    listed = sorted(zip(kinds, changes, strict=True), key=lambda kc: order[kc[0]])  # stable: keys stay sorted
+    for kind, c in listed[:LISTED]:
+        table.add_row(kind, c["doc_id"], str(c["report_year"]), cell(c["agency"]), c["indicator_id"], cell(c["sub"]),
                       c["modality"], _values(c["a"]), _values(c["b"]))
-    out.print(table if changes else "No indicator value changed.")
+    out.print(table)
     if len(changes) > LISTED:
         out.print(f"… and {len(changes) - LISTED} more")
     return 0
+
+
+def change_kind(change: dict[str, Any]) -> str:
+    """changed (values in both releases differ), new (only in the newer) or gone (only in the older)."""
+    return "new" if not change["a"] else "gone" if not change["b"] else "changed"

@@ -5,15 +5,20 @@ The nightly flow writes the report itself; this command only finds the inputs ag
 from the release log, and the summary of the run that published it (runs/<run_id>/summary.json).
 When that summary is missing or unreadable, the report is rebuilt from the release log alone and
 says so at the top, rather than refusing: the curated tables still hold most of what matters.
+`--open` on a machine with no browser to open (a server, CI, ssh without a display) says so with the
+file's path and exits 1, rather than exiting 0 having opened nothing.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 import webbrowser
 from pathlib import Path
 
 from govreports.config import DataPaths
+from govreports.io.reading import no_release_message
 from govreports.io.releases import get_release
 from govreports.report import summary_from_release, write_run_report
 from govreports_cli.data_cmd import console, fail
@@ -27,7 +32,7 @@ def write_report(version: int | None, data_dir: Path | None, out: Path | None, o
     except LookupError as exc:
         return fail(str(exc).strip("'\""))
     if release is None:
-        return fail(f"nothing published yet in {paths.curated_dir} (run `govreports run` first)")
+        return fail(no_release_message(paths))
     summary_path = paths.run_dir(release.run_id) / "summary.json"
     summary = None
     if summary_path.is_file():
@@ -39,6 +44,19 @@ def write_report(version: int | None, data_dir: Path | None, out: Path | None, o
         summary = summary_from_release(release)
     html = write_run_report(paths, summary, release.release, out=out.expanduser().absolute() if out else None)
     console().print(f"release {release.release}: wrote {html} and {html.with_suffix('.json')}")
-    if open_browser:
-        webbrowser.open(html.as_uri())
+    if open_browser and not open_in_browser(html):
+        return fail(f"no browser to open it here (no display?): open {html.as_uri()} on a machine with one")
     return 0
+
+
+def open_in_browser(html: Path) -> bool:
+    """True when a browser was started on `html`. On Linux without a display only a text-mode browser
+    could start (taking over the terminal, for a page of figures): that counts as none, unless $BROWSER
+    names one. webbrowser itself only returns False, so the caller says what to do instead."""
+    graphical = sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if not graphical and not os.environ.get("BROWSER"):
+        return False
+    try:
+        return webbrowser.open(html.as_uri())
+    except webbrowser.Error:
+        return False

@@ -3,17 +3,23 @@
 Prefect reads its settings when it is first imported, so the environment defaults are set here
 *before* importing it: a per-data-dir PREFECT_HOME (the temporary server's SQLite DB and cached
 parse results live next to the data, not in ~/.prefect), a startup timeout that survives a
-first-run DB migration (libraries.md §1.4), no analytics and quiet logs. A run whose pages
-partly failed still exits 0: those pages are recorded; non-zero means the run itself failed.
+first-run DB migration (libraries.md §1.4), no analytics and quiet logs (the run's own stage lines
+are shown by govreports_cli/progress.py). Before any of that, preflight.py checks what the command was
+given; the Prefect server is found or started (prefect_server.py) while the pipeline loads.
+Exit status: 0 the run completed (pages that failed are recorded, not fatal), 1 the run itself failed,
+2 a usage error caught before starting (no such data dir, a bad sources file, nothing to backfill).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any
+
+from govreports_cli import prefect_server, preflight
+from govreports_cli.progress import RunView
 
 
 def _prepare_env(data_dir: Path) -> None:
@@ -26,53 +32,128 @@ def _prepare_env(data_dir: Path) -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
-def _data_dir(data_dir: Path | None) -> Path:
-    """--data-dir, else $GOVREPORTS_DATA_DIR, else the repo root (the rule lives in DataPaths)."""
-    from govreports.config import DataPaths
-
-    return DataPaths.from_dir(data_dir).data_dir
-
-
-def run_nightly(data_dir: Path | None, *, sources: Path | None, with_samples: bool,
-                dask_address: str | None) -> int:
-    """Run the nightly flow once (optionally on Dask) and print a short summary."""
-    root = _data_dir(data_dir)
-    _prepare_env(root)
-    from flows import _runtime as rt
-    from flows.nightly import nightly
-
-    flow = nightly
-    if dask_address:
-        flow = nightly.with_options(task_runner=rt.task_runner_for(dask_address))
-        # the in-process scheduler and nannies log every connection at INFO through Prefect's handler
-        logging.getLogger("distributed").setLevel(os.environ["PREFECT_LOGGING_LEVEL"])
+def run_nightly(data_dir: Path | None, *, sources: Path | None, with_samples: bool, dask_address: str | None,
+                init: bool = False, server: str = "auto", view: str = "rich") -> int:
+    """Run the nightly flow once (optionally on Dask); print what it does and a short summary."""
     try:
-        summary = flow(data_dir=str(root), sources_file=str(sources) if sources else None,
-                       with_samples=with_samples)
-    except Exception as exc:
-        print(f"run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    print_summary(summary)
-    return 0
+        root = preflight.data_dir(data_dir, init=init)
+        sources_path = preflight.sources_file(sources)
+    except preflight.UsageError as exc:
+        return RunView(view, live=False).error(str(exc)) or preflight.USAGE
+    shown = RunView(view)
+    shown.step(f"data dir {root}; sources {sources_path or 'none'}")
+    params = {"data_dir": str(root), "sources_file": str(sources_path) if sources_path else None,
+              "with_samples": with_samples}
+    return _run(shown, root, "nightly", params, server=server, dask_address=dask_address)
 
 
-def run_backfill(years: list[int], data_dir: Path | None, *, as_range: bool) -> int:
+def run_backfill(years: list[int], data_dir: Path | None, *, as_range: bool, server: str = "auto",
+                 view: str = "rich") -> int:
     """Run the backfill flow for `years` (two years with as_range = inclusive range)."""
-    root = _data_dir(data_dir)
-    _prepare_env(root)
+    try:
+        root = preflight.data_dir(data_dir)
+        preflight.has_release(root)
+    except preflight.UsageError as exc:
+        return RunView(view, live=False).error(str(exc)) or preflight.USAGE
+    shown = RunView(view)
+    shown.step(f"data dir {root}")
     if as_range and len(years) == 2:
         params: dict[str, Any] = {"start": min(years), "end": max(years)}
     else:
         params = {"years": sorted(set(years))}
-    from flows.backfill import backfill
+    return _run(shown, root, "backfill", {"data_dir": str(root), **params}, server=server)
+
+
+def _run(shown: RunView, root: Path, kind: str, params: dict[str, Any], *, server: str,
+         dask_address: str | None = None) -> int:
+    """Find or start the Prefect API, load the pipeline meanwhile, run the flow, stop what was started."""
+    _prepare_env(root)
+    api = prefect_server.connect(server, Path(os.environ["PREFECT_HOME"]))
+    shown.step(("starting " if api.kind == "temporary" else "using ") + api.describe())
+    try:
+        if api.kind != "configured":
+            os.environ["PREFECT_API_URL"] = api.url  # before Prefect is imported: it reads settings once
+        shown.step("loading the pipeline (Prefect, Arrow, Delta)")
+        flow = _load_flow(kind, dask_address)
+        if kind == "nightly":
+            waiting = _inbox_files(root)
+            shown.step(f"inbox: {waiting} file{'' if waiting == 1 else 's'} waiting"
+                       + (" (+ the bundled samples)" if params.get("with_samples") else ""))
+        if not prefect_server.healthy(api.url):
+            shown.step("waiting for the Prefect server")
+            api.wait(float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
+        shown.step(f"running the {kind} flow")
+        summary = _call(flow, params, shown)
+    except Exception as exc:
+        shown.error(f"{kind if kind == 'backfill' else 'run'} failed: {type(exc).__name__}: {exc}")
+        return 1
+    finally:
+        shown.close_view()
+        _close_pool()
+        api.stop()
+    if shown.mode == "json":
+        shown.result(summary)
+    elif shown.mode == "rich":
+        print_summary(summary)
+    return 0
+
+
+def _load_flow(kind: str, dask_address: str | None) -> Any:
+    """Import the flow (Prefect, pyarrow, deltalake: the slow imports) and pick its task runner."""
+    if kind == "backfill":
+        from flows.backfill import backfill
+
+        return backfill
+    from flows import _runtime as rt
+    from flows.nightly import nightly
+
+    if not dask_address:
+        return nightly
+    # the in-process scheduler and nannies log every connection at INFO through Prefect's handler
+    logging.getLogger("distributed").setLevel(os.environ["PREFECT_LOGGING_LEVEL"])
+    return nightly.with_options(task_runner=rt.task_runner_for(dask_address))
+
+
+def _call(flow: Any, params: dict[str, Any], shown: RunView) -> dict[str, Any]:
+    """Run the flow with its run logs routed to the view; send the logs to the API before returning."""
+    from prefect.logging.configuration import ensure_logging_setup
+
+    ensure_logging_setup()  # Prefect configures its loggers once: after that the view can take over
+    shown.attach()
+    try:
+        return flow(**params)
+    finally:
+        _flush_prefect()
+        shown.detach()
+
+
+def _flush_prefect() -> None:
+    """Send the run's logs and events now, while the server (maybe a temporary one) still runs."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogHandler
+
+    with contextlib.suppress(Exception):
+        APILogHandler.flush()
+    with contextlib.suppress(Exception):
+        EventsWorker.drain_all(timeout=5)
+
+
+def _close_pool() -> None:
+    """The parse workers, if the run started them (never import the parser just to say no)."""
+    import sys
+
+    worker = sys.modules.get("tasks._worker")
+    if worker is not None:
+        worker.close_pool()
+
+
+def _inbox_files(root: Path) -> int:
+    from govreports.config import DataPaths
 
     try:
-        summary = backfill(data_dir=str(root), **params)
-    except Exception as exc:
-        print(f"backfill failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    print_summary(summary)
-    return 0
+        return sum(1 for entry in os.scandir(DataPaths.from_dir(root).inbox_dir) if not entry.name.startswith("."))
+    except OSError:
+        return 0
 
 
 def print_summary(summary: dict[str, Any]) -> None:

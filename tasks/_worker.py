@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -92,6 +93,16 @@ def _shared_pool() -> ProcessPoolExecutor:
         return _POOL
 
 
+def close_pool() -> None:
+    """Stop the shared pool's workers (a command that exits right after a run does not wait for
+    the interpreter's own clean-up to do it)."""
+    global _POOL
+    with _POOL_LOCK:
+        pool, _POOL = _POOL, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _discard_pool(pool: ProcessPoolExecutor) -> None:
     global _POOL
     with _POOL_LOCK:
@@ -135,18 +146,24 @@ def chunks(hashes: list[str], size: int) -> list[list[str]]:
 
 
 def stage_many(data_dir: str, hashes: list[str], code_version: str, run_id: str, out_dir: str, *,
-               chunk_size: int = CHUNK_PAGES, pool: bool | None = None) -> list[dict[str, Any]]:
+               chunk_size: int = CHUNK_PAGES, pool: bool | None = None,
+               on_chunk: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
     """Stage pages in chunks, on the shared pool for large batches; entries in the order of `hashes`.
 
     A chunk whose worker died is redone page by page, each in its own process, so only the page
-    that kills a worker is lost (recorded as a crash, with no rows staged).
+    that kills a worker is lost (recorded as a crash, with no rows staged). `on_chunk(pages)` is
+    called in this process as each chunk is done (for progress).
     """
     if pool is None:
         pool = len(hashes) >= POOL_MIN_PAGES and _can_fork_workers()
     groups = chunks(list(hashes), chunk_size)
+    done = on_chunk or (lambda pages: None)
     if not pool:
-        return [e for n, g in enumerate(groups) for e in stage_chunk(data_dir, g, code_version, run_id, out_dir,
-                                                                       f"c{n:05d}")]
+        serial: list[dict[str, Any]] = []
+        for n, group in enumerate(groups):
+            serial += stage_chunk(data_dir, group, code_version, run_id, out_dir, f"c{n:05d}")
+            done(len(group))
+        return serial
     executor = _shared_pool()
     entries: dict[int, list[dict[str, Any]]] = {}
     try:
@@ -158,6 +175,7 @@ def stage_many(data_dir: str, hashes: list[str], code_version: str, run_id: str,
     for n, future in futures.items():
         try:
             entries[n] = future.result()
+            done(len(groups[n]))
         except BrokenProcessPool:
             broken = True
     if broken:
@@ -176,4 +194,5 @@ def stage_many(data_dir: str, hashes: list[str], code_version: str, run_id: str,
             except BrokenProcessPool:
                 entries[n].append({"sha256": sha, "source": "unknown", "name": None, "documents": 0,
                                    "error": "crash: BrokenProcessPool: worker process died"})
+        done(len(group))
     return [e for n in range(len(groups)) for e in entries[n]]

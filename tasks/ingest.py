@@ -19,6 +19,7 @@ from prefect.tasks import exponential_backoff
 from govreports.config import DataPaths
 from govreports.io import curated, fetch, inbox, raw_store, retry_ledger
 from govreports.sources import Source
+from tasks import progress
 
 
 def _is_io_error(task: Any, task_run: Any, state: Any) -> bool:
@@ -31,7 +32,15 @@ def _is_io_error(task: Any, task_run: Any, state: Any) -> bool:
       retry_condition_fn=_is_io_error)
 def receive_inbox(data_dir: str) -> dict[str, Any]:
     """Move inbox files into the raw store; what it refuses is quarantined (or left) with a reason."""
-    report = inbox.receive(DataPaths.from_dir(data_dir))
+    counter: list[progress.Counter] = []
+
+    def on_file(seen: int, total: int) -> None:
+        if not counter:
+            counter.append(progress.Counter("received", total, verb="received"))
+        if seen:
+            counter[0].advance(seen - counter[0].done)
+
+    report = inbox.receive(DataPaths.from_dir(data_dir), on_file=on_file)
     return {
         "received": len(report.stored),
         "new": sum(1 for page in report.stored if page.is_new),
@@ -65,6 +74,8 @@ def fetch_source(data_dir: str, source: Source, state_file: str, source_name: st
                                content_type=page.content_type, headers=dict(page.headers))
         new += bool(stored.is_new)
     state.save(state_path)  # only after the pages are stored: a crash in between re-fetches them
+    progress.stage("fetched", f"fetched {source_name}: {len(report.reports)} report pages ({new} new), "
+                   f"{len(report.not_modified)} not modified, {len(report.failures)} failed")
     return {
         "fetched": len(report.reports),
         "new": new,

@@ -19,7 +19,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from govreports.io import staging
-from tasks import _worker
+from tasks import _worker, progress
 from tasks._worker import stage_many
 
 #: the glue around parse_page (source lookup, crash capture, table building) is part of what a
@@ -38,19 +38,23 @@ def batch_key(hashes: list[str], code_version: str) -> str:
 
 @task(name="parse-batch", task_run_name="parse-batch-{batch_no}", cache_policy=NO_CACHE)
 def parse_batch(data_dir: str, hashes: list[str], code_version: str, run_id: str, stage_dir: str,
-                batch_no: int = 0) -> dict[str, Any]:
+                batch_no: int = 0, pages_before: int = 0, pages_total: int | None = None) -> dict[str, Any]:
     """Parse and stage `hashes`; returns the batch manifest: {batch, key, dir, pages: [entry…]}.
 
     A page that fails yields an entry with its error (and no rows). No retries: parsing is
-    deterministic, so a retry would fail the same way.
+    deterministic, so a retry would fail the same way. `pages_before` of `pages_total` (the run's
+    pages) are in earlier batches: the progress lines count the run's pages, not the batch's.
     """
     directory = staging.batch_dir(Path(stage_dir), batch_no)
     key = batch_key(hashes, code_version)
+    counter = progress.Counter("parsed", pages_total or len(hashes), done=pages_before)
     done = staging.read_manifest(directory)
     if done is not None and done.get("key") == key:
+        counter.advance(len(hashes))
         return done
     staging.clear(directory)  # a batch cut short (or staged by other code) starts over
-    pages = stage_many(data_dir, sorted(hashes), code_version, run_id, str(directory / "parsed"))
+    pages = stage_many(data_dir, sorted(hashes), code_version, run_id, str(directory / "parsed"),
+                       on_chunk=counter.advance)
     manifest = {"batch": batch_no, "key": key, "dir": str(directory), "pages": pages}
     staging.write_manifest(directory, manifest)
     return manifest

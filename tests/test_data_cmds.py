@@ -37,9 +37,23 @@ def test_versions_lists_every_release_newest_first(store, capsys):
     assert "documents +2/-0" in row["2"]
 
 
-def test_versions_of_an_empty_store(tmp_path, capsys):
-    assert data_cmd.show_versions(tmp_path) == 0
-    assert "No release published yet" in capsys.readouterr().out
+def test_versions_query_show_of_a_store_without_releases_exit_1_naming_it(tmp_path, capsys):
+    for data_dir, why in ((tmp_path, "nothing published there yet"), (tmp_path / "typo", "does not exist")):
+        assert data_cmd.show_versions(data_dir) == 1
+        assert data_cmd.run_query("select 1", version=None, data_dir=data_dir, limit=5) == 1
+        assert data_cmd.show_document("ab", version=None, data_dir=data_dir) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 3 and all(f"no release in {data_dir / 'curated'}" in line and why in line for line in err)
+    assert not (tmp_path / "typo").exists(), "reading must not create the data dir"
+
+
+def test_a_wrong_version_is_one_line_and_exit_1(store, capsys):
+    data_dir = store.paths.data_dir
+    for command in (lambda: data_cmd.run_query("select 1", version=9, data_dir=data_dir, limit=5),
+                    lambda: data_cmd.show_document("ab", version=9, data_dir=data_dir),
+                    lambda: data_cmd.diff_versions(1, 9, data_dir=data_dir)):
+        assert command() == 1
+        assert capsys.readouterr().err.strip().splitlines() == ["error: no release 9 (releases: 1..3)"]
 
 
 def test_query_runs_sql_over_the_latest_or_a_given_release(store, capsys):
@@ -112,13 +126,19 @@ def test_diff_counts_documents_and_indicator_values(store, capsys):
     assert re.search(r"│ documents +│ +3 │ +5 │ +2 │ +0 │ +0 │", out)
     added = sorted(set(_docs(store, 2)["doc_id"]) - set(_docs(store, 1)["doc_id"]))
     assert "Documents added (2)" in out and all(d in out for d in added)
-    assert re.search(r"│ quarantine +│ +0 │ +1 │ +1 │", out)
+    assert re.search(r"│ quarantine +│ +0 │ +1 │ +1 │", out) and "changed in place" in out
+    # the added documents' indicator values are new, not "changed"
+    ind = curated.read("indicators", 2, data_dir=store.paths)
+    groups = ind[ind["doc_id"].isin(added)][["doc_id", "indicator_id", "sub", "modality"]].astype(str).drop_duplicates()
+    assert f"Indicator values: 0 changed, {len(groups)} new, 0 gone" in out
+    listed = [line for line in out.splitlines() if any(d in line for d in added) and "│" in line and "ENF" in line]
+    assert listed and all(line.split("│")[1].strip() == "new" for line in listed)
 
     assert data_cmd.diff_versions(2, 3, data_dir=store.paths.data_dir) == 0
     out = capsys.readouterr().out
     assert re.search(r"│ indicators +│ +\d+ │ +\d+ │ +0 │ +0 │ +1 │", out)
     assert re.search(r"│ documents +│ +5 │ +5 │ +0 │ +0 │ +0 │", out)
-    assert "Indicator values that changed (1)" in out
+    assert "Indicator values: 1 changed, 0 new, 0 gone" in out
     line = next(x for x in out.splitlines() if store.changed_indicator.split("-q")[0] in x)
     assert f"{store.old_value:g}" in line and f"{store.new_value:g}" in line
 

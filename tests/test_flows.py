@@ -294,8 +294,9 @@ def test_bad_pages_are_recorded_and_the_rest_publishes_via_the_cli(published, tm
 
     bad_sources = tmp_path / "bad-sources.yaml"
     bad_sources.write_text("sources: [{name: Bad Name}]\n", encoding="utf-8")
-    assert run_nightly(data, sources=bad_sources, with_samples=False, dask_address=None) == 1
-    assert "run failed: SourcesError" in capsys.readouterr().err
+    assert run_nightly(data, sources=bad_sources, with_samples=False, dask_address=None) == 2  # before Prefect
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert f"sources file {bad_sources} (--sources) is invalid" in line and "name: must be" in line
 
 
 def _latest_summary(data: Path) -> str:

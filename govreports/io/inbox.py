@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,21 +191,24 @@ def _looks_like_sidecar(name: str) -> bool:
     return False
 
 
-def receive(paths: DataPaths, *, max_bytes: int = 20_000_000, default_source: str = "inbox") -> InboxReport:
+def receive(paths: DataPaths, *, max_bytes: int = 20_000_000, default_source: str = "inbox",
+            on_file: Callable[[int, int], None] | None = None) -> InboxReport:
     """Take every page in raw/inbox/ into the raw store (sorted by name); quarantine what can't be taken.
 
     Args:
         paths: the data layout.
         max_bytes: larger files are quarantined unread.
         default_source: source recorded for pages whose sidecar names none.
+        on_file: called as (files looked at, files in all) before each file, for progress.
     """
     paths.ensure()
     inbox, report = paths.inbox_dir, InboxReport()
     names = sorted(os.listdir(inbox))
     sidecars_of, claimed = _pair_sidecars(names)
-    for name in names:
-        if name in claimed:
-            continue  # travels with its page
+    total = len(names) - len(claimed)
+    for seen, name in enumerate(n for n in names if n not in claimed):  # a claimed sidecar travels with its page
+        if on_file:
+            on_file(seen, total)
         if name.startswith("."):
             report.waiting.append((_printable(name), "hidden name (upload in progress?)"))
             continue
@@ -242,4 +246,6 @@ def receive(paths: DataPaths, *, max_bytes: int = 20_000_000, default_source: st
         report.stored.append(ReceivedPage(_printable(name), stored.sha256, stored.path, stored.is_new,
                                           meta.get("source") or default_source, meta.get("url")))
     fsync_dir(inbox)
+    if on_file:
+        on_file(total, total)
     return report

@@ -5,6 +5,11 @@ duplicate rows (libraries.md §3). And a table's *latest* Delta version may belo
 not finished. So every reader here resolves a release first and opens each table at the version that
 release recorded. DuckDB's `delta_scan` would download an extension at runtime, so DuckDB and Polars get
 a pyarrow dataset instead (`duckdb.sql("select ... from ds")`, `pl.scan_pyarrow_dataset(ds)`).
+
+An analyst's read of a store with no release raises `NoReleaseError` naming the path, rather than
+returning an empty table: an empty result from a mistyped `data_dir` or GOVREPORTS_DATA_DIR looks
+like "no data" and is trusted. The pipeline's own look-ups (what is already processed) treat no
+release as empty, which is what it means before the first run.
 """
 
 from __future__ import annotations
@@ -26,8 +31,32 @@ if TYPE_CHECKING:
 DataDir = str | Path | DataPaths | None
 
 
+class NoReleaseError(LookupError):
+    """The data dir holds no release (it may not exist at all); the message names the path."""
+
+
 def _paths(data_dir: DataDir) -> DataPaths:
     return data_dir if isinstance(data_dir, DataPaths) else DataPaths.from_dir(data_dir)
+
+
+def no_release_message(paths: DataPaths) -> str:
+    """Why there is nothing to read at `paths`, naming the data dir and what to check."""
+    where = f"no release in {paths.curated_dir}"
+    if not paths.data_dir.exists():
+        return f"{where}: the data dir {paths.data_dir} does not exist (check --data-dir / $GOVREPORTS_DATA_DIR)"
+    return f"{where}: nothing published there yet (run `govreports run`, or check --data-dir / $GOVREPORTS_DATA_DIR)"
+
+
+def require_release(paths: DataPaths, version: int | None) -> Release:
+    """Release `version` (latest when None).
+
+    Raises:
+        NoReleaseError: nothing was ever published at `paths`. LookupError: no release `version`.
+    """
+    release = get_release(paths, version)
+    if release is None:
+        raise NoReleaseError(no_release_message(paths))
+    return release
 
 
 def _check(name: str) -> None:
@@ -60,16 +89,24 @@ def read_arrow(name: str, version: int | None = None, *, data_dir: DataDir = Non
         columns: the columns to return (default all).
         filters: row filters in pyarrow DNF form, e.g. [("report_year", "=", 2023)].
     Raises:
-        KeyError: unknown table. LookupError: no such release.
+        KeyError: unknown table. NoReleaseError: nothing published in that data dir (the message names
+        it). LookupError: no such release.
     """
     _check(name)
     paths = _paths(data_dir)
+    return _read_at(paths, name, require_release(paths, version), columns, filters)
+
+
+def _read_at(paths: DataPaths, name: str, release: Release | None, columns: list[str] | None = None,
+             filters: list | None = None) -> pa.Table:
+    """read_arrow at a resolved release; no release (before the first publish) reads as empty."""
+    _check(name)
     schema = SCHEMAS[name]
     wanted = list(columns or schema.names)
     unknown = [c for c in wanted if c not in schema.names]
     if unknown:
         raise KeyError(f"{name} has no columns {unknown}; columns: {schema.names}")
-    table = _open(paths, name, get_release(paths, version))
+    table = _open(paths, name, release)
     if table is None:
         return schema.empty_table().select(wanted)
     keys = [k for k in KEYS[name] if k not in wanted]
@@ -91,12 +128,13 @@ def dataset(name: str, version: int | None = None, *, data_dir: DataDir = None) 
     """Table `name` as of a release, as a pyarrow dataset (lazy; for DuckDB and Polars).
 
     Example: `ds = dataset("quantities"); duckdb.sql("select unit, count(*) from ds group by unit")`.
+    Raises as `read_arrow`.
     """
     import pyarrow.dataset as pads
 
     _check(name)
     paths = _paths(data_dir)
-    table = _open(paths, name, get_release(paths, version))
+    table = _open(paths, name, require_release(paths, version))
     if table is None:
         return pads.dataset(SCHEMAS[name].empty_table())
     return table.to_pyarrow_dataset()
@@ -104,11 +142,19 @@ def dataset(name: str, version: int | None = None, *, data_dir: DataDir = None) 
 
 def versions(data_dir: DataDir = None) -> pd.DataFrame:
     """The release log: one row per release (release, created_at, run_id, code_version, kind, years,
-    n_raw_hashes, rows_<table> for every table, changes as JSON)."""
+    n_raw_hashes, rows_<table> for every table, changes as JSON).
+
+    Raises:
+        NoReleaseError: nothing published in that data dir (the message names it).
+    """
     import pandas as pd
 
+    paths = _paths(data_dir)
+    releases = read_releases(paths)
+    if not releases:
+        raise NoReleaseError(no_release_message(paths))
     rows = []
-    for rel in read_releases(_paths(data_dir)):
+    for rel in releases:
         row: dict[str, Any] = {"release": rel.release, "created_at": rel.created_at, "run_id": rel.run_id,
                                "code_version": rel.code_version, "kind": rel.kind, "years": rel.years,
                                "n_raw_hashes": len(rel.raw_hashes)}
@@ -122,7 +168,8 @@ def versions(data_dir: DataDir = None) -> pd.DataFrame:
 
 def processed_hashes(paths: DataPaths) -> set[str]:
     """Raw pages already processed (the `pages` ledger of the latest release): skip them nightly."""
-    return set(read_arrow("pages", data_dir=paths, columns=["raw_sha256"]).column("raw_sha256").to_pylist())
+    pages = _read_at(paths, "pages", get_release(paths), columns=["raw_sha256"])
+    return set(pages.column("raw_sha256").to_pylist())
 
 
 def hashes_for_years(paths: DataPaths, years: list[int] | set[int]) -> set[str]:
@@ -131,10 +178,10 @@ def hashes_for_years(paths: DataPaths, years: list[int] | set[int]) -> set[str]:
     if not wanted:
         return set()
     flt = [(PARTITION_COLUMN, "in", wanted)]
-    found = set(read_arrow("documents", data_dir=paths, columns=["raw_sha256"], filters=flt)["raw_sha256"].to_pylist())
-    found |= {h for h in read_arrow("quarantine", data_dir=paths, columns=["raw_sha256"], filters=flt)
-              ["raw_sha256"].to_pylist() if h}
-    pages = read_arrow("pages", data_dir=paths, columns=["raw_sha256", "report_years"]).to_pylist()
+    release = get_release(paths)
+    found = set(_read_at(paths, "documents", release, ["raw_sha256"], flt)["raw_sha256"].to_pylist())
+    found |= {h for h in _read_at(paths, "quarantine", release, ["raw_sha256"], flt)["raw_sha256"].to_pylist() if h}
+    pages = _read_at(paths, "pages", release, ["raw_sha256", "report_years"]).to_pylist()
     found |= {p["raw_sha256"] for p in pages if set(p["report_years"] or ()) & set(wanted)}
     return found
 

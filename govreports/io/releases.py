@@ -12,12 +12,15 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
 from govreports.config import DataPaths
 
 RELEASES = "_releases"
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
 RELEASES_SCHEMA = pa.schema([
     pa.field("release", pa.int64(), nullable=False, metadata={"description": "Release number: 1, 2, ..."}),
     pa.field("created_at", pa.timestamp("us", tz="UTC"), nullable=False,
@@ -81,8 +84,28 @@ def read_releases(paths: DataPaths) -> list[Release]:
     uri = paths.table_uri(RELEASES)
     if not DeltaTable.is_deltatable(uri, storage_options=_options(paths)):
         return []
-    table = DeltaTable(uri, storage_options=_options(paths)).to_pyarrow_table()
-    return sorted((Release.from_row(r) for r in table.to_pylist()), key=lambda r: r.release)
+    rows = _log_rows(DeltaTable(uri, storage_options=_options(paths)), paths)
+    return sorted((Release.from_row(r) for r in rows), key=lambda r: r.release)
+
+
+def _log_rows(table: Any, paths: DataPaths) -> list[dict[str, Any]]:
+    """The log's rows. A local log (a few small files, append-only: no deletes, no partitions) is read
+    file by file: `to_pyarrow_table` goes through pyarrow.dataset, which imports pandas (≈1 s on every
+    `govreports versions`)."""
+    if not paths.curated_is_local:
+        return table.to_pyarrow_table().to_pylist()
+    import pyarrow.parquet as pq
+
+    parts = [pq.ParquetFile(unquote(uri.removeprefix("file://"))).read() for uri in table.file_uris()]
+    if not parts:
+        return []
+    # tz-aware timestamps to Python would import pandas too: convert the microseconds here
+    log = pa.concat_tables(parts)
+    micros = log.column("created_at").cast(pa.int64()).to_pylist()
+    rows = log.drop_columns(["created_at"]).to_pylist()
+    for row, us in zip(rows, micros, strict=True):
+        row["created_at"] = _EPOCH + dt.timedelta(microseconds=us)
+    return rows
 
 
 def get_release(paths: DataPaths, release: int | None = None) -> Release | None:

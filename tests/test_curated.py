@@ -174,11 +174,22 @@ def test_conform_refuses_leaked_index_and_nulls():
 
 # ---------------------------------------------------------------- publish and read
 
-def test_read_before_any_publish_is_empty_and_typed(paths: DataPaths):
-    df = curated.read("documents", data_dir=paths)
-    assert len(df) == 0 and list(df.columns) == SCHEMAS["documents"].names
-    assert curated.read_arrow("pages", data_dir=paths).schema.equals(SCHEMAS["pages"])
-    assert len(curated.versions(paths)) == 0 and curated.processed_hashes(paths) == set()
+def test_reading_before_any_publish_raises_naming_the_path(paths: DataPaths, tmp_path):
+    """An analyst's read of a wrong or empty data dir must not look like "no data": it raises."""
+    import govreports
+
+    for data_dir, why in ((paths, "does not exist"), (tmp_path, "nothing published there yet")):
+        where = DataPaths.from_dir(data_dir) if not isinstance(data_dir, DataPaths) else data_dir
+        for read in (lambda d: curated.read("documents", data_dir=d), lambda d: curated.read_arrow("pages", data_dir=d),
+                     lambda d: curated.dataset("indicators", data_dir=d), lambda d: curated.versions(d),
+                     lambda d: govreports.read("documents", data_dir=d)):
+            with pytest.raises(govreports.NoReleaseError, match=why) as caught:
+                read(data_dir)
+            assert str(where.curated_dir) in str(caught.value)
+            assert isinstance(caught.value, LookupError)
+    assert not paths.data_dir.exists(), "reading must not create the data dir"
+    # the pipeline's own look-ups treat "no release yet" as empty: that is what a first run sees
+    assert curated.processed_hashes(paths) == set() and curated.hashes_for_years(paths, [2021]) == set()
     with pytest.raises(KeyError):
         curated.read("nope", data_dir=paths)
 

@@ -117,7 +117,8 @@ def run_cli(args: list[str], data_dir: Path, *, api_url: str | None = None, serv
             size_mb: float | None = None) -> dict[str, Any]:
     """Run one `govreports` command measured (wall, peak tree RSS) and read back its flow timing."""
     before = release_count(data_dir)
-    m: Measured = run_measured(govreports(*args, "--data-dir", str(data_dir)),
+    server = [] if api_url else ["--server", "temporary"]  # never a server someone else left on :4200
+    m: Measured = run_measured(govreports(*args, "--data-dir", str(data_dir), *server),
                                env=prefect_env(data_dir, api_url, refresh_cache), cwd=str(data_dir))
     db = (server_home if api_url and server_home else data_dir / ".prefect") / "prefect.db"
     out: dict[str, Any] = {"cmd": "govreports " + " ".join(args), "returncode": m.returncode, "wall_s": m.wall_s,

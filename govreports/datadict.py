@@ -184,6 +184,39 @@ limit 5
 """
 
 
+WITHOUT_THE_PACKAGE = """
+## Reading a release without govreports
+
+A release is one row of the Delta table `curated/_releases`; its `tables` column (JSON) maps each table
+to the Delta version that belongs to the release (`govreports versions --tables` prints the same map).
+Open each table at that version with any Delta reader, e.g. plain `deltalake` and `polars` (both in
+`requirements.lock`), from the data dir:
+
+<!-- snippet: read-release -->
+```python
+import json
+
+import polars as pl
+from deltalake import DeltaTable
+
+curated = "curated"  # <data dir>/curated
+log = DeltaTable(f"{curated}/_releases").to_pyarrow_table().to_pylist()
+release = next(r for r in log if r["release"] == 2)  # or max(log, key=lambda r: r["release"]): the latest
+versions = {name: t["version"] for name, t in json.loads(release["tables"]).items()}
+
+indicators = pl.read_delta(f"{curated}/indicators", version=versions["indicators"])
+documents = DeltaTable(f"{curated}/documents", version=versions["documents"]).to_pandas()
+```
+<!-- /snippet -->
+
+A table missing from the map did not exist yet in that release (read it as empty). Never open a table
+at its *latest* Delta version to get "the latest release": a publish commits its tables one after the
+other and appends the release row last, so the latest versions may belong to a publish still under
+way (or one that failed half way). DuckDB's own `delta_scan` downloads an extension at first use; scan
+`DeltaTable(..., version=v).to_pyarrow_dataset()` instead (`duckdb.sql("select … from ds")`).
+"""
+
+
 def render() -> str:
     """The whole of docs/datasets.md."""
     lines = ["# Curated datasets", "",
@@ -201,7 +234,7 @@ def render() -> str:
     for name in schemas.TABLES:
         lines += _table_section(name, schemas.SCHEMAS[name])
     lines += _vocabularies() + _catalog()
-    return "\n".join(lines) + "\n" + COMPARABLE + LINEAGE
+    return "\n".join(lines) + "\n" + COMPARABLE + LINEAGE + WITHOUT_THE_PACKAGE
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -87,8 +87,16 @@ def backfill(
 
 
 @app.command()
-def versions(data_dir: DataDir = None) -> None:
+def versions(
+    data_dir: DataDir = None,
+    tables: Annotated[bool, typer.Option("--tables", help="Print each release's Delta version of every table "
+                                                          "(to read a release with plain deltalake or polars).")] = False,
+) -> None:
     """List published versions (release number, time, run id, row counts, what changed)."""
+    if tables:
+        from govreports_cli.release_map import show_table_versions
+
+        raise typer.Exit(show_table_versions(data_dir))
     from govreports_cli.data_cmd import show_versions
 
     raise typer.Exit(show_versions(data_dir))

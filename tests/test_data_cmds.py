@@ -195,3 +195,35 @@ def test_panel_reads_the_release_and_matches_indicator_values(store):
     assert result.exit_code == 2 and "MADE_UP" in result.output
     empty = runner.invoke(app, ["panel", "ENF_CERT_HOLDERS", "--data-dir", str(store.paths.data_dir / "nothing")])
     assert empty.exit_code == 1
+
+
+def test_the_documented_way_to_read_a_release_without_the_package(store, monkeypatch):
+    """docs/datasets.md's plain deltalake + polars snippet returns exactly what govreports.read does."""
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "datasets.md").read_text(encoding="utf-8")
+    snippet = re.search(r"<!-- snippet: read-release -->\n```python\n(.*?)```", docs, re.S).group(1)
+    assert 'r["release"] == 2' in snippet
+    monkeypatch.chdir(store.paths.data_dir)  # the snippet runs from the data dir
+    scope: dict = {}
+    exec(compile(snippet, "datasets.md", "exec"), scope)
+    for name in ("indicators", "documents"):
+        expected = curated.read(name, 2, data_dir=store.paths)
+        got = scope[name].to_pandas() if name == "indicators" else scope[name]
+        key = "indicator_row_id" if name == "indicators" else "doc_id"
+        assert sorted(got[key]) == sorted(expected[key]) and len(got) == len(expected)
+    # release 2 is not the latest: the latest Delta version of indicators holds release 3's change
+    assert curated.read("indicators", 3, data_dir=store.paths)["value"].tolist() != \
+        curated.read("indicators", 2, data_dir=store.paths)["value"].tolist()
+
+
+def test_versions_tables_prints_each_release_s_delta_versions(store):
+    from govreports.io.releases import read_releases
+
+    result = CliRunner().invoke(app, ["versions", "--tables", "--data-dir", str(store.paths.data_dir)])
+    assert result.exit_code == 0
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+            for line in result.output.splitlines() if re.match(r"│ \d ", line)}
+    for rel in read_releases(store.paths):
+        assert rows[str(rel.release)] == [str(rel.version_of(n)) if rel.version_of(n) is not None else "—"
+                                          for n in curated.TABLES]

@@ -83,7 +83,7 @@ def _run(shown: RunView, root: Path, kind: str, params: dict[str, Any], *, serve
             shown.step("waiting for the Prefect server")
             api.wait(float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
         shown.step(f"running the {kind} flow")
-        summary = _call(flow, params, shown)
+        summary = _call(flow, params, shown, api)
     except Exception as exc:
         shown.error(f"{kind if kind == 'backfill' else 'run'} failed: {type(exc).__name__}: {exc}")
         return 1
@@ -114,28 +114,32 @@ def _load_flow(kind: str, dask_address: str | None) -> Any:
     return nightly.with_options(task_runner=rt.task_runner_for(dask_address))
 
 
-def _call(flow: Any, params: dict[str, Any], shown: RunView) -> dict[str, Any]:
+def _call(flow: Any, params: dict[str, Any], shown: RunView, api: prefect_server.PrefectApi) -> dict[str, Any]:
     """Run the flow with its run logs routed to the view; send the logs to the API before returning."""
     from prefect.logging.configuration import ensure_logging_setup
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     ensure_logging_setup()  # Prefect configures its loggers once: after that the view can take over
     shown.attach()
+    # the environment variable only counts if Prefect was not loaded before (an embedding program)
+    chosen = contextlib.nullcontext() if api.kind == "configured" else temporary_settings({PREFECT_API_URL: api.url})
     try:
-        return flow(**params)
+        with chosen:
+            return flow(**params)
     finally:
         _flush_prefect()
         shown.detach()
 
 
 def _flush_prefect() -> None:
-    """Send the run's logs and events now, while the server (maybe a temporary one) still runs."""
+    """Send the run's logs and events now, while the server (maybe a temporary one) still runs.
+    Best effort: a failure here must not turn a completed run into a failed one."""
     from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogHandler
+    from prefect.logging.handlers import APILogWorker
 
-    with contextlib.suppress(Exception):
-        APILogHandler.flush()
-    with contextlib.suppress(Exception):
-        EventsWorker.drain_all(timeout=5)
+    for worker in (APILogWorker, EventsWorker):
+        with contextlib.suppress(Exception):
+            worker.drain_all(timeout=5, at_exit=False)
 
 
 def _close_pool() -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import logging
@@ -165,6 +166,12 @@ def test_a_shell_run_streams_its_stages_and_stops_its_temporary_server(tmp_path)
     api = started.split(" on ")[1].split(" ")[0]
     assert not prefect_server.healthy(api, timeout=1.0), "the temporary server was stopped"
     assert (data / ".prefect" / "temporary-server.log").is_file()
+    # the same lines reached the Prefect API (what its UI shows): read back from the server's database
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(data / ".prefect" / "prefect.db")) as db:
+        logged = {row[0] for row in db.execute("select message from log where flow_run_id is not null")}
+    assert {last["received"]["message"], last["published"]["message"]} <= logged, sorted(logged)
 
     quiet = shell("run", "--data-dir", str(data), "--sources", str(sources), "--server", "temporary", "-q",
                   cwd=tmp_path)

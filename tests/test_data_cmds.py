@@ -227,3 +227,24 @@ def test_versions_tables_prints_each_release_s_delta_versions(store):
     for rel in read_releases(store.paths):
         assert rows[str(rel.release)] == [str(rel.version_of(n)) if rel.version_of(n) is not None else "—"
                                           for n in curated.TABLES]
+
+
+def test_readme_analyst_snippets_import_only_what_command_1_installs():
+    """README command 1 installs requirements.lock: every module its snippets import must be pinned there."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    imported = set()
+    for block in re.findall(r"```python\n(.*?)```", readme, re.S):
+        for line in block.splitlines():
+            if m := re.match(r"(?:import|from)\s+([\w.]+(?:\s*,\s*[\w.]+)*)", line.strip()):
+                imported |= {name.split(" as ")[0].strip().split(".")[0] for name in m.group(1).split(",")}
+    assert {"polars", "duckdb", "govreports"} <= imported, imported
+    runtime = {re.split(r"[<>=\[; ]", dep, maxsplit=1)[0].lower()
+               for dep in tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]}
+    lock = (root / "requirements.lock").read_text(encoding="utf-8")
+    for module in imported - {"govreports"}:
+        assert module in runtime, f"{module} is used in the README but not a runtime dependency"
+        assert re.search(rf"^{module}==\S+ \\\n\s+--hash=sha256:", lock, re.M), f"{module} not pinned with hashes"

@@ -75,11 +75,16 @@ def _run(shown: RunView, root: Path, kind: str, params: dict[str, Any], *, serve
             os.environ["PREFECT_API_URL"] = api.url  # before Prefect is imported: it reads settings once
         shown.step("loading the pipeline (Prefect, Arrow, Delta)")
         flow = _load_flow(kind, dask_address)
+        pages_coming = kind == "backfill"
         if kind == "nightly":
             waiting = _inbox_files(root)
             shown.step(f"inbox: {waiting} file{'' if waiting == 1 else 's'} waiting"
                        + (" (+ the bundled samples)" if params.get("with_samples") else ""))
-        if not prefect_server.healthy(api.url):
+            pages_coming = bool(waiting or params.get("with_samples"))
+        ready = prefect_server.healthy(api.url)
+        if pages_coming or not ready:
+            _warm_up(parsing=pages_coming)
+        if not ready:
             shown.step("waiting for the Prefect server")
             api.wait(float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
         shown.step(f"running the {kind} flow")
@@ -140,6 +145,24 @@ def _flush_prefect() -> None:
     for worker in (APILogWorker, EventsWorker):
         with contextlib.suppress(Exception):
             worker.drain_all(timeout=5, at_exit=False)
+
+
+def _warm_up(*, parsing: bool) -> None:
+    """Import in the background what the run will import later anyway: the report (always), and the
+    parser and GX (≈3 s) when there are pages — while this thread waits for the server or the flow
+    waits on its API calls. A module imported twice at once is imported once (Python's import lock)."""
+    import threading
+
+    modules = ["govreports.report"] + (["tasks.parse", "govreports.validate"] if parsing else [])
+
+    def load() -> None:
+        import importlib
+
+        for name in modules:
+            with contextlib.suppress(Exception):  # the flow's own import will raise it properly
+                importlib.import_module(name)
+
+    threading.Thread(target=load, name="govreports-warm-up", daemon=True).start()
 
 
 def _close_pool() -> None:

@@ -231,9 +231,11 @@ def test_report_renders_in_a_headless_browser(store, tmp_path):
     assert re.search(rf"pages failed\s*{len(model['pages']['failed'])}\b", text)
     for doc in model["documents"]["published"]:
         assert doc["doc_id"] in text
-    names = [r["region"] for r in model["indicators"]["regions"]]
+    names = sorted(model["indicators"]["regions"])
     assert names and all(re.search(r"[\u4e00-\u9fff]", n) for n in names), names
-    assert all(n in text for n in names), "the Chinese region names reach the rendered page"
+    plots = " ".join(re.findall(r"<svg.*?</svg>", dom, flags=re.S))
+    assert all(f">{n}</text>" in plots for n in names), "the Chinese region names are drawn in the plots"
+    assert all(t["name_zh"] in plots for t in model["indicators"]["top"]), "and the indicators' names"
     assert store.quarantined in text and QUARANTINE_FAILED in text
 
     png = tmp_path / "report.png"

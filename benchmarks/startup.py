@@ -10,7 +10,9 @@ Tests never time anything; these targets are judged here (issue 17):
     .venv/bin/python -m benchmarks.startup --repeat 3 --no-latest
 
 Writes benchmarks/out/startup-<timestamp>.json and benchmarks/results/startup.json (the committed
-summary), and prints a table. Medians decide; min and max show the spread on a shared machine.
+summary), and prints a table. Medians decide; min and max show the spread on a shared machine, and
+the CPU seconds of each command's process tree (its temporary Prefect server included) what the
+command costs whatever the neighbours do.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import statistics
 import subprocess
 import tempfile
@@ -42,7 +45,9 @@ def user_env() -> dict[str, str]:
 
 
 def timed(args: list[str], cwd: Path) -> dict[str, Any]:
-    """Run one command; wall seconds to exit and to its first line on stderr (or stdout)."""
+    """Run one command; wall seconds to exit and to its first line on stderr; CPU seconds of its whole
+    tree (a temporary Prefect server included: the command waits for it)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(govreports(*args), cwd=cwd, env=user_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -52,8 +57,10 @@ def timed(args: list[str], cwd: Path) -> dict[str, Any]:
     out = proc.stdout.read()
     proc.wait()
     wall = time.perf_counter() - start
-    result = {"wall_s": round(wall, 3), "first_line_s": round(first_s, 3) if first_line else None,
-              "returncode": proc.returncode}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result = {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
+              "first_line_s": round(first_s, 3) if first_line else None, "returncode": proc.returncode}
     if proc.returncode:
         result["stderr_tail"] = (first_line + rest_err).strip().splitlines()[-8:]
     result["stdout_lines"] = len(out.splitlines())
@@ -63,9 +70,11 @@ def timed(args: list[str], cwd: Path) -> dict[str, Any]:
 def series(args: list[str], cwd: Path, repeat: int) -> dict[str, Any]:
     runs = [timed(args, cwd) for _ in range(repeat)]
     walls = [r["wall_s"] for r in runs]
+    cpus = [r["cpu_s"] for r in runs]
     firsts = [r["first_line_s"] for r in runs if r["first_line_s"] is not None]
     return {"cmd": "govreports " + " ".join(args), "median_s": round(statistics.median(walls), 2),
             "min_s": round(min(walls), 2), "max_s": round(max(walls), 2),
+            "cpu_median_s": round(statistics.median(cpus), 2),
             "first_line_median_s": round(statistics.median(firsts), 2) if firsts else None,
             "failed": [r for r in runs if r["returncode"]]}
 
@@ -101,13 +110,14 @@ def measure(work: Path, repeat: int, run_repeat: int) -> dict[str, Any]:
 
 
 def table(results: dict[str, Any]) -> str:
-    lines = [f"{'figure':<22} {'median':>8} {'min':>6} {'max':>6} {'target':>7}  verdict"]
+    lines = [f"{'figure':<22} {'median':>8} {'min':>6} {'max':>6} {'cpu':>6} {'target':>7}  verdict"]
     for name, target in TARGETS.items():
         r = results[name]
         median = r["median_s"]
         verdict = "met" if median is not None and median <= target else "MISSED"
+        cpu = r.get("cpu_median_s")
         lines.append(f"{name:<22} {median:>7.2f}s {r.get('min_s', median):>5.2f}s {r.get('max_s', median):>5.2f}s "
-                     f"{target:>6.1f}s  {verdict}")
+                     f"{'' if cpu is None else f'{cpu:5.2f}s':>6} {target:>6.1f}s  {verdict}")
     first = results["run_samples_first"]
     lines.append(f"{'run_samples_first':<22} {first['median_s']:>7.2f}s   (README command 1 on a new data dir: "
                  f"new Prefect DB, 5 pages)")

@@ -39,7 +39,8 @@ def run_nightly(data_dir: Path | None, *, sources: Path | None, with_samples: bo
         root = preflight.data_dir(data_dir, init=init)
         sources_path = preflight.sources_file(sources)
     except preflight.UsageError as exc:
-        return RunView(view, live=False).error(str(exc)) or preflight.USAGE
+        RunView(view, live=False).error(str(exc))
+        return preflight.USAGE
     shown = RunView(view)
     shown.step(f"data dir {root}; sources {sources_path or 'none'}")
     params = {"data_dir": str(root), "sources_file": str(sources_path) if sources_path else None,
@@ -54,7 +55,8 @@ def run_backfill(years: list[int], data_dir: Path | None, *, as_range: bool, ser
         root = preflight.data_dir(data_dir)
         preflight.has_release(root)
     except preflight.UsageError as exc:
-        return RunView(view, live=False).error(str(exc)) or preflight.USAGE
+        RunView(view, live=False).error(str(exc))
+        return preflight.USAGE
     shown = RunView(view)
     shown.step(f"data dir {root}")
     if as_range and len(years) == 2:
@@ -70,6 +72,7 @@ def _run(shown: RunView, root: Path, kind: str, params: dict[str, Any], *, serve
     _prepare_env(root)
     api = prefect_server.connect(server, Path(os.environ["PREFECT_HOME"]))
     shown.step(("starting " if api.kind == "temporary" else "using ") + api.describe())
+    previous_url = os.environ.get("PREFECT_API_URL")
     try:
         if api.kind != "configured":
             os.environ["PREFECT_API_URL"] = api.url  # before Prefect is imported: it reads settings once
@@ -96,6 +99,10 @@ def _run(shown: RunView, root: Path, kind: str, params: dict[str, Any], *, serve
         shown.close_view()
         _close_pool()
         api.stop()
+        if previous_url is None:  # an in-process caller keeps its environment (a stopped server's URL is no use)
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous_url
     if shown.mode == "json":
         shown.result(summary)
     elif shown.mode == "rich":

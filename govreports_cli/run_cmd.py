@@ -32,6 +32,14 @@ def _prepare_env(data_dir: Path) -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
+def _data_dir(data_dir: Path | None) -> Path:
+    """--data-dir, else $GOVREPORTS_DATA_DIR, else the repo root (the rule lives in DataPaths); unchecked
+    (`maintain` and `retry` use it; `run` and `backfill` go through preflight.py)."""
+    from govreports.config import DataPaths
+
+    return DataPaths.from_dir(data_dir).data_dir
+
+
 def run_nightly(data_dir: Path | None, *, sources: Path | None, with_samples: bool, dask_address: str | None,
                 init: bool = False, server: str = "auto", view: str = "rich") -> int:
     """Run the nightly flow once (optionally on Dask); print what it does and a short summary."""

@@ -21,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 
 from govreports.config import DataPaths
 from govreports.io import curated, staging
+from govreports.io.reading import read_if_published
 from govreports.schemas import TABLES
 from govreports.validation_merge import merge_results
 from tasks.ingest import _is_io_error
@@ -104,7 +105,7 @@ def keep_first_quarantine_runs(paths: DataPaths, quarantine: pa.Table) -> pa.Tab
     hashes = sorted({h for h in quarantine.column("raw_sha256").to_pylist() if h})
     if not hashes:
         return quarantine
-    released = curated.read_arrow("quarantine", data_dir=paths, filters=[("raw_sha256", "in", hashes)])
+    released = read_if_published("quarantine", paths, filters=[("raw_sha256", "in", hashes)])
     first = {(r["doc_id"], r["raw_sha256"], r["failed"]): r["run_id"] for r in released.to_pylist()}
     rows = quarantine.to_pylist()
     for row in rows:

@@ -190,6 +190,9 @@ def test_reading_before_any_publish_raises_naming_the_path(paths: DataPaths, tmp
     assert not paths.data_dir.exists(), "reading must not create the data dir"
     # the pipeline's own look-ups treat "no release yet" as empty: that is what a first run sees
     assert curated.processed_hashes(paths) == set() and curated.hashes_for_years(paths, [2021]) == set()
+    from govreports.io.reading import read_if_published
+
+    assert read_if_published("pages", paths).schema.equals(SCHEMAS["pages"]) and not paths.data_dir.exists()
     with pytest.raises(KeyError):
         curated.read("nope", data_dir=paths)
 

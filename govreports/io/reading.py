@@ -166,6 +166,13 @@ def versions(data_dir: DataDir = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def read_if_published(name: str, paths: DataPaths, *, columns: list[str] | None = None,
+                      filters: list | None = None) -> pa.Table:
+    """The pipeline's read of the latest release: before the first publish, an empty table (what a
+    first run sees), where an analyst's `read_arrow` raises NoReleaseError."""
+    return _read_at(paths, name, get_release(paths), columns, filters)
+
+
 def processed_hashes(paths: DataPaths) -> set[str]:
     """Raw pages already processed (the `pages` ledger of the latest release): skip them nightly."""
     pages = _read_at(paths, "pages", get_release(paths), columns=["raw_sha256"])

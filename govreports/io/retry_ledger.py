@@ -17,7 +17,7 @@ from typing import Any
 
 from govreports.config import DataPaths
 from govreports.io.files import atomic_write
-from govreports.io.reading import read_arrow
+from govreports.io.reading import read_if_published
 from govreports.retry_policy import DEFAULT_POLICY, RetryPolicy, unpark
 
 FILE = "retries.json"
@@ -44,8 +44,8 @@ def save(paths: DataPaths, ledger: dict[str, dict[str, Any]]) -> None:
 
 def failed_pages(paths: DataPaths) -> dict[str, str]:
     """Pages whose latest processing failed (`pages.status == "error"`): sha256 -> reason."""
-    table = read_arrow("pages", data_dir=paths, columns=["raw_sha256", "status", "error"],
-                       filters=[("status", "=", "error")])
+    table = read_if_published("pages", paths, columns=["raw_sha256", "status", "error"],
+                              filters=[("status", "=", "error")])
     return {r["raw_sha256"]: r["error"] or "" for r in table.to_pylist()}
 
 

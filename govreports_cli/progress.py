@@ -31,6 +31,8 @@ from rich.progress import (
 
 #: Prefect's loggers for flow and task runs: what the flow and its tasks log through get_run_logger
 RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
+#: the core's own warnings (a portal that cannot be resolved …): shown in the same format, not Prefect's
+CORE_LOGGER = "govreports"
 BAR_STAGES = ("received", "parsed", "validated", "published")
 MODES = ("rich", "json", "quiet")
 
@@ -81,11 +83,13 @@ class RunView(logging.Handler):
     # -- records from Prefect's run loggers ----------------------------------------------------------------
     def attach(self) -> None:
         """Route the flow's and tasks' run logs here (INFO and up) rather than to Prefect's console
-        handler; they still reach the Prefect API through the handler Prefect attached to them."""
-        for name in RUN_LOGGERS:
+        handler; they still reach the Prefect API through the handler Prefect attached to them. The
+        core's warnings (logger `govreports`) come here too instead of Prefect's console format."""
+        for name in (*RUN_LOGGERS, CORE_LOGGER):
             logger = logging.getLogger(name)
             self._attached.append((logger, logger.level, logger.propagate))
-            logger.setLevel(logging.INFO)
+            if name in RUN_LOGGERS:
+                logger.setLevel(logging.INFO)
             logger.propagate = False
             logger.addHandler(self)
 

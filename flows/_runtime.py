@@ -28,8 +28,14 @@ def resolve_data_dir(data_dir: str | None) -> str:
     return str(DataPaths.from_dir(data_dir or None).data_dir)
 
 
+NO_SOURCES = "none"
+
+
 def resolve_sources_file(sources_file: str | None) -> Path | None:
-    """The parameter, else $GOVREPORTS_SOURCES, else sources.yaml at the repo root if present."""
+    """The parameter, else $GOVREPORTS_SOURCES, else sources.yaml at the repo root if present.
+    NO_SOURCES ("none") means fetch nothing (a run on the inbox alone)."""
+    if sources_file == NO_SOURCES:
+        return None
     if sources_file:
         return Path(sources_file).expanduser().resolve()
     env = os.environ.get("GOVREPORTS_SOURCES")

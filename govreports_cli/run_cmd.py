@@ -43,15 +43,20 @@ def _data_dir(data_dir: Path | None) -> Path:
 def run_nightly(data_dir: Path | None, *, sources: Path | None, with_samples: bool, dask_address: str | None,
                 init: bool = False, server: str = "auto", view: str = "rich") -> int:
     """Run the nightly flow once (optionally on Dask); print what it does and a short summary."""
+    # --with-samples is the first try on bundled pages: it fetches portals only when asked to (--sources)
+    samples_only = with_samples and sources is None and not os.environ.get("GOVREPORTS_SOURCES")
+    no_sources = samples_only or str(sources) == "none"
     try:
         root = preflight.data_dir(data_dir, init=init)
-        sources_path = preflight.sources_file(sources)
+        sources_path = None if no_sources else preflight.sources_file(sources)
     except preflight.UsageError as exc:
         RunView(view, live=False).error(str(exc))
         return preflight.USAGE
     shown = RunView(view)
-    shown.step(f"data dir {root}; sources {sources_path or 'none'}")
-    params = {"data_dir": str(root), "sources_file": str(sources_path) if sources_path else None,
+    shown.step(f"data dir {root}; sources {sources_path or 'none'}"
+               + (" (--with-samples: the bundled pages only; add --sources sources.yaml to fetch portals too)"
+                  if samples_only else ""))
+    params = {"data_dir": str(root), "sources_file": str(sources_path) if sources_path else "none",
               "with_samples": with_samples}
     return _run(shown, root, "nightly", params, server=server, dask_address=dask_address)
 

@@ -178,3 +178,24 @@ def test_a_shell_run_streams_its_stages_and_stops_its_temporary_server(tmp_path)
     assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == "", quiet.stderr[-3000:]
     runs = sorted(data.glob("runs/*/summary.json"))
     assert len(runs) == 2 and json.loads(runs[-1].read_text(encoding="utf-8"))["release"]["number"] is None
+
+
+def test_with_samples_fetches_portals_only_when_asked(tmp_path, monkeypatch):
+    """README command 1 runs on the bundled pages: the shipped sources.yaml (real portals) is not
+    fetched unless --sources names a file; `--sources none` turns fetching off for any run."""
+    from flows._runtime import resolve_sources_file
+    from govreports_cli import run_cmd
+
+    seen: list[dict] = []
+    monkeypatch.setattr(run_cmd, "_run", lambda shown, root, kind, params, **kw: seen.append(params) or 0)
+    monkeypatch.delenv("GOVREPORTS_SOURCES", raising=False)
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("sources: []\n", encoding="utf-8")
+    for sources, with_samples in ((None, True), (mine, True), (Path("none"), False), (None, False)):
+        assert run_cmd.run_nightly(tmp_path, sources=sources, with_samples=with_samples, dask_address=None,
+                                   view="quiet") == 0
+    samples, given, off, plain = seen
+    assert samples["sources_file"] == "none" and resolve_sources_file(samples["sources_file"]) is None
+    assert given["sources_file"] == str(mine.resolve())
+    assert off["sources_file"] == "none"
+    assert resolve_sources_file(plain["sources_file"]) == ROOT / "sources.yaml"

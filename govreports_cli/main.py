@@ -10,11 +10,26 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(
+
+class _App(typer.Typer):
+    """The typer app, but a damaged store is one clear line and exit 1, never a traceback."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            releases = sys.modules.get("govreports.io.releases")  # loaded by whatever raised it
+            if releases is None or not isinstance(exc, releases.DamagedStore):
+                raise
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(1)
+
+
+app = _App(
     add_completion=False,
     no_args_is_help=True,
     help="Rule-of-law reports from government portals to validated, versioned Parquet datasets.",

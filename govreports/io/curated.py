@@ -40,7 +40,14 @@ from deltalake import CommitProperties, DeltaTable, write_deltalake
 from govreports.config import DataPaths
 from govreports.io import append
 from govreports.io.reading import dataset, hashes_for_years, processed_hashes, read, read_arrow, versions
-from govreports.io.releases import Release, append_release, get_release, read_releases
+from govreports.io.releases import (
+    Release,
+    append_release,
+    arrow_filesystem,
+    check_rows,
+    get_release,
+    read_releases,
+)
 from govreports.io.tablestore import (
     ensure_tables,
     options,
@@ -119,8 +126,11 @@ class _Publisher:
         """Rows of `name` at its released version (typed by the schema; only `columns` when given)."""
         table = self.released_table(name)
         if columns is not None:
-            return table.to_pyarrow_table(columns=columns, filters=filters).to_pylist()
-        return conform(name, table.to_pyarrow_table(filters=filters)).to_pylist()
+            return table.to_pyarrow_table(columns=columns, filters=filters, filesystem=self.fs(name)).to_pylist()
+        return conform(name, table.to_pyarrow_table(filters=filters, filesystem=self.fs(name))).to_pylist()
+
+    def fs(self, name: str) -> Any:
+        return arrow_filesystem(self.paths, name)
 
     def commit(self, name: str, rows: list[Row] | pa.RecordBatchReader, *, mode: str,
                predicate: str | None = None) -> int:
@@ -140,7 +150,8 @@ class _Publisher:
         column, owned = append.owners(data, name)
         if not owned:
             return pa.array([], pa.string())
-        released = self.released_table(name).to_pyarrow_table(columns=list(KEYS[name]), filters=[(column, "in", owned)])
+        released = self.released_table(name).to_pyarrow_table(columns=list(KEYS[name]), filters=[(column, "in", owned)],
+                                                              filesystem=self.fs(name))
         return append.composite_keys(released, name)
 
     def append_new(self, name: str, data: append.Data) -> _Outcome | None:
@@ -257,6 +268,9 @@ def publish(
         last = releases[-1] if releases else None
         pub = _Publisher(paths, last, run_id, (last.release + 1) if last else 1)
         rollback_unreleased(paths, pub.released)
+        if last is not None and kind != "backfill":  # a backfill is how a damaged table is restored
+            for name in TABLES:
+                check_rows(paths, name, last)
         doc_pages: dict[str, str] = {}
         if years is not None and hashes:
             doc_pages = {r["doc_id"]: r["raw_sha256"] for r in pub.released_rows(

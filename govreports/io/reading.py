@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from govreports.config import DataPaths
-from govreports.io.releases import Release, get_release, read_releases
+from govreports.io.releases import Release, arrow_filesystem, check_rows, get_release, read_releases
 from govreports.schemas import KEYS, PARTITION_COLUMN, SCHEMAS, TABLES
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def no_release_message(paths: DataPaths) -> str:
     return f"{where}: nothing published there yet (run `govreports run`, or check --data-dir / $GOVREPORTS_DATA_DIR)"
 
 
-def require_release(paths: DataPaths, version: int | None) -> Release:
+def require_release(paths: DataPaths, version: int | str | None) -> Release:
     """Release `version` (latest when None).
 
     Raises:
@@ -64,18 +64,24 @@ def _check(name: str) -> None:
         raise KeyError(f"no curated table {name!r}; tables: {list(TABLES)}")
 
 
-def _open(paths: DataPaths, name: str, release: Release | None) -> Any:
-    """The DeltaTable of `name` at `release`'s version, or None when the release has no such table."""
+def _open(paths: DataPaths, name: str, release: Release | None, verify: bool = True) -> Any:
+    """The DeltaTable of `name` at `release`'s version, or None when the release has no such table.
+
+    Raises DamagedStore (when `verify`) if the table does not hold the rows the release recorded.
+    """
     from deltalake import DeltaTable
 
     version = release.version_of(name) if release else None
-    if version is None:
+    if release is None or version is None:
         return None
-    return DeltaTable(paths.table_uri(name), version=version, storage_options=dict(paths.storage_options) or None)
+    table = DeltaTable(paths.table_uri(name), version=version, storage_options=dict(paths.storage_options) or None)
+    if verify:
+        check_rows(paths, name, release, table)
+    return table
 
 
-def read_arrow(name: str, version: int | None = None, *, data_dir: DataDir = None,
-               columns: list[str] | None = None, filters: list | None = None) -> pa.Table:
+def read_arrow(name: str, version: int | str | None = None, *, data_dir: DataDir = None,
+               columns: list[str] | None = None, filters: list | None = None, verify: bool = True) -> pa.Table:
     """Table `name` as of release `version` (default: the latest), as a pyarrow Table.
 
     Rows are sorted by the table's key and typed exactly by schemas.SCHEMAS, whatever files the
@@ -88,17 +94,20 @@ def read_arrow(name: str, version: int | None = None, *, data_dir: DataDir = Non
         data_dir: the data dir (default: GOVREPORTS_DATA_DIR / the repo root), or a DataPaths.
         columns: the columns to return (default all).
         filters: row filters in pyarrow DNF form, e.g. [("report_year", "=", 2023)].
+        verify: check the table holds the rows the release recorded (off only for the backfill
+            that restores a damaged table).
     Raises:
         KeyError: unknown table. NoReleaseError: nothing published in that data dir (the message names
-        it). LookupError: no such release.
+        it). LookupError: no such release. TypeError: `version` is not a number. DamagedStore: the
+        table lost rows the release recorded (a damaged Delta log), or the log is unreadable.
     """
     _check(name)
     paths = _paths(data_dir)
-    return _read_at(paths, name, require_release(paths, version), columns, filters)
+    return _read_at(paths, name, require_release(paths, version), columns, filters, verify)
 
 
 def _read_at(paths: DataPaths, name: str, release: Release | None, columns: list[str] | None = None,
-             filters: list | None = None) -> pa.Table:
+             filters: list | None = None, verify: bool = True) -> pa.Table:
     """read_arrow at a resolved release; no release (before the first publish) reads as empty."""
     _check(name)
     schema = SCHEMAS[name]
@@ -106,16 +115,16 @@ def _read_at(paths: DataPaths, name: str, release: Release | None, columns: list
     unknown = [c for c in wanted if c not in schema.names]
     if unknown:
         raise KeyError(f"{name} has no columns {unknown}; columns: {schema.names}")
-    table = _open(paths, name, release)
+    table = _open(paths, name, release, verify)
     if table is None:
         return schema.empty_table().select(wanted)
     keys = [k for k in KEYS[name] if k not in wanted]
-    data = table.to_pyarrow_table(columns=wanted + keys, filters=filters)
+    data = table.to_pyarrow_table(columns=wanted + keys, filters=filters, filesystem=arrow_filesystem(paths, name))
     data = data.sort_by([(k, "ascending", "at_start") for k in KEYS[name]]).select(wanted)  # as tables.to_table
     return data.cast(pa.schema([schema.field(c) for c in wanted]))
 
 
-def read(name: str, version: int | None = None, *, data_dir: DataDir = None,
+def read(name: str, version: int | str | None = None, *, data_dir: DataDir = None,
          columns: list[str] | None = None, filters: list | None = None) -> pd.DataFrame:
     """Table `name` as of release `version` (default: the latest), as a pandas DataFrame.
 
@@ -124,7 +133,7 @@ def read(name: str, version: int | None = None, *, data_dir: DataDir = None,
     return read_arrow(name, version, data_dir=data_dir, columns=columns, filters=filters).to_pandas()
 
 
-def dataset(name: str, version: int | None = None, *, data_dir: DataDir = None) -> pads.Dataset:
+def dataset(name: str, version: int | str | None = None, *, data_dir: DataDir = None) -> pads.Dataset:
     """Table `name` as of a release, as a pyarrow dataset (lazy; for DuckDB and Polars).
 
     Example: `ds = dataset("quantities"); duckdb.sql("select unit, count(*) from ds group by unit")`.
@@ -137,7 +146,7 @@ def dataset(name: str, version: int | None = None, *, data_dir: DataDir = None) 
     table = _open(paths, name, require_release(paths, version))
     if table is None:
         return pads.dataset(SCHEMAS[name].empty_table())
-    return table.to_pyarrow_dataset()
+    return table.to_pyarrow_dataset(filesystem=arrow_filesystem(paths, name))
 
 
 def versions(data_dir: DataDir = None) -> pd.DataFrame:
@@ -180,15 +189,19 @@ def processed_hashes(paths: DataPaths) -> set[str]:
 
 
 def hashes_for_years(paths: DataPaths, years: list[int] | set[int]) -> set[str]:
-    """Raw pages that produced documents (published or quarantined) in `years`: what a backfill re-parses."""
+    """Raw pages that produced documents (published or quarantined) in `years`: what a backfill re-parses.
+
+    Read without the row-count check: a backfill is how a table with a damaged log is restored.
+    """
     wanted = sorted({int(y) for y in years})
     if not wanted:
         return set()
     flt = [(PARTITION_COLUMN, "in", wanted)]
     release = get_release(paths)
-    found = set(_read_at(paths, "documents", release, ["raw_sha256"], flt)["raw_sha256"].to_pylist())
-    found |= {h for h in _read_at(paths, "quarantine", release, ["raw_sha256"], flt)["raw_sha256"].to_pylist() if h}
-    pages = _read_at(paths, "pages", release, ["raw_sha256", "report_years"]).to_pylist()
+    found = set(_read_at(paths, "documents", release, ["raw_sha256"], flt, False)["raw_sha256"].to_pylist())
+    found |= {h for h in _read_at(paths, "quarantine", release, ["raw_sha256"], flt, False)["raw_sha256"].to_pylist()
+              if h}
+    pages = _read_at(paths, "pages", release, ["raw_sha256", "report_years"], verify=False).to_pylist()
     found |= {p["raw_sha256"] for p in pages if set(p["report_years"] or ()) & set(wanted)}
     return found
 

@@ -21,6 +21,12 @@ from govreports.config import DataPaths
 
 RELEASES = "_releases"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
+#: what `govreports backfill` needs to rewrite a table whose log lost files (docs/operations.md)
+RESTORE_HINT = "`govreports backfill FIRST LAST` over all report years restores it from raw/"
+
+
+class DamagedStore(RuntimeError):
+    """A curated table or the release log does not hold what the release log says: refuse, never guess."""
 RELEASES_SCHEMA = pa.schema([
     pa.field("release", pa.int64(), nullable=False, metadata={"description": "Release number: 1, 2, ..."}),
     pa.field("created_at", pa.timestamp("us", tz="UTC"), nullable=False,
@@ -77,15 +83,38 @@ def _options(paths: DataPaths) -> dict[str, str] | None:
     return dict(paths.storage_options) or None
 
 
+def arrow_filesystem(paths: DataPaths, name: str) -> Any:
+    """pyarrow's own filesystem rooted at a local table, None for object storage.
+
+    Why: without it deltalake reads the Parquet files through a Python-level filesystem handler
+    (DeltaStorageHandler) called from pyarrow's I/O threads; one of those native threads is still
+    running when the interpreter exits and the process aborts ("terminate called without an active
+    exception", exit 134) about every other run. pyarrow's LocalFileSystem keeps the reads native.
+    """
+    if not paths.curated_is_local:
+        return None
+    import pyarrow.fs as pafs
+
+    return pafs.SubTreeFileSystem(paths.table_uri(name), pafs.LocalFileSystem())
+
+
 def read_releases(paths: DataPaths) -> list[Release]:
-    """Every release, oldest first ([] before the first publish)."""
+    """Every release, oldest first ([] before the first publish).
+
+    Raises:
+        DamagedStore: the release log cannot be read (e.g. a truncated commit file).
+    """
     from deltalake import DeltaTable
 
     uri = paths.table_uri(RELEASES)
-    if not DeltaTable.is_deltatable(uri, storage_options=_options(paths)):
-        return []
-    rows = _log_rows(DeltaTable(uri, storage_options=_options(paths)), paths)
-    return sorted((Release.from_row(r) for r in rows), key=lambda r: r.release)
+    try:
+        if not DeltaTable.is_deltatable(uri, storage_options=_options(paths)):
+            return []
+        rows = _log_rows(DeltaTable(uri, storage_options=_options(paths)), paths)
+        return sorted((Release.from_row(r) for r in rows), key=lambda r: r.release)
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException, _delta_error()) as exc:
+        raise DamagedStore(f"the release log {uri} is unreadable ({first_line(exc)}); "
+                           "restore its last _delta_log commit from a backup") from exc
 
 
 def _log_rows(table: Any, paths: DataPaths) -> list[dict[str, Any]]:
@@ -108,12 +137,58 @@ def _log_rows(table: Any, paths: DataPaths) -> list[dict[str, Any]]:
     return rows
 
 
-def get_release(paths: DataPaths, release: int | None = None) -> Release | None:
+def first_line(exc: BaseException) -> str:
+    """An error's first line: delta-rs appends a Rust backtrace to its messages."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+def _delta_error() -> type[Exception]:
+    from deltalake.exceptions import DeltaError
+
+    return DeltaError
+
+
+def release_number(release: int | str | None) -> int | None:
+    """A release number as given by a person or a script: 3, "3" or None (latest)."""
+    if release is None or (isinstance(release, int) and not isinstance(release, bool)):
+        return release
+    if isinstance(release, str) and release.strip().isdigit():
+        return int(release.strip())
+    raise TypeError(f"a release is a number like 3, not {release!r}")
+
+
+def check_rows(paths: DataPaths, name: str, release: Release, table: Any = None) -> None:
+    """Raise DamagedStore unless table `name` at `release`'s version holds the rows the log recorded.
+
+    The release log records every table's row count; a commit that lost an `add` line (a
+    hand-edited or damaged `_delta_log`) reads as fewer rows without any error, so this is the
+    only place the loss shows. Counting uses the commit statistics, not the data files.
+    """
+    from deltalake import DeltaTable
+
+    entry, version = release.tables.get(name), release.version_of(name)
+    if entry is None or version is None or entry.get("rows") is None:
+        return
+    try:
+        table = table or DeltaTable(paths.table_uri(name), version=version, storage_options=_options(paths))
+        rows = table.count()
+    except (OSError, ValueError, pa.ArrowException, _delta_error()) as exc:
+        raise DamagedStore(f"curated table {name!r} version {version} (release {release.release}) is "
+                           f"unreadable ({first_line(exc)}); {RESTORE_HINT}") from exc
+    if rows != int(entry["rows"]):
+        raise DamagedStore(f"curated table {name!r} version {version} holds {rows} rows but release "
+                           f"{release.release} recorded {entry['rows']}: its Delta log is damaged; {RESTORE_HINT}")
+
+
+def get_release(paths: DataPaths, release: int | str | None = None) -> Release | None:
     """Release number `release`, or the latest one when None; None when nothing was published yet.
 
     Raises:
-        LookupError: `release` was given and does not exist.
+        LookupError: `release` was given and does not exist. TypeError: `release` is not a number.
+        DamagedStore: the release log is unreadable.
     """
+    release = release_number(release)
     releases = read_releases(paths)
     if release is None:
         return releases[-1] if releases else None

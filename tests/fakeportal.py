@@ -24,6 +24,9 @@ Columns (list pages), each with a matching sources.yaml entry from `source_confi
 - "hazards" (`/col/col2002/index.html`, one page): each link fails or is refused in its own way:
   slow (sleeps `slow_seconds`), redirect to evil.example, redirect to 127.0.0.2 (SSRF),
   oversized, gzip bomb, 404, always 500, a redirect loop; plus one good same-host redirect.
+- "broken" (`/col/col3003/index.html`, one page): reports answered 200 but not with a report:
+  an empty body, a body cut short of its Content-Length, a soft-404 error page, and two that
+  trickle (headers or body one byte every 50 ms). `route(path)` can mend them for a next run.
 - "template" (`/tpl/index.html`, `/tpl/index_1.html`, `/tpl/index_2.html`, then 404): TRS-style
   pagination for `url_template` sources.
 
@@ -81,6 +84,9 @@ REPORT_BUSY = "/art/2022/1/5/art_1001_106.html"
 NOTICE = "/art/2024/1/8/art_1001_90.html"
 PRIVATE = "/private/art_1001_99.html"
 HAZARDS = "/col/col2002/index.html"
+BROKEN = "/col/col3003/index.html"
+BROKEN_REPORTS = ("/bk/empty.html", "/bk/truncated.html", "/bk/error.html", "/bk/trickle-headers.html",
+                  "/bk/trickle-body.html")
 TEMPLATE_PAGES = ("/tpl/index.html", "/tpl/index_1.html", "/tpl/index_2.html")
 TITLE_PATTERN = "法治政府.*(报告|要点|计划|总结)"
 
@@ -101,6 +107,8 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     raw_body: bytes | None = None  # sent as is (e.g. a gzip bomb with its own Content-Encoding)
     stream_bytes: int = 0          # send this many bytes without Content-Length
+    truncate_to: int | None = None  # declare the whole body's Content-Length, send this many bytes, close
+    trickle: str = ""              # "headers" or "body": sent one byte every 50 ms (for a minute)
     hits: int = 0
 
 
@@ -216,7 +224,7 @@ class FakePortal:
 
         Keyword arguments override politeness fields (e.g. `min_interval_seconds=0.05`).
         """
-        starts = {"reports": LIST_1, "hazards": HAZARDS, "template": TEMPLATE_PAGES[0]}
+        starts = {"reports": LIST_1, "hazards": HAZARDS, "template": TEMPLATE_PAGES[0], "broken": BROKEN}
         entry: dict[str, Any] = {
             "name": f"fakeportal-{column}", "region": "测试省测试市", "agency": "测试市教育局",
             "list_pages": [self.url(starts[column])],
@@ -278,6 +286,7 @@ class FakePortal:
         r[NOTICE] = Route(report_html("关于公布2024年普通高中招生计划的通知", ["略。"]).encode())
         r[PRIVATE] = Route(report_html("内部稿", ["不应被抓取。"]).encode())
         self._build_hazards()
+        self._build_broken()
         for i, path in enumerate(TEMPLATE_PAGES):
             r[path] = Route(list_html([(f"/tpl/t2024010{i}_{i}.html", f"{2020 + i}年法治政府建设年度报告", "")],
                                       '<a href="javascript:goPage(2)">下一页</a>').encode())
@@ -303,6 +312,18 @@ class FakePortal:
         r["/hz/moved-here.html"] = Route(report_html(title, ANSHAN_2023[:2]).encode())
         items = [(p, f"{title}({p.split('/')[-1]})", "") for p in hazards if p != "/hz/loop-b.html"]
         r[HAZARDS] = Route(list_html(items).encode())
+
+
+    def _build_broken(self) -> None:
+        r, page = self._routes, report_html("2023年法治政府建设年度报告", ANSHAN_2023).encode()
+        error = report_html("提示信息", ["对不起，您访问的页面不存在或已删除！", "返回首页"]).encode()
+        r["/bk/empty.html"] = Route(b"")
+        r["/bk/truncated.html"] = Route(page, truncate_to=len(page) // 2)
+        r["/bk/error.html"] = Route(error)
+        r["/bk/trickle-headers.html"] = Route(page, trickle="headers")
+        r["/bk/trickle-body.html"] = Route(page, trickle="body")
+        items = [(p, f"2023年法治政府建设年度报告({p.split('/')[-1]})", "") for p in BROKEN_REPORTS]
+        r[BROKEN] = Route(list_html(items).encode())
 
 
 def _handler(portal: FakePortal) -> type[BaseHTTPRequestHandler]:
@@ -346,10 +367,36 @@ def _handler(portal: FakePortal) -> type[BaseHTTPRequestHandler]:
                 for _ in range(route.stream_bytes // 65536 + 1):
                     self.wfile.write(b"x" * 65536)
                 return route.status
+            if route.trickle:
+                return self._trickle(route)
+            if route.truncate_to is not None:
+                self.record.status = route.status
+                self.send_response(route.status)
+                self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                self.wfile.write(route.body[:route.truncate_to])
+                self.wfile.flush()
+                self.close_connection = True
+                return route.status
             body = route.raw_body if route.raw_body is not None else route.body
             if route.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
                 body, headers["Content-Encoding"] = gzip.compress(body), "gzip"
             return self._send(route.status, headers, body)
+
+        def _trickle(self, route: Route) -> int:
+            """Headers (or, after quick headers, the body) one byte at a time until the client leaves."""
+            self.record.status = route.status
+            head = (f"HTTP/1.1 {route.status} OK\r\nContent-Type: {route.content_type}\r\n"
+                    f"Content-Length: {len(route.body)}\r\n\r\n").encode()
+            slow = head + route.body if route.trickle == "headers" else route.body
+            if route.trickle == "body":
+                self.wfile.write(head)
+            for i in range(min(len(slow), 1200)):  # a minute at most
+                self.wfile.write(slow[i:i + 1])
+                self.wfile.flush()
+                time.sleep(0.05)
+            self.close_connection = True
+            return route.status
 
         def _send(self, status: int, headers: dict[str, str], body: bytes) -> int:
             self.record.status = status  # before the client can see the answer

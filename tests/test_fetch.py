@@ -17,6 +17,7 @@ from govreports.io.http_get import FetchError, _Inflater
 from govreports.links import decode_list_page, discover_links
 from govreports.sources import Politeness, source_from_dict
 from tests.fakeportal import (
+    BROKEN_REPORTS,
     LIST_1,
     LIST_2,
     LIST_3,
@@ -31,8 +32,10 @@ from tests.fakeportal import (
     REPORT_UTF8,
     TEMPLATE_PAGES,
     FakePortal,
+    report_html,
 )
 
+NINGBO_PAGE = report_html("宁波市教育局2022年法治政府建设工作总结", NINGBO_2022).encode()
 REPORTS = [REPORT_UTF8, REPORT_GBK, REPORT_MISLABELLED, REPORT_FLAKY, REPORT_GZIP, REPORT_BUSY]
 
 
@@ -389,3 +392,52 @@ def test_inflater_handles_gzip_members_raw_deflate_and_caps():
     truncated.feed(gzip.compress(text)[:-20])
     with pytest.raises(FetchError, match="truncated gzip body"):
         truncated.finish()
+
+
+# --- responses that are not reports, and servers that trickle (issue 19) ------------------------
+
+def _broken_run(portal, state, night=0, **politeness):
+    """A fetch of the "broken" column with the real clock (the deadline is wall-clock time) and a
+    deadline-aware client from make_client, on the given night (failures are retried the next
+    night); a thread with a generous join is only a safety net."""
+    import datetime as dt
+    import threading
+
+    config = portal.source_config("broken", **politeness)
+    when = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC) + dt.timedelta(days=night)
+    out = {}
+    worker = threading.Thread(target=lambda: out.setdefault("report", fetch_source(
+        source_from_dict(config), state, rng=random.Random(7), wall=lambda: when)), daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "the fetch did not end"
+    return out["report"]
+
+
+def test_a_trickling_server_ends_at_the_deadline_headers_included():
+    with FakePortal() as portal:
+        report = _broken_run(portal, FetchState(), deadline_seconds=1, timeout_seconds=5, max_attempts=3)
+        failures = {url.rsplit("/", 1)[-1]: reason for url, reason in report.failures}
+        assert failures["trickle-headers.html"] == "deadline (1 s) exceeded"
+        assert failures["trickle-body.html"] == "deadline (1 s) exceeded"
+        assert len(portal.requests_to("/bk/trickle-headers.html")) == 1  # a trickle is not retried
+
+
+def test_empty_truncated_and_error_200s_are_not_fetched_and_are_asked_again():
+    state = FetchState()
+    with FakePortal() as portal:
+        first = _broken_run(portal, state, deadline_seconds=1, timeout_seconds=5, max_attempts=1)
+        failures = {url.rsplit("/", 1)[-1]: reason for url, reason in first.failures}
+        assert failures["empty.html"] == "empty response (HTTP 200 without a body)"
+        assert failures["truncated.html"] == "truncated body (fewer bytes than Content-Length) after 1 attempt"
+        assert failures["error.html"] == "error page (HTTP 200 saying '页面不存在')"
+        assert first.reports == [] and state.reports == {}
+        assert sorted(state.failures) == sorted(portal.url(p) for p in BROKEN_REPORTS)  # asked again next night
+        for path in BROKEN_REPORTS:  # the portal mends its pages
+            route = portal.route(path)
+            route.body = route.body or NINGBO_PAGE
+            route.truncate_to, route.trickle = None, ""
+        portal.route("/bk/error.html").body = NINGBO_PAGE
+        second = _broken_run(portal, state, night=1, deadline_seconds=1, timeout_seconds=5, max_attempts=1)
+        assert sorted(p.url for p in second.reports) == sorted(portal.url(p) for p in BROKEN_REPORTS)
+        assert second.failures == [] and len(state.reports) == len(BROKEN_REPORTS)

@@ -2,7 +2,9 @@
 
 Why this shape: a nightly run must pick up new reports without re-downloading old ones and
 without one bad URL stopping the rest. List pages are re-checked every run (conditional GET);
-report pages are fetched once. Every URL ends in exactly one place of the FetchReport: a page,
+report pages are fetched once (a 200 that is empty or an error page is a failure, asked for again
+by the next run; a body shorter than its Content-Length fails in transport). Every URL ends in
+exactly one place of the FetchReport: a page,
 not_modified, already_seen, skipped (by policy) or failures (with a specific reason).
 Transport rules (robots.txt, pacing, retries, redirects, size cap, SSRF) live in `http_get`
 and `http_policy`. Bytes are returned as received; decoding is the core's job.
@@ -20,6 +22,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from govreports.fetched_page import not_a_report
+from govreports.io import http_deadline
 from govreports.io import http_policy as policy
 from govreports.io.fetch_state import FetchState
 from govreports.io.http_get import Disallowed, FetchError, HttpGetter, HttpResult
@@ -77,11 +81,13 @@ def decode_hint(page: FetchedPage, default: str | None = None) -> str | None:
 
 
 def make_client(source: Source) -> httpx.Client:
-    """A client that follows no redirects itself and ignores proxy settings from the environment
-    (a proxy would hide the connected address from the SSRF check)."""
+    """A client that follows no redirects itself, ignores proxy settings from the environment
+    (a proxy would hide the connected address from the SSRF check) and ends any exchange at the
+    source's deadline_seconds, headers included (http_deadline)."""
     return httpx.Client(
         follow_redirects=False,
         trust_env=False,
+        transport=http_deadline.transport(),
         timeout=httpx.Timeout(source.politeness.timeout_seconds),
         headers={"User-Agent": policy.user_agent(source)},
     )
@@ -269,5 +275,10 @@ def _fetch_reports(
             report.not_modified.append(url)
             continue
         page = _page(result, list_page=False, title=title)
+        problem = not_a_report(page.data, page.content_type)
+        if problem:  # not marked seen: asked again by the next nightly run (then with backoff)
+            report.failures.append((url, problem))
+            state.failures[url] = rules.record(state.failures.get(url), problem, today)
+            continue
         state.mark_seen(url, page.sha256, page.final_url, title, page.headers)
         report.pages.append(page)

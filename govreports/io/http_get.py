@@ -10,6 +10,7 @@ Content-Encoding undone; charset decoding is the core's job.
 from __future__ import annotations
 
 import random
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from govreports.io import http_policy as policy
+from govreports.io.http_deadline import deadline
 from govreports.links import normalize_url
 from govreports.sources import Source
 
@@ -189,13 +191,19 @@ class HttpGetter:
         raise FetchError(f"{last} after {n} attempt{'s' if n > 1 else ''}", transient=True)
 
     def _attempt(self, url: str, conditional: dict[str, str] | None, max_bytes: int) -> HttpResult:
-        """One request; transport problems become transient FetchErrors."""
+        """One request; transport problems become transient FetchErrors.
+
+        The whole exchange (connect, headers, body) must end within deadline_seconds of real time:
+        past it the request fails for good ("deadline"), since a server that trickled once will
+        again. Clients from fetch.make_client enforce it on every socket read; for any other client
+        it is checked between body chunks only.
+        """
         self.pacer.wait(urlsplit(url).hostname or "")
-        deadline = self.now() + self.source.politeness.deadline_seconds
+        limit = self.source.politeness.deadline_seconds
         try:
-            headers = self.headers | (conditional or {})
-            with self.client.stream("GET", url, headers=headers, timeout=self.timeout,
-                                    follow_redirects=False) as response:
+            with deadline(limit) as end, self.client.stream(
+                    "GET", url, headers=self.headers | (conditional or {}), timeout=self.timeout,
+                    follow_redirects=False) as response:
                 stream = response.extensions.get("network_stream")
                 peer = stream.get_extra_info("server_addr") if stream is not None else None
                 try:
@@ -204,14 +212,20 @@ class HttpGetter:
                     raise FetchError(exc.reason) from exc
                 data = b""
                 if 200 <= response.status_code < 300:
-                    data = self._read_body(response, max_bytes, deadline)
+                    data = self._read_body(response, max_bytes, end)
                 return HttpResult(url, url, response.status_code, data, _headers(response))
         except httpx.TimeoutException as exc:
+            if time.monotonic() >= end:
+                raise FetchError(f"deadline ({limit:g} s) exceeded") from exc
             raise FetchError("timeout", transient=True) from exc
+        except httpx.RemoteProtocolError as exc:
+            if "complete message body" in str(exc):  # h11: the connection closed before Content-Length
+                raise FetchError("truncated body (fewer bytes than Content-Length)", transient=True) from exc
+            raise FetchError(f"connection error ({type(exc).__name__})", transient=True) from exc
         except httpx.TransportError as exc:
             raise FetchError(f"connection error ({type(exc).__name__})", transient=True) from exc
 
-    def _read_body(self, response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
+    def _read_body(self, response: httpx.Response, max_bytes: int, end: float) -> bytes:
         encoding = response.headers.get("content-encoding", "").strip().lower()
         length = response.headers.get("content-length", "")
         if encoding in ("", "identity") and length.isdigit() and int(length) > max_bytes:
@@ -220,8 +234,8 @@ class HttpGetter:
         body = bytearray()
         for chunk in response.iter_raw(CHUNK):
             body += inflater.feed(chunk)
-            if self.now() > deadline:
-                raise FetchError("timeout", transient=True)
+            if time.monotonic() >= end:
+                raise FetchError(f"deadline ({self.source.politeness.deadline_seconds:g} s) exceeded")
         inflater.finish()
         return bytes(body)
 

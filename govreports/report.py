@@ -27,7 +27,7 @@ from govreports.schemas import TABLES
 TEMPLATE = Path(__file__).resolve().parent / "report_template.html"
 TOP_INDICATORS = 6
 MAX_LISTED = 300  # rows per listing in the HTML; report.json keeps them all
-PAGE_KEYS = ("received", "fetched", "new", "not_modified", "skipped", "reparsed")
+PAGE_KEYS = ("received", "waiting", "fetched", "new", "not_modified", "skipped", "reparsed")
 PARSE_KEYS = ("pages", "pages_ok", "no_report", "documents")
 PART_COLUMNS = [f"part_{p}" for p in REQUIRED_PARTS]
 

@@ -214,7 +214,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     if summary["kind"] == "backfill":
         print(f"  pages: re-parsed {pages.get('reparsed', 0)}")
     else:
-        print(f"  pages: received {pages.get('received', 0)}, fetched {pages.get('fetched', 0)}, "
+        print(f"  pages: received {pages.get('received', 0)}, waiting in the inbox {pages.get('waiting', 0)}, "
+              f"fetched {pages.get('fetched', 0)}, "
               f"not modified {pages.get('not_modified', 0)}, failed {len(pages.get('failed', []))}")
     print(f"  parsed: {parse['pages']} pages, {parse['pages_ok']} with reports, {parse['documents']} documents, "
           f"{len(parse['errors'])} page errors")

@@ -16,8 +16,9 @@ NOTHING_NEW = "nothing new: no new version"
 def pages_section(inbox: dict[str, Any] | None, fetches: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """Totals over the inbox and every source; failures keep their source or URL and reason."""
     inbox = inbox or {"received": 0, "failed": []}
-    section: dict[str, Any] = {"received": inbox.get("received", 0), "fetched": 0, "new": inbox.get("new", 0),
-                               "not_modified": 0, "skipped": 0, "failed": list(inbox.get("failed", []))}
+    section: dict[str, Any] = {"received": inbox.get("received", 0), "waiting": inbox.get("waiting", 0),
+                               "fetched": 0, "new": inbox.get("new", 0), "not_modified": 0, "skipped": 0,
+                               "failed": list(inbox.get("failed", []))}
     for report in fetches:
         for key in ("fetched", "new", "not_modified", "skipped"):
             section[key] += int(report.get(key, 0))

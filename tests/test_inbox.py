@@ -119,7 +119,8 @@ def test_unreadable_file_is_quarantined(paths: DataPaths, monkeypatch: pytest.Mo
 def test_odd_names_are_sanitised_and_made_unique_deterministically(paths: DataPaths):
     box, q = paths.inbox_dir, paths.quarantine_dir
     long_name = "报" * 83 + ".pdf"  # 253 bytes: near NAME_MAX, no room for ".reason.txt" unless truncated
-    odd = ["-rf .pdf", "..hidden..pdf", "a\nb.pdf", "a b.pdf", "a_b.pdf", long_name, "法治 报告.doc"]
+    odd = ["-rf .pdf", "..hidden..pdf", "a\nb.pdf", "a b.pdf", "a_b.pdf", long_name, "法治 报告.doc", "...html",
+           ".up.html", "up.html.part"]
     for name in odd:
         (box / name).write_bytes(b"x")
     # an earlier quarantined a_b.pdf forces a suffix
@@ -127,9 +128,11 @@ def test_odd_names_are_sanitised_and_made_unique_deterministically(paths: DataPa
     (q / "a_b.pdf.reason.txt").write_text("old")
     report = inbox.receive(paths)
     targets = {name: reason.rsplit(" -> ", 1)[1] for name, reason in report.quarantined}
-    assert sorted(targets) == sorted(n for n in odd if not n.startswith("."))
-    # a name starting with '.' is an upload in progress and waits
-    assert report.waiting == [("..hidden..pdf", "hidden name (upload in progress?)")]
+    assert sorted(targets) == sorted(n for n in odd if n not in (".up.html", "up.html.part"))
+    # a hidden or .part name is an upload in progress and waits; a name starting with '..' is not one
+    assert report.waiting == [(".up.html", "hidden or .part name (upload in progress?)"),
+                              ("up.html.part", "hidden or .part name (upload in progress?)")]
+    assert "starts with '..'" in _reason(paths, targets["...html"])
     assert targets["-rf .pdf"] == "rf_.pdf"
     assert targets["a\nb.pdf"] == "a_b~2.pdf"
     assert targets["a b.pdf"] == "a_b~3.pdf"
@@ -207,3 +210,58 @@ def test_crash_before_removal_only_repeats_a_sighting(paths: DataPaths, monkeypa
 def test_missing_inbox_is_created(tmp_path: Path):
     p = DataPaths.from_dir(tmp_path / "fresh", env={})
     assert inbox.receive(p).stored == [] and p.inbox_dir.is_dir()
+
+
+def test_a_page_still_being_written_waits_until_it_has_settled(paths: DataPaths):
+    """A real writer process appends to a page; the inbox leaves it alone until it stops changing."""
+    import subprocess
+    import sys
+    import time
+
+    page = paths.inbox_dir / "report.html"
+    writer = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "with open(sys.argv[1], 'wb', buffering=0) as f:\n"
+        "    f.write(b'<p>first half</p>')\n"
+        "    sys.stdout.write('half\\n'); sys.stdout.flush()\n"
+        "    sys.stdin.readline()\n"
+        "    f.write(b'<p>second half</p>')\n"), str(page)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline() == "half\n"  # the first half is on disk, the writer is still going
+    report = inbox.receive(paths, settle=3600)
+    assert report.stored == [] and report.quarantined == []
+    assert [name for name, _ in report.waiting] == ["report.html"] and "unchanged for 3600 s" in report.waiting[0][1]
+    writer.communicate("go\n", timeout=60)
+    assert page.read_bytes() == b"<p>first half</p><p>second half</p>"  # nothing was taken half-done
+    old = time.time() - 7200
+    os.utime(page, (old, old))  # as if the writer had finished two hours ago
+    (stored,) = inbox.receive(paths, settle=3600).stored
+    assert raw_store.get(paths, stored.sha256) == b"<p>first half</p><p>second half</p>"
+    assert not page.exists()
+
+
+def test_default_settle_time_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv(inbox.SETTLE_ENV, "2.5")
+    assert inbox.settle_seconds() == 2.5
+    monkeypatch.delenv(inbox.SETTLE_ENV)
+    assert inbox.settle_seconds() == inbox.DEFAULT_SETTLE_SECONDS
+
+
+def test_concurrent_receivers_take_each_page_once_and_both_counts_add_up(paths: DataPaths):
+    """Two real processes receive one inbox at the same time: every page is counted by exactly one."""
+    import subprocess
+    import sys
+
+    n = 600
+    for i in range(n):
+        (paths.inbox_dir / f"p{i:04d}.html").write_bytes(f"<p>page {i}</p>".encode())
+    code = ("import json, sys; from govreports.config import DataPaths; from govreports.io import inbox\n"
+            "r = inbox.receive(DataPaths.from_dir(sys.argv[1], env={}))\n"
+            "print(json.dumps({'stored': len(r.stored), 'errors': r.errors, 'quarantined': r.quarantined}))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(paths.data_dir)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-500:] for _, err in outs]
+    results = [json.loads(out) for out, _ in outs]
+    assert sum(r["stored"] for r in results) == n
+    assert all(r["errors"] == [] and r["quarantined"] == [] for r in results)
+    assert os.listdir(paths.inbox_dir) == [] and len(list(raw_store.iter_hashes(paths))) == n

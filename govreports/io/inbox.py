@@ -8,18 +8,25 @@ at it and nothing is silently dropped. No path is ever built from a file's name 
 it into a single component, so nothing can be written outside the data dir.
 
 Conventions for uploaders: write under a hidden name (`.name.part`) and rename when complete (hidden
-names are left alone); a sidecar `<page>.json` or `<page>.meta.json` may give {"url", "source",
-"content_type", "received_at", "headers"}. A sidecar whose page has not arrived yet waits in the inbox.
+and `.part` names are never taken); a sidecar `<page>.json` or `<page>.meta.json` may give {"url",
+"source", "content_type", "received_at", "headers"}. A sidecar whose page has not arrived yet waits.
+A writer that ignores the convention is caught by time: a page is taken only once its mtime is at
+least `settle_seconds` old (GOVREPORTS_INBOX_SETTLE_SECONDS, default 10) and its size and mtime did
+not change while it was read; until then it waits, and the run summary counts what waits.
+Concurrent runs on one data dir take turns (an flock on raw/inbox.lock), so each page is received
+by exactly one of them and both summaries add up.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import re
 import shutil
 import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,11 +34,13 @@ from typing import Any
 
 from govreports.config import DataPaths
 from govreports.io import raw_store
-from govreports.io.files import atomic_write, fsync_dir
+from govreports.io.files import atomic_write, exclusive_lock, fsync_dir
 
 PAGE_EXTENSIONS = frozenset({".html", ".htm", ".txt", ".shtml"})
 SIDECAR_SUFFIXES = (".json", ".meta.json")
 MAX_SIDECAR_BYTES = 1_000_000
+SETTLE_ENV = "GOVREPORTS_INBOX_SETTLE_SECONDS"
+DEFAULT_SETTLE_SECONDS = 10.0
 _NAME_BUDGET = 200  # bytes: leaves room for "~NNN", ".json" and ".reason.txt" under NAME_MAX (255)
 
 
@@ -59,6 +68,19 @@ class InboxReport:
 
 class _Reject(Exception):
     """An inbox entry that must go to quarantine; the message is the recorded reason."""
+
+
+class _Wait(Exception):
+    """An inbox entry that may still be being written: left for a later run; the message says why."""
+
+
+def settle_seconds() -> float:
+    """How long a page's mtime must be unchanged before it is taken ($GOVREPORTS_INBOX_SETTLE_SECONDS)."""
+    value = os.environ.get(SETTLE_ENV, "").strip()
+    try:
+        return max(0.0, float(value)) if value else DEFAULT_SETTLE_SECONDS
+    except ValueError:
+        return DEFAULT_SETTLE_SECONDS
 
 
 def _printable(name: str) -> str:
@@ -131,6 +153,9 @@ def _read_regular(path: Path, limit: int) -> bytes:
             total += len(chunk)
             if total > limit:
                 raise _Reject(f"larger than the limit (> {limit} bytes)")
+        after = os.fstat(fd)
+        if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or total != st.st_size:
+            raise _Wait("changed while being read (still being written?)")
         return b"".join(chunks)
     except OSError as exc:
         raise _Reject(f"unreadable: {exc.strerror or exc}") from exc
@@ -138,7 +163,7 @@ def _read_regular(path: Path, limit: int) -> bytes:
         os.close(fd)
 
 
-def _check_page(path: Path, name: str, max_bytes: int) -> bytes:
+def _check_page(path: Path, name: str, max_bytes: int, settle: float) -> bytes:
     st = os.lstat(path)
     if stat.S_ISLNK(st.st_mode):
         raise _Reject("symlink (links are never followed)")
@@ -149,6 +174,9 @@ def _check_page(path: Path, name: str, max_bytes: int) -> bytes:
     ext = os.path.splitext(name)[1].lower()
     if ext not in PAGE_EXTENSIONS:
         raise _Reject(f"unknown extension {_printable(ext) or '(none)'!r}; accepted: {sorted(PAGE_EXTENSIONS)}")
+    age = time.time() - st.st_mtime
+    if age < settle:
+        raise _Wait(f"modified {max(age, 0):.0f} s ago; taken once unchanged for {settle:g} s")
     if st.st_size == 0:
         raise _Reject("empty file")
     if st.st_size > max_bytes:
@@ -192,16 +220,24 @@ def _looks_like_sidecar(name: str) -> bool:
 
 
 def receive(paths: DataPaths, *, max_bytes: int = 20_000_000, default_source: str = "inbox",
-            on_file: Callable[[int, int], None] | None = None) -> InboxReport:
-    """Take every page in raw/inbox/ into the raw store (sorted by name); quarantine what can't be taken.
+            on_file: Callable[[int, int], None] | None = None, settle: float | None = None) -> InboxReport:
+    """Take every settled page in raw/inbox/ into the raw store (sorted by name); quarantine what can't
+    be taken; leave what may still be written (hidden, `.part`, recently modified) waiting.
 
     Args:
         paths: the data layout.
         max_bytes: larger files are quarantined unread.
         default_source: source recorded for pages whose sidecar names none.
         on_file: called as (files looked at, files in all) before each file, for progress.
+        settle: seconds a page's mtime must be unchanged (default: settle_seconds()).
     """
     paths.ensure()
+    with exclusive_lock(paths.raw_dir / "inbox.lock"):
+        return _receive(paths, max_bytes, default_source, settle_seconds() if settle is None else settle, on_file)
+
+
+def _receive(paths: DataPaths, max_bytes: int, default_source: str, settle: float,
+             on_file: Callable[[int, int], None] | None) -> InboxReport:
     inbox, report = paths.inbox_dir, InboxReport()
     names = sorted(os.listdir(inbox))
     sidecars_of, claimed = _pair_sidecars(names)
@@ -209,8 +245,8 @@ def receive(paths: DataPaths, *, max_bytes: int = 20_000_000, default_source: st
     for seen, name in enumerate(n for n in names if n not in claimed):  # a claimed sidecar travels with its page
         if on_file:
             on_file(seen, total)
-        if name.startswith("."):
-            report.waiting.append((_printable(name), "hidden name (upload in progress?)"))
+        if (name.startswith(".") and not name.startswith("..")) or name.endswith(".part"):
+            report.waiting.append((_printable(name), "hidden or .part name (upload in progress?)"))
             continue
         sidecars = sidecars_of.get(name, [])
         sidecar = sidecars[0] if sidecars else None
@@ -218,7 +254,9 @@ def receive(paths: DataPaths, *, max_bytes: int = 20_000_000, default_source: st
             if _looks_like_sidecar(name) and os.path.lexists(inbox / name) and not sidecars:
                 report.waiting.append((_printable(name), "sidecar waiting for its page"))
                 continue
-            data = _check_page(inbox / name, name, max_bytes)
+            if name.startswith(".."):
+                raise _Reject("name starts with '..' (neither a page name nor an upload in progress)")
+            data = _check_page(inbox / name, name, max_bytes, settle)
             if len(sidecars) > 1:
                 raise _Reject(f"two sidecars: {', '.join(map(_printable, sidecars))}")
             meta = _load_sidecar(inbox / sidecar) if sidecar else {}
@@ -232,17 +270,24 @@ def receive(paths: DataPaths, *, max_bytes: int = 20_000_000, default_source: st
             except OSError as move_exc:
                 report.errors.append((_printable(name), f"{exc}; could not quarantine: {move_exc}"))
             continue
+        except _Wait as exc:
+            report.waiting.append((_printable(name), str(exc)))
+            continue
         except OSError as exc:
             report.errors.append((_printable(name), f"left in the inbox: {exc}"))
             continue
-        stored = raw_store.put(
-            paths, data, source=meta.get("source") or default_source, url=meta.get("url"), via="inbox",
-            original_name=_printable(name), content_type=meta.get("content_type"),
-            headers=meta.get("headers"), received_at=meta.get("received_at"),
-        )
-        os.unlink(inbox / name)  # only now: the bytes are durable in the raw store
-        if sidecar:
-            os.unlink(inbox / sidecar)
+        try:
+            stored = raw_store.put(
+                paths, data, source=meta.get("source") or default_source, url=meta.get("url"), via="inbox",
+                original_name=_printable(name), content_type=meta.get("content_type"),
+                headers=meta.get("headers"), received_at=meta.get("received_at"),
+            )
+        except OSError as exc:  # e.g. disk full: this page stays in the inbox, the others are tried
+            report.errors.append((_printable(name), f"left in the inbox: cannot store it: {exc}"))
+            continue
+        for done in (name, sidecar) if sidecar else (name,):  # only now: the bytes are durable
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(inbox / done)
         report.stored.append(ReceivedPage(_printable(name), stored.sha256, stored.path, stored.is_new,
                                           meta.get("source") or default_source, meta.get("url")))
     fsync_dir(inbox)

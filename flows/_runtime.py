@@ -107,11 +107,14 @@ def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str
     from prefect.context import FlowRunContext
     from prefect.task_runners import ThreadPoolTaskRunner
 
+    from govreports.io import staging
     from tasks import progress
     from tasks.parse import batches, parse_batch
     from tasks.publish import validate_batch
     from tasks.summary import failed_batch_entries
 
+    staging.sweep_stale(Path(stage_dir).parent.parent)  # stages of killed runs; not of live ones
+    staging.claim(Path(stage_dir))
     context = FlowRunContext.get()
     fan_out = context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner)
     groups = batches(hashes, size)

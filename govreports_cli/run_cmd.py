@@ -5,7 +5,8 @@ Prefect reads its settings when it is first imported, so the environment default
 parse results live next to the data, not in ~/.prefect), a startup timeout that survives a
 first-run DB migration (libraries.md §1.4), no analytics and quiet logs (the run's own stage lines
 are shown by govreports_cli/progress.py). Before any of that, preflight.py checks what the command was
-given; the Prefect server is found or started (prefect_server.py) while the pipeline loads.
+given; the Prefect server is found or started (prefect_server.py) while the pipeline loads. A
+watchdog (lifeline.py) ends whatever the run started if the run is killed.
 Exit status: 0 the run completed (pages that failed are recorded, not fatal), 1 the run itself failed,
 2 a usage error caught before starting (no such data dir, a bad sources file, nothing to backfill).
 """
@@ -18,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from govreports_cli import prefect_server, preflight
+from govreports_cli import lifeline, prefect_server, preflight
 from govreports_cli.progress import RunView
 
 
@@ -83,6 +84,7 @@ def _run(shown: RunView, root: Path, kind: str, params: dict[str, Any], *, serve
          dask_address: str | None = None) -> int:
     """Find or start the Prefect API, load the pipeline meanwhile, run the flow, stop what was started."""
     _prepare_env(root)
+    lifeline.start()  # before any server or worker starts: whatever the run starts dies with it
     api = prefect_server.connect(server, Path(os.environ["PREFECT_HOME"]))
     shown.step(("starting " if api.kind == "temporary" else "using ") + api.describe())
     previous_url = os.environ.get("PREFECT_API_URL")

@@ -10,10 +10,14 @@ wrote), `batch-<k>/valid/<table>.parquet` (what passed validation, plus the batc
 and `batch-<k>/manifest.json` (written last: a batch with a manifest is complete and reusable).
 Every file is written to a temp name and renamed, so a crash leaves no half-written part.
 Staged files are scratch, not a published format: they are deleted once the run has published.
+A run holds an flock on `<run dir>/stage.lock` while its stage exists (`claim`); the kernel drops
+it when the run dies however it dies, so the next run removes every stage whose lock is free
+(`sweep_stale`): a killed run's stage never lingers, a concurrent run's stage is left alone.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -28,6 +32,8 @@ import pyarrow.parquet as pq
 from govreports.schemas import SCHEMAS
 
 MANIFEST = "manifest.json"
+LOCK = "stage.lock"
+_CLAIMS: dict[Path, int] = {}  # stage dir -> the fd holding its lock, for this process's life
 
 
 def batch_dir(stage_dir: Path, batch_no: int) -> Path:
@@ -93,5 +99,48 @@ def read_manifest(directory: Path) -> dict[str, Any] | None:
 
 
 def clear(directory: Path) -> None:
-    """Remove a stage dir (or batch dir) and everything in it; missing is fine."""
+    """Remove a stage dir (or batch dir) and everything in it; missing is fine. Drops its claim."""
     shutil.rmtree(directory, ignore_errors=True)
+    fd = _CLAIMS.pop(Path(directory), None)
+    if fd is not None:
+        os.close(fd)
+
+
+def _try_lock(stage_dir: Path) -> int | None:
+    """An fd holding the stage's lock, or None when a live run holds it."""
+    stage_dir.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(stage_dir.parent / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def claim(stage_dir: Path) -> None:
+    """Mark `stage_dir` as this live run's (until `clear` or the process ends)."""
+    stage_dir = Path(stage_dir)
+    if stage_dir not in _CLAIMS:
+        fd = _try_lock(stage_dir)
+        if fd is None:
+            raise RuntimeError(f"{stage_dir} belongs to another running run")
+        _CLAIMS[stage_dir] = fd
+    stage_dir.mkdir(parents=True, exist_ok=True)
+
+
+def sweep_stale(runs_dir: Path) -> list[Path]:
+    """Remove the stage dirs under `runs_dir` whose run is no longer running; returns them."""
+    removed = []
+    for stage_dir in sorted(Path(runs_dir).glob("*/stage")):
+        if stage_dir in _CLAIMS:
+            continue
+        fd = _try_lock(stage_dir)
+        if fd is None:
+            continue
+        try:
+            shutil.rmtree(stage_dir, ignore_errors=True)
+            removed.append(stage_dir)
+        finally:
+            os.close(fd)
+    return removed

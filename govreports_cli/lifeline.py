@@ -1,0 +1,79 @@
+"""Children die with the run: a watchdog ends every process a run started once the run is gone.
+
+Why: `govreports run` starts a temporary Prefect server (uvicorn), multiprocessing's resource
+tracker and parse workers (≈820 MB together). When the run is killed (kill -9, OOM killer) they
+used to live on for good. PR_SET_PDEATHSIG would have to be set inside each child by whoever
+starts it (Prefect starts its server, multiprocessing its tracker) and fires when the *thread*
+that started the child ends, not the process; killing the run's process group would also hit
+processes that merely share the shell's job (`govreports run | tee log`). So the run first starts
+this watchdog in its own session: it notes the run's descendants (psutil, twice a second) and,
+once the run has ended for any reason, terminates those still alive (SIGTERM, then SIGKILL after
+a grace period) and exits. A normal run has stopped its children by then, so nothing is left to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+
+POLL_SECONDS = 0.5
+GRACE_SECONDS = 5.0
+_WATCHDOG: subprocess.Popen[bytes] | None = None
+
+
+def start() -> None:
+    """Start the watchdog for this process (once; Linux and macOS, where psutil sees descendants)."""
+    global _WATCHDOG
+    if _WATCHDOG is not None:
+        return
+    _WATCHDOG = subprocess.Popen([sys.executable, "-m", "govreports_cli.lifeline", str(os.getpid())],
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+
+
+def _ended(proc: object) -> bool:
+    import psutil
+
+    try:
+        return not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE  # type: ignore[attr-defined]
+    except psutil.Error:
+        return True
+
+
+def watch(pid: int) -> None:
+    """Note `pid`'s descendants until it ends, then end those still running."""
+    import psutil
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is for the run; the watchdog outlives it
+    me = os.getpid()
+    try:
+        run = psutil.Process(pid)
+    except psutil.Error:
+        return
+    known: dict[int, psutil.Process] = {}
+    while not _ended(run):
+        try:
+            for child in run.children(recursive=True):
+                if child.pid != me:
+                    known.setdefault(child.pid, child)
+        except psutil.Error:
+            pass
+        time.sleep(POLL_SECONDS)
+    for proc in list(known.values()):  # children a child started after the last look
+        with contextlib.suppress(psutil.Error):
+            known.update({c.pid: c for c in proc.children(recursive=True) if c.pid != me})
+    alive = [p for p in known.values() if not _ended(p)]
+    for proc in alive:
+        with contextlib.suppress(psutil.Error):
+            proc.terminate()
+    _, alive = psutil.wait_procs(alive, timeout=GRACE_SECONDS)
+    for proc in alive:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+
+
+if __name__ == "__main__":
+    watch(int(sys.argv[1]))

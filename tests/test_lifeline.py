@@ -1,0 +1,106 @@
+"""kill -9 of a run leaves none of its processes alive, and the next run sweeps its stage dir.
+
+A real `govreports run` process (its temporary Prefect server, multiprocessing's resource tracker
+and two parse workers) is killed with SIGKILL once its parse workers are up. The test then waits
+for every process the run had started to end; the generous wait is only a safety net so the test
+cannot hang (before the watchdog they lived on for good).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from govreports.io import staging
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = sorted((ROOT / "samples" / "inbox").glob("*.txt"))
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+
+def _is_parse_worker(proc: psutil.Process) -> bool:
+    try:
+        return "multiprocessing" in " ".join(proc.cmdline()) and "resource_tracker" not in " ".join(proc.cmdline())
+    except psutil.Error:
+        return False
+
+
+def _descendants(proc: psutil.Process) -> list[psutil.Process]:
+    try:
+        return proc.children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def test_kill_9_of_a_run_leaves_no_process_and_its_stage_is_swept(tmp_path: Path):
+    data = tmp_path / "data"
+    inbox = data / "raw" / "inbox"
+    inbox.mkdir(parents=True)
+    for i in range(200):  # enough pages for the parse pool (tasks/_worker.POOL_MIN_PAGES)
+        sample = SAMPLES[i % len(SAMPLES)]
+        (inbox / f"{i:03d}-{sample.name}").write_bytes(sample.read_bytes() + f"\n（副本{i}）\n".encode())
+    (tmp_path / "none.yaml").write_text("sources: []\n")
+    run = subprocess.Popen([str(ROOT / ".venv/bin/govreports"), "run", "--data-dir", str(data),
+                            "--sources", str(tmp_path / "none.yaml")],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    started: dict[int, psutil.Process] = {}
+    try:
+        parent = psutil.Process(run.pid)
+        give_up = time.monotonic() + 400  # safety net only
+        while sum(_is_parse_worker(p) for p in started.values()) < 2:
+            assert run.poll() is None, "the run ended before its parse workers started"
+            assert time.monotonic() < give_up, "the parse workers never started"
+            started.update({p.pid: p for p in _descendants(parent)})
+            time.sleep(0.2)
+        started.update({p.pid: p for p in _descendants(parent)})
+        names = " ".join(" ".join(p.cmdline()) for p in started.values() if p.is_running())
+        assert "uvicorn" in names and "resource_tracker" in names  # the Prefect server and the tracker
+        stages = list((data / "runs").glob("*/stage"))
+        assert len(stages) == 1
+
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait()
+        tracked = [p for p in started.values() if "lifeline" not in " ".join(_cmdline(p))]
+        _, alive = psutil.wait_procs(tracked, timeout=120)  # safety net: they end within seconds
+        assert alive == []
+
+        assert staging.sweep_stale(data / "runs") == stages  # what the next run does first
+        assert not stages[0].exists()
+    finally:
+        for proc in started.values():
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+
+
+def _cmdline(proc: psutil.Process) -> list[str]:
+    try:
+        return proc.cmdline()
+    except psutil.Error:
+        return []
+
+
+def test_a_live_runs_stage_is_not_swept(tmp_path: Path):
+    live, dead = tmp_path / "runs/a/stage", tmp_path / "runs/b/stage"
+    for stage in (live, dead):
+        (stage / "batch-00000").mkdir(parents=True)
+    holder = subprocess.Popen(["python3", "-c", (
+        "import fcntl, os, sys\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "print('locked', flush=True)\n"
+        "sys.stdin.readline()\n"), str(live.parent / staging.LOCK)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        assert staging.sweep_stale(tmp_path / "runs") == [dead]
+        assert live.exists() and not dead.exists()
+    finally:
+        holder.communicate("\n", timeout=60)
+    assert staging.sweep_stale(tmp_path / "runs") == [live]

@@ -104,8 +104,21 @@ def show_versions(data_dir: Path | None) -> int:
     return 0
 
 
-def run_query(sql: str, *, version: int | None, data_dir: Path | None, limit: int) -> int:
-    """Run `sql` in DuckDB with every curated table of the release registered under its name."""
+#: DuckDB settings for SQL that may come from someone else (a service, a shared notebook): it sees the
+#: release's tables and nothing else: no file or URL read or written (COPY … TO, read_csv('/etc/…'),
+#: ATTACH, EXPORT), no extension installed or loaded, no Python variable scanned, and the settings
+#: are locked so the SQL cannot turn them back on. `--allow-external` drops all of this.
+SANDBOX = {"enable_external_access": False, "autoinstall_known_extensions": False,
+           "autoload_known_extensions": False, "allow_community_extensions": False,
+           "python_enable_replacements": False, "lock_configuration": True}
+
+
+def run_query(sql: str, *, version: int | None, data_dir: Path | None, limit: int,
+              allow_external: bool = False) -> int:
+    """Run `sql` in DuckDB with every curated table of the release registered under its name.
+
+    Sandboxed (SANDBOX) unless `allow_external`: the SQL reads the release's tables only.
+    """
     import duckdb
 
     from govreports.io.reading import dataset
@@ -114,7 +127,7 @@ def run_query(sql: str, *, version: int | None, data_dir: Path | None, limit: in
         paths, release = resolve(data_dir, version)
     except LookupError as exc:
         return fail(str(exc).strip("'\""))
-    con = duckdb.connect()
+    con = duckdb.connect(config={} if allow_external else dict(SANDBOX))
     for name in TABLES:
         con.register(name, dataset(name, release.release, data_dir=paths))
     try:

@@ -123,11 +123,13 @@ def query(
     version: Annotated[int | None, typer.Option(help="Release number (default: latest).")] = None,
     data_dir: DataDir = None,
     limit: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
+    allow_external: Annotated[bool, typer.Option(
+        "--allow-external", help="Let the SQL read and write files and URLs and load extensions (off: tables only).")] = False,
 ) -> None:
-    """Run SQL with DuckDB over the latest (or a given) release."""
+    """Run SQL with DuckDB over the latest (or a given) release (read-only: the release's tables only)."""
     from govreports_cli.data_cmd import run_query
 
-    raise typer.Exit(run_query(sql, version=version, data_dir=data_dir, limit=limit))
+    raise typer.Exit(run_query(sql, version=version, data_dir=data_dir, limit=limit, allow_external=allow_external))
 
 
 @app.command()

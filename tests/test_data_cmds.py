@@ -87,6 +87,33 @@ def test_query_unknown_release_exits_1(store, capsys):
     assert "no release 9" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("sql", [
+    "copy documents to '{tmp}/out.csv'",
+    "select * from read_csv('{secret}')",
+    "select * from '{secret}'",
+    "attach '{tmp}/x.duckdb'",
+    "export database '{tmp}/dump'",
+    "install httpfs",
+    "load httpfs",
+    "set enable_external_access = true",
+])
+def test_query_sees_the_release_and_nothing_else(store, capsys, tmp_path, sql):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("password\nhunter2\n")
+    code = data_cmd.run_query(sql.format(tmp=tmp_path, secret=secret), version=None,
+                              data_dir=store.paths.data_dir, limit=5)
+    captured = capsys.readouterr()
+    assert code == 2 and "hunter2" not in captured.out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret.csv"]  # nothing written
+
+
+def test_query_allow_external_is_an_explicit_opt_in(store, capsys, tmp_path):
+    out = tmp_path / "out.csv"
+    assert data_cmd.run_query(f"copy (select doc_id from documents) to '{out}'", version=None,
+                              data_dir=store.paths.data_dir, limit=5, allow_external=True) == 0
+    assert len(out.read_text().splitlines()) == 1 + 5
+
+
 def test_show_document_by_prefix(store, capsys):
     doc = _docs(store).dropna(subset=["title", "agency"]).sort_values("n_sections").iloc[-1]
     assert data_cmd.show_document(doc["doc_id"][:6], version=None, data_dir=store.paths.data_dir) == 0

@@ -249,7 +249,7 @@ def map_indicators(body: str, quantities: list[Quantity], *, sections: list[Sect
     last: tuple[int, Entry, str] | None = None  # (quantity index, entry, written unit) of the last bound mention
     in_breakdown = False  # the last bound mention was a part carried from a total
     for i, q in enumerate(quantities):
-        if q.change or not _for_unit(q.unit):
+        if q.change or (q.value or 0) < 0 or not _for_unit(q.unit):  # a change or -5件 is never a level
             continue
         w = _window(text, quantities, i)
         hit = _bind(q, w)

@@ -97,6 +97,7 @@ class Quantity:
     sentence: str = ""
     subject: str | None = None  # what is counted (持证人员, 合同审查 ...)
     change: bool = False        # 增长12% is a change, not a level
+    change_direction: str | None = None  # increase | decrease when `change`
 
 
 @dataclass(slots=True)

@@ -1,4 +1,5 @@
-"""Quantity mentions in context: each mention's sentence, section, subject, modality and change.
+"""Quantity mentions in context: each mention's sentence, section, subject, modality and change
+(a change marked with its direction, increase or decrease, never read as a level).
 
 The grammar that finds the bare mentions (number, unit, qualifier) is `quantity_grammar`; this
 module places each one in its document (gold README): the sentence and clause around it, the
@@ -53,6 +54,8 @@ class _Cues:
     target: re.Pattern[str]
     future: re.Pattern[str]
     change: re.Pattern[str]
+    decrease: re.Pattern[str]
+    negative_change: re.Pattern[str]
     fillers: re.Pattern[str]
     stops: frozenset[str]
 
@@ -61,7 +64,23 @@ class _Cues:
 def _cues() -> _Cues:
     r = grammar().rules
     return _Cues(re.compile(r["target_cues"]), re.compile(r["future_cues"]), re.compile(r["change_cues"]),
+                 re.compile(r["decrease_cues"]), re.compile(r["negative_change_cues"]),
                  re.compile(r["subject_fillers"]), frozenset(r["subject_stops"]))
+
+
+def _change(q: Quantity, before: str) -> None:
+    """Mark a change (增长12%, 同比下降3件) with its direction; a negative change is a decrease.
+
+    负增长5% is a change of -5; 减少-200万元 keeps its written minus and is still a decrease.
+    """
+    cues = _cues()
+    if not cues.change.search(before) and not cues.negative_change.search(before):
+        return
+    q.change = True
+    if cues.negative_change.search(before) and q.value is not None and q.value > 0:
+        q.value, q.low, q.high = -q.value, (-q.low if q.low else q.low), (-q.high if q.high else q.high)
+    negative = q.value is not None and q.value < 0
+    q.change_direction = "decrease" if negative or cues.decrease.search(before) else "increase"
 
 
 def _modality(head: str, blocked_free: str, doc_type: str, report_year: int | None,
@@ -111,7 +130,6 @@ def extract_quantities(body: str, sections: list[Section] | None = None, *, doc_
     """
     sections = sections or []
     by_id = {s.id: s for s in sections}
-    change = _cues().change
     blocked = citations.name_spans(body)
     out = scan(body)
     for q in out:
@@ -123,6 +141,6 @@ def extract_quantities(body: str, sections: list[Section] | None = None, *, doc_
         head = body[s_start:q.start]
         free = citations.mask(body, blocked, s_start, q.start)
         q.modality = _modality(head, free, doc_type, report_year, in_plan_part(sections, section, by_id))
-        q.change = bool(change.search(body[max(0, q.start - 12):q.start]))
+        _change(q, body[max(0, q.start - 12):q.start])
         q.subject = _subject(body, q, c_start, c_end)
     return out

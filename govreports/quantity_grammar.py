@@ -65,7 +65,9 @@ def grammar() -> Grammar:
         rf"(?:(?P<prefix>{pfx}){_SP})?"
         rf"(?:(?P<pct>{numerals.PERCENT_WORDS})"
         rf"|(?:(?P<lo>{num})(?P<lomult>{mult})?{_SP}(?P<sep>{sep}){_SP}"
-        rf"(?P<hi>{numerals.ARABIC_CORE}|{numerals.CHINESE_CORE})|(?P<num>{num}|{q['redacted']}))"
+        rf"(?P<hi>{numerals.ARABIC_CORE}|{numerals.CHINESE_CORE})"
+        rf"|(?P<sign>{q['negative_sign']})(?P<snum>{numerals.ARABIC_CORE}|{numerals.CHINESE_CORE})"
+        rf"|(?P<num>{num}|{q['redacted']}))"
         rf"{_SP}(?:(?P<approx0>{approx})(?=(?:{mult})))?(?P<mult>{mult})?"
         rf"(?P<approx>{approx})?{_SP}"
         rf"(?P<unit>{'|'.join(map(re.escape, units))}))"
@@ -117,7 +119,7 @@ def _cn_straddles(body: str, starts_ok: tuple[int, int], unit_start: int, unit_e
 def _reject(m: re.Match[str], body: str, g: Grammar, blocked: list[tuple[int, int]]) -> bool:
     """The filters of what is NOT a quantity (gold README; domain.md §4.3)."""
     r, f = g.rules, g.filters
-    num_start = m.start("lo") if m.group("lo") else m.start("num") if m.group("num") else m.start("pct")
+    num_start = next(m.start(g) for g in ("lo", "num", "snum", "pct") if m.group(g))
     if citations.inside(blocked, num_start):
         return True
     before = body[max(0, num_start - 16):num_start]
@@ -137,7 +139,7 @@ def _reject(m: re.Match[str], body: str, g: Grammar, blocked: list[tuple[int, in
         return True
     if f["rank_before"].search(before[-3:]) and unit in r["rank_units"]:
         return True
-    text = m.group("hi") or m.group("num")
+    text = m.group("hi") or m.group("num") or m.group("snum")
     if text[0] in numerals.CN_CHARS:
         hedged = m.group("approx") or m.group("approx0") or m.group("lo")
         if text in ("一", "二") and not hedged:
@@ -175,9 +177,11 @@ def _build(m: re.Match[str], body: str, g: Grammar) -> Quantity | None:
         else:
             unit = g.aliases.get(m.group("unit"), m.group("unit"))
             mult = Decimal(g.multipliers.get(m.group("mult") or "", 1))
-            text = m.group("hi") or m.group("num")
+            text = m.group("hi") or m.group("num") or m.group("snum")
             redacted = not (text[0].isdigit() or text[0] in numerals.CN_CHARS)
             value, high = (None, None) if redacted else _number(text)
+            if m.group("sign") and value is not None:  # -5件, 负五件: a negative is negative
+                value, high = -value, (-high if high is not None else None)
             if value is not None:
                 value, high = value * mult, (high * mult if high is not None else None)
             if m.group("lo"):

@@ -124,6 +124,8 @@ QUANTITIES = pa.schema([
     _f("sentence", STR, "Sentence holding the mention (context for readers).", "全年办理行政复议案件1.2万余件。",
        nullable=False),
     _f("subject", STR, "What is counted, when recognised.", "行政复议案件"),
+    _f("change_direction", STR, "increase | decrease when `change` (同比下降12.5% is a decrease of 12.5, 增长-2% "
+       "a decrease of -2); null for a level.", "decrease"),
 ])
 
 INDICATORS = pa.schema([

@@ -48,6 +48,18 @@ def check_columns(name: str, columns: list[str]) -> None:
         raise ValueError(f"{name}: missing columns {sorted(want - have)}, unexpected {sorted(have - want)}")
 
 
+def fill_added_columns(name: str, table: pa.Table, wanted: list[str] | None = None) -> pa.Table:
+    """`table` plus null columns for the nullable fields of `name` (or of `wanted`) it lacks.
+
+    A table version written before a column was added to the schema (tablestore.add_columns) has no
+    such column; its rows read as null there.
+    """
+    for field in SCHEMAS[name]:
+        if field.name not in table.column_names and field.nullable and (wanted is None or field.name in wanted):
+            table = table.append_column(field, pa.nulls(len(table), field.type))
+    return table
+
+
 def conform(name: str, table: pa.Table) -> pa.Table:
     """`table` with exactly the schema of `name`: columns reordered and cast, extras and gaps refused.
 
@@ -110,7 +122,7 @@ def _document_rows(doc: Document, code_version: str, url: str | None, out: dict[
         part = section_part[sid] if sid in section_part else _part_at(doc, section_part, sid, q.start)
         add((qid, doc_id, year, sid, part, q.surface, q.value, q.unit, q.unit_class, q.qualifier, q.low,
              q.high, bool(q.approximate), bool(q.redacted), q.modality, bool(q.change), q.start, q.end,
-             q.sentence, q.subject))
+             q.sentence, q.subject, q.change_direction))
     seen: set[str] = set()
     row_of: dict[tuple[str, str | None, int], str] = {}  # (indicator, sub, start) → indicator_row_id
     agency, region = doc.agency, doc.region

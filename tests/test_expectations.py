@@ -112,7 +112,8 @@ def test_suite_columns_match_the_table_schemas():
 EXPECT = "expect_column_values_to"
 CASES: list[tuple[str, list[tuple[str, str, Any]], set[str]]] = [
     ("good", [], set()),
-    ("good-change-over-100", [("quantities@1", "value", 150.0), ("quantities@1", "change", True)], set()),
+    ("good-change-over-100", [("quantities@1", "value", 150.0), ("quantities@1", "change", True),
+                              ("quantities", "value", -1.0)], set()),  # a negative is kept as written
     ("doc_type", [("documents", "doc_type", "press_release")],
      {f"documents.{EXPECT}_be_in_set(doc_type)", "indicator_values.denormalised_as_document"}),
     ("report_year-future", [("documents", "report_year", 2031)] + [(t, "report_year", 2031) for t in (
@@ -136,8 +137,9 @@ CASES: list[tuple[str, list[tuple[str, str, Any]], set[str]]] = [
     ("unit", [("quantities", "unit", "斤")], {f"quantities.{EXPECT}_be_in_set(unit)"}),
     ("unit_class", [("quantities", "unit_class", "money")], {"quantities.unit_class_matches_rules"}),
     ("qualifier", [("quantities", "qualifier", "about")], {f"quantities.{EXPECT}_be_in_set(qualifier)"}),
-    ("negative", [("quantities", "value", -1.0)], {"quantities.value_between_0_and_1e13"}),
-    ("huge", [("quantities", "value", 1e30)], {"quantities.value_between_0_and_1e13"}),
+    ("huge-negative", [("quantities", "value", -1e30)], {"quantities.value_within_1e13"}),
+    ("direction", [("quantities", "change_direction", "sideways")], {f"quantities.{EXPECT}_be_in_set(change_direction)"}),
+    ("huge", [("quantities", "value", 1e30)], {"quantities.value_within_1e13"}),
     ("percent-over-100", [("quantities@1", "value", 150.0)], {"quantities.percent_level_at_most_100"}),
     ("value-missing", [("quantities", "value", None)], {"quantities.value_present_unless_redacted"}),
     ("redacted-with-value", [("quantities@2", "value", 5.0)], {"quantities.value_null_when_redacted"}),

@@ -149,6 +149,33 @@ def test_change_is_not_a_level():
     assert changes == [("12%", True), ("3.5个百分点", True), ("3次", False), ("1次", False), ("95%", False)]
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("全年办理案件-5件。", ("-5件", -5.0, "件", False, None)),
+    ("案件负五件。", ("负五件", -5.0, "件", False, None)),
+    ("收入同比增长-2%。", ("-2%", -2.0, "%", True, "decrease")),
+    ("复议案件增幅为-3.2%。", ("-3.2%", -3.2, "%", True, "decrease")),
+    ("行政经费减少-200万元。", ("-200万元", -2_000_000.0, "元", True, "decrease")),
+    ("诉讼案件负增长5%。", ("5%", -5.0, "%", True, "decrease")),
+    ("案件数同比下降12.5%。", ("12.5%", 12.5, "%", True, "decrease")),
+    ("案件数同比增长12.5%。", ("12.5%", 12.5, "%", True, "increase")),
+    ("较上年减少3件。", ("3件", 3.0, "件", True, "decrease")),
+    ("共培训10-20人。", ("10-20人", 10.0, "人", False, None)),  # a range's dash is no minus sign
+])
+def test_signs_and_changes(text: str, expected: tuple):
+    (q,) = extract_quantities(text)
+    assert (q.surface, q.value, q.unit, q.change, q.change_direction) == expected
+
+
+def test_a_change_is_never_an_indicator_level():
+    from govreports.indicators import map_indicators
+
+    body = "持证人员同比下降12.5%,持证人员同比减少15人,持证人员-3人。全市持证人员1200人,持证率94.4%。"
+    quantities = extract_quantities(body)
+    assert [q.change for q in quantities] == [True, True, False, False, False]
+    values = [(v.indicator_id, v.surface, v.value) for v in map_indicators(body, quantities)]
+    assert values == [("ENF_CERT_HOLDERS", "1200人", 1200.0), ("ENF_CERT_RATE", "94.4%", 94.4)]
+
+
 def test_modality_target_in_work_plans_and_plan_parts():
     (q,) = extract_quantities("学生每年接受法治实践教育不少于2课时", doc_type="work_plan", report_year=2024)
     assert q.modality == "target"

@@ -97,3 +97,25 @@ def test_the_python_api_exits_cleanly_every_time(paths: DataPaths):
         done = subprocess.run([sys.executable, "-c", SCRIPT, str(paths.data_dir)], capture_output=True, text=True)
         codes.append((done.returncode, done.stderr[-200:]))
     assert codes == [(0, "")] * 10
+
+
+def test_a_store_from_before_a_new_column_is_migrated_and_old_releases_still_read(tmp_path, monkeypatch):
+    """quantities.change_direction (issue 19) arrived after stores existed: they gain the column."""
+    from deltalake import DeltaTable
+
+    from govreports import schemas
+
+    paths = DataPaths.from_dir(tmp_path / "old", env={})
+    old_tables = make_tables({"p1": [2020]})
+    old_tables["quantities"] = old_tables["quantities"].drop_columns(["change_direction"])
+    new_schema = schemas.SCHEMAS["quantities"]
+    monkeypatch.setitem(schemas.SCHEMAS, "quantities", new_schema.remove(new_schema.get_field_index("change_direction")))
+    curated.publish(paths, old_tables, run_id="old", code_version="v0")
+    monkeypatch.setitem(schemas.SCHEMAS, "quantities", new_schema)
+
+    assert curated.publish(paths, make_tables({"p2": [2021]}), run_id="new", code_version="v1") is not None
+    stored = DeltaTable(paths.table_uri("quantities")).schema().to_arrow()
+    assert "change_direction" in [f.name for f in stored]
+    first = curated.read_arrow("quantities", 1, data_dir=paths)
+    assert first.schema.equals(new_schema) and first.column("change_direction").null_count == first.num_rows == 2
+    assert curated.read_arrow("quantities", 2, data_dir=paths).num_rows == 4

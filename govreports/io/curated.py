@@ -57,7 +57,7 @@ from govreports.io.tablestore import (
     rollback_unreleased,
 )
 from govreports.schemas import KEYS, PARTITION_COLUMN, PARTITIONED, SCHEMAS, TABLES
-from govreports.tables import check_columns, conform, to_table
+from govreports.tables import check_columns, conform, fill_added_columns, to_table
 
 __all__ = ["Release", "dataset", "get_release", "hashes_for_years", "processed_hashes", "publish", "read",
            "read_arrow", "read_releases", "versions"]
@@ -127,7 +127,8 @@ class _Publisher:
         table = self.released_table(name)
         if columns is not None:
             return table.to_pyarrow_table(columns=columns, filters=filters, filesystem=self.fs(name)).to_pylist()
-        return conform(name, table.to_pyarrow_table(filters=filters, filesystem=self.fs(name))).to_pylist()
+        data = table.to_pyarrow_table(filters=filters, filesystem=self.fs(name))
+        return conform(name, fill_added_columns(name, data)).to_pylist()
 
     def fs(self, name: str) -> Any:
         return arrow_filesystem(self.paths, name)
@@ -267,7 +268,8 @@ def publish(
         releases = read_releases(paths)
         last = releases[-1] if releases else None
         pub = _Publisher(paths, last, run_id, (last.release + 1) if last else 1)
-        rollback_unreleased(paths, pub.released)
+        if rollback_unreleased(paths, pub.released):
+            ensure_tables(paths)  # a restore to before a column was added drops the column again
         if last is not None and kind != "backfill":  # a backfill is how a damaged table is restored
             for name in TABLES:
                 check_rows(paths, name, last)

@@ -23,6 +23,7 @@ import pyarrow as pa
 from govreports.config import DataPaths
 from govreports.io.releases import Release, arrow_filesystem, check_rows, get_release, read_releases
 from govreports.schemas import KEYS, PARTITION_COLUMN, SCHEMAS, TABLES
+from govreports.tables import fill_added_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -119,7 +120,10 @@ def _read_at(paths: DataPaths, name: str, release: Release | None, columns: list
     if table is None:
         return schema.empty_table().select(wanted)
     keys = [k for k in KEYS[name] if k not in wanted]
-    data = table.to_pyarrow_table(columns=wanted + keys, filters=filters, filesystem=arrow_filesystem(paths, name))
+    stored = set(pa.schema(table.schema().to_arrow()).names)  # an older version may lack added columns
+    data = table.to_pyarrow_table(columns=[c for c in wanted + keys if c in stored], filters=filters,
+                                  filesystem=arrow_filesystem(paths, name))
+    data = fill_added_columns(name, data, wanted)
     data = data.sort_by([(k, "ascending", "at_start") for k in KEYS[name]]).select(wanted)  # as tables.to_table
     return data.cast(pa.schema([schema.field(c) for c in wanted]))
 

@@ -56,11 +56,27 @@ def ensure_tables(paths: DataPaths) -> None:
                               description=DESCRIPTIONS.get(name, "release log"), configuration=TABLE_CONFIGURATION,
                               storage_options=options(paths))
             continue
-        have = pa.schema(DeltaTable(uri, storage_options=options(paths)).schema().to_arrow())
-        if len(have) != len(schema) or not all(a.name == b.name and a.type.equals(b.type)
-                                               for a, b in zip(have, schema, strict=False)):
+        table = DeltaTable(uri, storage_options=options(paths))
+        have = pa.schema(table.schema().to_arrow())
+        same = all(a.name == b.name and a.type.equals(b.type) for a, b in zip(have, schema, strict=False))
+        added = list(schema)[len(have):]
+        if same and added and all(f.nullable for f in added):
+            add_columns(table, added)
+        elif len(have) != len(schema) or not same:
             raise RuntimeError(f"curated table {name!r} has schema {have.names}, code expects {schema.names}: "
                                "migrate the table before publishing")
+
+
+def add_columns(table: DeltaTable, fields: list[pa.Field]) -> None:
+    """The one migration done automatically: new nullable columns at the end of a table's schema.
+
+    Older table versions (and the releases that point at them) keep their schema; readers fill the
+    missing columns with nulls (tables.fill_added_columns).
+    """
+    from deltalake.schema import Schema
+
+    table.alter.add_columns(list(Schema.from_arrow(pa.schema(fields)).fields), commit_properties=CommitProperties(
+        custom_metadata={"migration": "add columns " + ", ".join(f.name for f in fields)}))
 
 
 def released_versions(last: Release | None) -> dict[str, int]:

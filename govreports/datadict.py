@@ -225,6 +225,13 @@ def render() -> str:
              "Delta Lake tables under `curated/`, published together as numbered releases "
              "(`govreports versions`). Read them with a Delta-aware reader (`govreports.read(name)`, "
              "`govreports.dataset(name)`, `govreports query`); globbing the Parquet files returns stale rows.",
+             "", "**Each report counts once.** The same report in another wrapper (saved html, txt, the page with "
+             "portal menus) has the same `documents.fingerprint` and is published with `duplicate_of` = the first "
+             "document; a corrected re-upload (same agency, report year and type, nearly the same body) is "
+             "published with `supersedes` = the version it replaces. `read`, `read_arrow`, `dataset` and "
+             "`govreports query` leave repeated and superseded documents out of documents, sections, quantities, "
+             "indicators, keywords and citations; `all_versions=True` returns every row "
+             "(rules: govreports/rules/duplicates.yaml).",
              "", "| table | one row per … | key | partitioned by |", "|---|---|---|---|"]
     for name in schemas.TABLES:
         part = f"`{schemas.PARTITION_COLUMN}`" if name in schemas.PARTITIONED else "—"

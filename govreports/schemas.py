@@ -75,6 +75,12 @@ DOCUMENTS = pa.schema([
        nullable=False),
     _f("code_version", STR, "Version of the code that produced the row: package version + code digest.",
        "0.1.0+4be1c09d2a7f", nullable=False),
+    _f("fingerprint", STR, "sha256 (32 hex) of the body's letters and digits: equal for the same report in "
+       "another wrapper (html, txt, with portal menus); govreports/duplicates.py.", "3f2a9c0e5b7d41a8c6e2f09b1d4a7c55"),
+    _f("duplicate_of", STR, "doc_id of the first document with the same fingerprint; null for the first. "
+       "Default reads leave duplicates out.", DOC_ID_EX),
+    _f("supersedes", STR, "doc_id of the earlier version this corrected re-upload replaces (same agency, year "
+       "and type, nearly the same body); default reads leave the superseded version out.", DOC_ID_EX),
 ])
 
 SECTIONS = pa.schema([

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
+from govreports.duplicates import fingerprint
 from govreports.models import REQUIRED_PARTS, Document, PageResult
 from govreports.schemas import KEYS, PARTITIONED, SCHEMAS, TABLES
 
@@ -162,7 +163,8 @@ def _document_rows(doc: Document, code_version: str, url: str | None, out: dict[
         doc.region, doc.doc_type, year, _date(doc.publish_date, "publish_date", warnings),
         _date(doc.signed_date, "signed_date", warnings), doc.body, bool(doc.truncated),
         *[completeness.get(p) for p in REQUIRED_PARTS], list(doc.topics), len(doc.sections), len(quantity_ids),
-        json.dumps(doc.meta, ensure_ascii=False, sort_keys=True), warnings, code_version))
+        json.dumps(doc.meta, ensure_ascii=False, sort_keys=True), warnings, code_version,
+        fingerprint(doc.body), None, None))  # duplicate_of / supersedes: set at publish (io/dedupe.py)
 
 
 def _page_row(result: PageResult, held: int, code_version: str) -> tuple:

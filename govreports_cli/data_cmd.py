@@ -188,7 +188,7 @@ def show_document(doc_id: str, *, version: int | None, data_dir: Path | None) ->
     except LookupError as exc:
         return fail(str(exc).strip("'\""))
     prefix = doc_id.strip().lower()
-    found = _match(read_arrow("documents", release.release, data_dir=paths, columns=["doc_id"])
+    found = _match(read_arrow("documents", release.release, data_dir=paths, columns=["doc_id"], all_versions=True)
                    .column("doc_id").to_pylist(), prefix) if prefix else []
     if len(found) > 1:
         return fail(f"{doc_id!r} matches {len(found)} documents: {', '.join(found[:10])}"
@@ -198,14 +198,14 @@ def show_document(doc_id: str, *, version: int | None, data_dir: Path | None) ->
         return held if held is not None else fail(f"no document {doc_id!r} in release {release.release}")
     doc_id = found[0]
     flt = [("doc_id", "=", doc_id)]
-    doc = read_arrow("documents", release.release, data_dir=paths, filters=flt).to_pylist()[0]
+    doc = read_arrow("documents", release.release, data_dir=paths, filters=flt, all_versions=True).to_pylist()[0]
     out = console()
     meta = Table.grid(padding=(0, 2))
     meta.add_column(style="bold")
     meta.add_column()
     for key in ("doc_id", "title", "agency", "region", "doc_type", "report_year", "publish_date", "signed_date",
                 "source", "url", "doc_index", "truncated", "topics", "warnings", "n_sections", "n_quantities",
-                "code_version"):
+                "code_version", "fingerprint", "duplicate_of", "supersedes"):
         meta.add_row(key, cell(doc[key]))
     out.print(f"[bold]Document {doc_id}[/] (release {release.release})")
     out.print(meta)
@@ -213,10 +213,10 @@ def show_document(doc_id: str, *, version: int | None, data_dir: Path | None) ->
     for part in REQUIRED_PARTS:
         state = doc[f"part_{part}"]
         out.print(f"  {part:<18} [{PART_STYLE.get(state or '', 'dim')}]{state or 'not assessed'}[/]")
-    sections = read_arrow("sections", release.release, data_dir=paths, filters=flt).to_pylist()
+    sections = read_arrow("sections", release.release, data_dir=paths, filters=flt, all_versions=True).to_pylist()
     out.print(f"\n[bold]Sections[/] ({len(sections)}; part · body offsets)")
     out.print(_section_tree(doc["title"] or doc_id, sections))
-    indicators = read_arrow("indicators", release.release, data_dir=paths, filters=flt).to_pylist()
+    indicators = read_arrow("indicators", release.release, data_dir=paths, filters=flt, all_versions=True).to_pylist()
     labels = {s["section_id"]: s["label"] for s in sections}
     table = Table(title=f"Indicators ({len(indicators)})", title_justify="left")
     for column in ("indicator_id", "value", "unit", "qualifier", "sub", "modality", "surface", "section",

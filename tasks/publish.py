@@ -20,7 +20,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from govreports.config import DataPaths
-from govreports.io import curated, staging
+from govreports.io import curated, dedupe, staging
 from govreports.io.reading import read_if_published
 from govreports.schemas import TABLES
 from govreports.validation_merge import merge_results
@@ -81,6 +81,7 @@ def publish(data_dir: str, valid_dirs: list[str], *, run_id: str, code_version: 
             raw_hashes: list[str] | None = None, retried: list[str] | None = None) -> Any:
     """Write one new version of every changed table from the staged valid parts; None when nothing changed."""
     paths = DataPaths.from_dir(data_dir)
+    dedupe.link_staged(paths, valid_dirs)  # duplicate_of / supersedes against what is published
     tables: dict[str, Any] = {name: staging.dataset([f for d in valid_dirs for f in staging.parts(Path(d), name)],
                                                    name) for name in TABLES}
     if replace_years is not None:  # a backfill diffs partitions row by row: it needs the rows

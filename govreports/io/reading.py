@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from govreports.config import DataPaths
 from govreports.io.releases import Release, arrow_filesystem, check_rows, get_release, read_releases
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     import pyarrow.dataset as pads
 
 DataDir = str | Path | DataPaths | None
+#: tables whose rows belong to a document: default reads leave out repeats and superseded versions
+DOC_TABLES = ("documents", "sections", "quantities", "indicators", "indicator_values", "keywords", "citations")
 
 
 class NoReleaseError(LookupError):
@@ -81,8 +84,19 @@ def _open(paths: DataPaths, name: str, release: Release | None, verify: bool = T
     return table
 
 
+def _hidden(paths: DataPaths, release: Release | None) -> list[str]:
+    """doc_ids a default read leaves out: repeats (duplicate_of) and versions a correction superseded."""
+    table = _open(paths, "documents", release, verify=False)
+    if table is None or "duplicate_of" not in pa.schema(table.schema().to_arrow()).names:
+        return []
+    rows = table.to_pyarrow_table(columns=["doc_id", "duplicate_of", "supersedes"],
+                                  filesystem=arrow_filesystem(paths, "documents")).to_pylist()
+    return sorted({r["doc_id"] for r in rows if r["duplicate_of"]} | {r["supersedes"] for r in rows if r["supersedes"]})
+
+
 def read_arrow(name: str, version: int | str | None = None, *, data_dir: DataDir = None,
-               columns: list[str] | None = None, filters: list | None = None, verify: bool = True) -> pa.Table:
+               columns: list[str] | None = None, filters: list | None = None, verify: bool = True,
+               all_versions: bool = False) -> pa.Table:
     """Table `name` as of release `version` (default: the latest), as a pyarrow Table.
 
     Rows are sorted by the table's key and typed exactly by schemas.SCHEMAS, whatever files the
@@ -97,6 +111,8 @@ def read_arrow(name: str, version: int | str | None = None, *, data_dir: DataDir
         filters: row filters in pyarrow DNF form, e.g. [("report_year", "=", 2023)].
         verify: check the table holds the rows the release recorded (off only for the backfill
             that restores a damaged table).
+        all_versions: also the rows of documents that repeat an earlier one (`duplicate_of`) or
+            that a corrected version superseded; by default each report counts once.
     Raises:
         KeyError: unknown table. NoReleaseError: nothing published in that data dir (the message names
         it). LookupError: no such release. TypeError: `version` is not a number. DamagedStore: the
@@ -104,11 +120,11 @@ def read_arrow(name: str, version: int | str | None = None, *, data_dir: DataDir
     """
     _check(name)
     paths = _paths(data_dir)
-    return _read_at(paths, name, require_release(paths, version), columns, filters, verify)
+    return _read_at(paths, name, require_release(paths, version), columns, filters, verify, all_versions)
 
 
 def _read_at(paths: DataPaths, name: str, release: Release | None, columns: list[str] | None = None,
-             filters: list | None = None, verify: bool = True) -> pa.Table:
+             filters: list | None = None, verify: bool = True, all_versions: bool = False) -> pa.Table:
     """read_arrow at a resolved release; no release (before the first publish) reads as empty."""
     _check(name)
     schema = SCHEMAS[name]
@@ -119,27 +135,33 @@ def _read_at(paths: DataPaths, name: str, release: Release | None, columns: list
     table = _open(paths, name, release, verify)
     if table is None:
         return schema.empty_table().select(wanted)
-    keys = [k for k in KEYS[name] if k not in wanted]
+    hidden = [] if all_versions or name not in DOC_TABLES else _hidden(paths, release)
+    keys = [k for k in dict.fromkeys([*KEYS[name], *(["doc_id"] if hidden else [])]) if k not in wanted]
     stored = set(pa.schema(table.schema().to_arrow()).names)  # an older version may lack added columns
     data = table.to_pyarrow_table(columns=[c for c in wanted + keys if c in stored], filters=filters,
                                   filesystem=arrow_filesystem(paths, name))
     data = fill_added_columns(name, data, wanted)
+    if hidden:
+        data = data.filter(pc.invert(pc.is_in(data.column("doc_id"), value_set=pa.array(hidden, pa.string()))))
     data = data.sort_by([(k, "ascending", "at_start") for k in KEYS[name]]).select(wanted)  # as tables.to_table
     return data.cast(pa.schema([schema.field(c) for c in wanted]))
 
 
 def read(name: str, version: int | str | None = None, *, data_dir: DataDir = None,
-         columns: list[str] | None = None, filters: list | None = None) -> pd.DataFrame:
+         columns: list[str] | None = None, filters: list | None = None, all_versions: bool = False) -> pd.DataFrame:
     """Table `name` as of release `version` (default: the latest), as a pandas DataFrame.
 
     Same arguments as `read_arrow`. Example: `read("indicators", filters=[("report_year", "=", 2023)])`.
     """
-    return read_arrow(name, version, data_dir=data_dir, columns=columns, filters=filters).to_pandas()
+    return read_arrow(name, version, data_dir=data_dir, columns=columns, filters=filters,
+                      all_versions=all_versions).to_pandas()
 
 
-def dataset(name: str, version: int | str | None = None, *, data_dir: DataDir = None) -> pads.Dataset:
+def dataset(name: str, version: int | str | None = None, *, data_dir: DataDir = None,
+            all_versions: bool = False) -> pads.Dataset:
     """Table `name` as of a release, as a pyarrow dataset (lazy; for DuckDB and Polars).
 
+    Like `read`, leaves out repeated and superseded documents unless `all_versions`.
     Example: `ds = dataset("quantities"); duckdb.sql("select unit, count(*) from ds group by unit")`.
     Raises as `read_arrow`.
     """
@@ -147,10 +169,13 @@ def dataset(name: str, version: int | str | None = None, *, data_dir: DataDir = 
 
     _check(name)
     paths = _paths(data_dir)
-    table = _open(paths, name, require_release(paths, version))
+    release = require_release(paths, version)
+    table = _open(paths, name, release)
     if table is None:
         return pads.dataset(SCHEMAS[name].empty_table())
-    return table.to_pyarrow_dataset(filesystem=arrow_filesystem(paths, name))
+    data = table.to_pyarrow_dataset(filesystem=arrow_filesystem(paths, name))
+    hidden = [] if all_versions or name not in DOC_TABLES else _hidden(paths, release)
+    return data.filter(~pads.field("doc_id").isin(hidden)) if hidden else data
 
 
 def versions(data_dir: DataDir = None) -> pd.DataFrame:
@@ -180,10 +205,11 @@ def versions(data_dir: DataDir = None) -> pd.DataFrame:
 
 
 def read_if_published(name: str, paths: DataPaths, *, columns: list[str] | None = None,
-                      filters: list | None = None) -> pa.Table:
+                      filters: list | None = None, all_versions: bool = False) -> pa.Table:
     """The pipeline's read of the latest release: before the first publish, an empty table (what a
-    first run sees), where an analyst's `read_arrow` raises NoReleaseError."""
-    return _read_at(paths, name, get_release(paths), columns, filters)
+    first run sees), where an analyst's `read_arrow` raises NoReleaseError. Not checked for lost
+    rows (a backfill restoring a damaged table reads through here too)."""
+    return _read_at(paths, name, get_release(paths), columns, filters, verify=False, all_versions=all_versions)
 
 
 def processed_hashes(paths: DataPaths) -> set[str]:
@@ -202,7 +228,7 @@ def hashes_for_years(paths: DataPaths, years: list[int] | set[int]) -> set[str]:
         return set()
     flt = [(PARTITION_COLUMN, "in", wanted)]
     release = get_release(paths)
-    found = set(_read_at(paths, "documents", release, ["raw_sha256"], flt, False)["raw_sha256"].to_pylist())
+    found = set(_read_at(paths, "documents", release, ["raw_sha256"], flt, False, True)["raw_sha256"].to_pylist())
     found |= {h for h in _read_at(paths, "quarantine", release, ["raw_sha256"], flt, False)["raw_sha256"].to_pylist()
               if h}
     pages = _read_at(paths, "pages", release, ["raw_sha256", "report_years"], verify=False).to_pylist()

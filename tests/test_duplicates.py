@@ -1,0 +1,82 @@
+"""One report in three wrappers, then a corrected re-upload: published once, counted once (issue 19).
+
+Real pages (html, txt, html with portal menus) through the real parser, staged as a run stages them,
+linked (io/dedupe.py) and published to real Delta tables; the default reads count the report once
+and with the corrected value, `all_versions=True` shows every document with its links.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.dataset as pads
+
+from govreports.config import DataPaths
+from govreports.duplicates import Candidate, fingerprint, link, similarity
+from govreports.io import curated, dedupe, staging
+from govreports.parse import parse_page
+from govreports.schemas import TABLES
+from govreports.tables import results_to_tables
+from tests.fakeportal import report_html
+
+TITLE = "宁波市教育局2022年法治政府建设年度报告"
+PARAS = ["2022年,市教育局坚持以习近平法治思想为指引,持续推进教育系统法治建设,现将工作情况报告如下:",
+         "一、加强依法行政领导", "一是落实第一责任人职责。全局持证人员70人,组织集体学法12次。",
+         "二、存在的不足", "法治宣传教育形式还不够丰富,部分干部运用法治思维的能力还有待提高。",
+         "三、下一步工作计划", "继续深化依法治校,完善学校章程建设。", "宁波市教育局", "2023年2月20日"]
+MENUS = ("<div class=nav><a href='/'>首页</a> <a href='/zwgk'>政务公开</a> <a href='/bsfw'>办事服务</a></div>"
+         "<div class=search>站内搜索</div>")
+FOOTER = "<div class=footer>主办单位:宁波市教育局 | 网站标识码:3302000001</div><div>网站地图 | 联系我们</div>"
+
+
+def _wrappers(paras: list[str]) -> list[bytes]:
+    html = report_html(TITLE, paras)
+    return [html.encode(), ("\n".join([TITLE, *paras]) + "\n").encode(),
+            html.replace("<body>", "<body>" + MENUS).replace("</body>", FOOTER + "</body>").encode()]
+
+
+def _run(paths: DataPaths, pages: list[bytes], run_id: str, stage: Path) -> None:
+    """What a nightly run does with these pages: parse, stage, link, publish."""
+    results = [parse_page(p, "inbox", keywords=False) for p in pages]
+    valid = stage / "batch-00000" / "valid"
+    staging.write_tables(valid, results_to_tables(results, code_version="v", run_id=run_id), "part")
+    dedupe.link_staged(paths, [str(valid)])
+    tables = {name: staging.dataset(staging.parts(valid, name), name) for name in TABLES}
+    assert curated.publish(paths, tables, run_id=run_id, code_version="v",
+                           raw_hashes=[r.raw_sha256 for r in results]) is not None
+
+
+def test_three_wrappers_and_a_correction_count_once(tmp_path: Path):
+    paths = DataPaths.from_dir(tmp_path / "data", env={})
+    _run(paths, _wrappers(PARAS), "run-1", tmp_path / "s1")
+    every = curated.read_arrow("documents", data_dir=paths, all_versions=True).to_pylist()
+    assert len(every) == 3 and len({d["fingerprint"] for d in every}) == 1
+    (first,) = [d for d in every if d["duplicate_of"] is None]
+    assert sorted(d["duplicate_of"] for d in every if d["duplicate_of"]) == [first["doc_id"]] * 2
+    assert [d["doc_id"] for d in curated.read_arrow("documents", data_dir=paths).to_pylist()] == [first["doc_id"]]
+    holders = curated.read("indicators", data_dir=paths, filters=[("indicator_id", "=", "ENF_CERT_HOLDERS")])
+    assert list(holders["value"]) == [70.0]
+    assert len(curated.read("indicators", data_dir=paths, all_versions=True,
+                            filters=[("indicator_id", "=", "ENF_CERT_HOLDERS")])) == 3
+
+    corrected = [p.replace("持证人员70人", "持证人员71人") for p in PARAS]
+    _run(paths, _wrappers(corrected)[:1], "run-2", tmp_path / "s2")
+    (new,) = [d for d in curated.read_arrow("documents", data_dir=paths).to_pylist()]
+    assert new["supersedes"] == first["doc_id"] and new["duplicate_of"] is None
+    holders = curated.read("indicators", data_dir=paths, filters=[("indicator_id", "=", "ENF_CERT_HOLDERS")])
+    assert list(holders["value"]) == [71.0]  # the corrected figure, once
+    ds = curated.dataset("indicators", data_dir=paths)
+    assert ds.to_table(filter=pads.field("indicator_id") == "ENF_CERT_HOLDERS").column("value").to_pylist() == [71.0]
+    assert len(curated.read("documents", 1, data_dir=paths)) == 1  # release 1 still counts the report once
+    assert len(curated.read("documents", data_dir=paths, all_versions=True)) == 4
+
+
+def test_different_reports_of_one_agency_are_not_linked():
+    base = "".join(PARAS)
+    other = "2022年,市教育局在行政复议、行政应诉、普法宣传方面开展了大量工作。" * 8
+    a = Candidate("a", fingerprint(base), "宁波市教育局", 2022, "annual_report", base)
+    b = Candidate("b", fingerprint(other), "宁波市教育局", 2022, "annual_report", other)
+    assert similarity(a.text, b.text) < 0.5
+    assert link([a], [b]) == {"b": (None, None)}
+    c = Candidate("c", fingerprint(base), "宁波市教育局", 2023, "annual_report", base)
+    assert link([a], [c]) == {"c": ("a", None)}  # the same body is the same report, whatever the metadata

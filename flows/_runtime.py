@@ -99,8 +99,8 @@ def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str
     overlaps the next parse. Validating here, one batch at a time and always on the same thread,
     bounds memory to one batch's tables — on pool threads, each thread's malloc arena would keep
     its own high-water mark. A failed batch is not validated nor published, so its pages stay
-    pending for the next run; a validation error (a suite or code error, never bad data) fails
-    the run.
+    pending for the next run; a validation error (a suite or code error, never bad data) or an OS
+    error while staging (disk full, read-only data dir) fails the run.
     """
     if not hashes:
         return [], [], []  # nothing new: not even the parser's imports (≈0.4 s)
@@ -144,6 +144,9 @@ def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str
             progress.stage("validated", f"validated {done}/{total} pages (batch {n}: "
                            f"{len(validated[-1]['failed_docs'])} documents quarantined)", done=done, total=total)
         else:
+            error = future.state.result(raise_on_failure=False)
+            if isinstance(error, OSError):  # disk full, read-only: the run cannot go on, no page is to blame
+                raise error
             failed.extend(failed_batch_entries(group, future.state.message or future.state.name))
             progress.stage("parsed", f"parse batch {n} failed: {future.state.message or future.state.name}; "
                            f"its {len(group)} pages stay pending", done=done, total=total, level=logging.WARNING)

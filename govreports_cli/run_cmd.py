@@ -13,9 +13,12 @@ Exit status: 0 the run completed (pages that failed are recorded, not fatal), 1 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import errno
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +110,8 @@ def _run(shown: RunView, root: Path, kind: str, params: dict[str, Any], *, serve
             api.wait(float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
         shown.step(f"running the {kind} flow")
         summary = _call(flow, params, shown, api)
-    except Exception as exc:
-        shown.error(f"{kind if kind == 'backfill' else 'run'} failed: {type(exc).__name__}: {exc}")
+    except (Exception, asyncio.CancelledError) as exc:
+        shown.error(f"{kind if kind == 'backfill' else 'run'} failed: {failure(exc, root)}")
         return 1
     finally:
         shown.close_view()
@@ -203,6 +206,24 @@ def _inbox_files(root: Path) -> int:
         return sum(1 for entry in os.scandir(DataPaths.from_dir(root).inbox_dir) if not entry.name.startswith("."))
     except OSError:
         return 0
+
+
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+_DISK_FULL_TEXT = ("No space left on device", "database or disk is full", "Disk quota exceeded")
+
+
+def failure(exc: BaseException, data_dir: Path) -> str:
+    """One line saying why a run failed; a full disk is named as such, wherever it surfaced."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if (isinstance(cause, OSError) and cause.errno in _DISK_FULL) or any(t in str(cause) for t in _DISK_FULL_TEXT):
+            return f"disk full under {data_dir} ({type(cause).__name__}): free space and run again; nothing " \
+                   "published was changed, and the pages of this run stay pending"
+        cause = cause.__cause__ or cause.__context__
+    text = re.split(r"\n\s+0: ", str(exc).strip())[0]  # delta-rs appends a Rust backtrace
+    return f"{type(exc).__name__}: {text}"
 
 
 def print_summary(summary: dict[str, Any]) -> None:

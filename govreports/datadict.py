@@ -230,7 +230,7 @@ def render() -> str:
              "document; a corrected re-upload (same agency, report year and type, nearly the same body) is "
              "published with `supersedes` = the version it replaces. `read`, `read_arrow`, `dataset` and "
              "`govreports query` leave repeated and superseded documents out of documents, sections, quantities, "
-             "indicators, keywords and citations; `all_versions=True` returns every row "
+             "indicators, indicator_values, keywords and citations; `all_versions=True` returns every row "
              "(rules: govreports/rules/duplicates.yaml).",
              "", "| table | one row per … | key | partitioned by |", "|---|---|---|---|"]
     for name in schemas.TABLES:

@@ -6,16 +6,19 @@ and flows/retry.py.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
-from govreports_cli.run_cmd import _data_dir, _prepare_env, print_summary
+from govreports_cli import lifeline
+from govreports_cli.run_cmd import _data_dir, _prepare_env, failure, print_summary
 
 
 def run_maintain(data_dir: Path | None, *, keep_releases: int | None, dry_run: bool) -> int:
     """Compact and vacuum; print what was done."""
     root = _data_dir(data_dir)
     _prepare_env(root)
+    lifeline.start()
     from flows.maintain import maintain
 
     try:
@@ -46,13 +49,14 @@ def run_retry(pages: list[str], data_dir: Path | None, *, sources: Path | None, 
         return 2
     root = _data_dir(data_dir)
     _prepare_env(root)
+    lifeline.start()
     from flows.retry import retry
 
     try:
         summary = retry(pages=None if every else pages, data_dir=str(root),
                         sources_file=str(sources) if sources else None)
-    except Exception as exc:
-        print(f"retry failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except (Exception, asyncio.CancelledError) as exc:
+        print(f"retry failed: {failure(exc, root)}", file=sys.stderr)
         return 1
     due = summary["made_due"]
     print(f"retrying {len(due['pages'])} failed pages and {len(due['urls'])} failed report URLs")

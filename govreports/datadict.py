@@ -227,7 +227,7 @@ def render() -> str:
              "`govreports.dataset(name)`, `govreports query`); globbing the Parquet files returns stale rows.",
              "", "**Each report counts once.** The same report in another wrapper (saved html, txt, the page with "
              "portal menus) has the same `documents.fingerprint` and is published with `duplicate_of` = the first "
-             "document; a corrected re-upload (same agency, report year and type, nearly the same body) is "
+             "document; a corrected re-upload (same agency and region, report year, type and title, nearly the same body) is "
              "published with `supersedes` = the version it replaces. `read`, `read_arrow`, `dataset` and "
              "`govreports query` leave repeated and superseded documents out of documents, sections, quantities, "
              "indicators, indicator_values, keywords and citations; `all_versions=True` returns every row "

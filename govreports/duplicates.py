@@ -8,8 +8,9 @@ for one agency and year). The body after chrome removal is what identifies a rep
 * the fingerprint is a hash of the body's letters and digits only (NFKC, Traditional folded), so
   line breaks, spaces, punctuation and full/half width do not matter;
 * a later document with the fingerprint of an earlier one is `duplicate_of` the first;
-* a later document of the same agency, report year and type whose body is nearly the same
-  (shingle overlap, rules/duplicates.yaml) `supersedes` the earlier version.
+* a later document of the same agency and region, report year and type, with the same title (or
+  the title plus a note such as 修订稿), whose body is nearly the same (shingle overlap,
+  rules/duplicates.yaml) `supersedes` the earlier version.
 
 Earlier means: published in an earlier release, then within one run by publish date, then doc_id
 (deterministic). Pure: rows in, links out; govreports/io/dedupe.py applies them to staged rows.
@@ -67,13 +68,25 @@ class Candidate:
     text: str
     duplicate_of: str | None = None
     supersedes: str | None = None
+    region: str | None = None
+    title: str = ""  # normalized
+
+    @property
+    def key(self) -> tuple:
+        """Same agency (with its region: 市教育局 alone names many), report year and type."""
+        return (self.agency, self.region, self.report_year, self.doc_type)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Candidate:
         text = normalized(row["body"] or "")
         return cls(row["doc_id"], row.get("fingerprint") or fingerprint(row["body"] or ""), row.get("agency"),
                    row.get("report_year"), row.get("doc_type") or "", text, row.get("duplicate_of"),
-                   row.get("supersedes"))
+                   row.get("supersedes"), row.get("region"), normalized(row.get("title") or ""))
+
+
+def _same_title(a: str, b: str) -> bool:
+    """The same title, or one is the other plus a note such as (修订稿)."""
+    return a == b or (bool(a) and bool(b) and (a in b or b in a))
 
 
 def link(known: Iterable[Candidate], new: Iterable[Candidate]) -> dict[str, tuple[str | None, str | None]]:
@@ -89,17 +102,18 @@ def link(known: Iterable[Candidate], new: Iterable[Candidate]) -> dict[str, tupl
     for c in earlier:
         first_of.setdefault(c.fingerprint, c.doc_id)
         if c.duplicate_of is None and c.doc_id not in superseded and c.agency:
-            current[(c.agency, c.report_year, c.doc_type)] = c
+            current[c.key] = c
     out: dict[str, tuple[str | None, str | None]] = {}
     for c in new:
         if c.fingerprint in first_of and first_of[c.fingerprint] != c.doc_id:
             out[c.doc_id] = (first_of[c.fingerprint], None)
             continue
         first_of.setdefault(c.fingerprint, c.doc_id)
-        key = (c.agency, c.report_year, c.doc_type)
+        key = c.key
         previous = current.get(key) if c.agency else None
         supersedes = None
-        if previous is not None and previous.doc_id != c.doc_id and similarity(previous.text, c.text) >= threshold:
+        if (previous is not None and previous.doc_id != c.doc_id and _same_title(previous.title, c.title)
+                and similarity(previous.text, c.text) >= threshold):
             supersedes = previous.doc_id
         if c.agency and (previous is None or supersedes):
             current[key] = c

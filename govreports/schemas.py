@@ -80,7 +80,7 @@ DOCUMENTS = pa.schema([
     _f("duplicate_of", STR, "doc_id of the first document with the same fingerprint; null for the first. "
        "Default reads leave duplicates out.", DOC_ID_EX),
     _f("supersedes", STR, "doc_id of the earlier version this corrected re-upload replaces (same agency, year "
-       "and type, nearly the same body); default reads leave the superseded version out.", DOC_ID_EX),
+       "and type, same title, nearly the same body); default reads leave the superseded version out.", DOC_ID_EX),
 ])
 
 SECTIONS = pa.schema([

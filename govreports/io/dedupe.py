@@ -20,7 +20,7 @@ from govreports.duplicates import Candidate, link
 from govreports.io import staging
 from govreports.io.reading import read_if_published
 
-_COLUMNS = ["doc_id", "body", "agency", "report_year", "doc_type", "publish_date", "fingerprint"]
+_COLUMNS = ["doc_id", "body", "title", "agency", "region", "report_year", "doc_type", "publish_date", "fingerprint"]
 
 
 def _order(rows: list[dict]) -> list[dict]:

@@ -7,8 +7,9 @@ starts it (Prefect starts its server, multiprocessing its tracker) and fires whe
 that started the child ends, not the process; killing the run's process group would also hit
 processes that merely share the shell's job (`govreports run | tee log`). So the run first starts
 this watchdog in its own session: it notes the run's descendants (psutil, twice a second) and,
-once the run has ended for any reason, terminates those still alive (SIGTERM, then SIGKILL after
-a grace period) and exits. A normal run has stopped its children by then, so nothing is left to do.
+once the run has ended for any reason, terminates those still alive, and any process whose
+environment carries the run's token (a child started after the last look; `GOVREPORTS_LIFELINE`),
+with SIGTERM, then SIGKILL after a grace period, and exits. A normal run has stopped its children by then, so nothing is left to do.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import subprocess
 import sys
 import time
 
+#: set in the run's environment, so every process it starts carries it (spawned workers, Prefect's
+#: server and multiprocessing's tracker copy the environment): found even if started after the last look
+ENV = "GOVREPORTS_LIFELINE"
 POLL_SECONDS = 0.5
 GRACE_SECONDS = 5.0
 _WATCHDOG: subprocess.Popen[bytes] | None = None
@@ -30,8 +34,10 @@ def start() -> None:
     global _WATCHDOG
     if _WATCHDOG is not None:
         return
-    _WATCHDOG = subprocess.Popen([sys.executable, "-m", "govreports_cli.lifeline", str(os.getpid())],
+    token = f"{os.getpid()}-{time.time_ns()}"
+    _WATCHDOG = subprocess.Popen([sys.executable, "-m", "govreports_cli.lifeline", str(os.getpid()), token],
                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+    os.environ[ENV] = token
 
 
 def _ended(proc: object) -> bool:
@@ -43,8 +49,22 @@ def _ended(proc: object) -> bool:
         return True
 
 
-def watch(pid: int) -> None:
-    """Note `pid`'s descendants until it ends, then end those still running."""
+def _marked(token: str, me: int) -> list[object]:
+    """Running processes whose environment carries `token` (the run's descendants, orphaned or not)."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter():
+        if proc.pid == me:
+            continue
+        with contextlib.suppress(psutil.Error):
+            if proc.environ().get(ENV) == token:
+                found.append(proc)
+    return found
+
+
+def watch(pid: int, token: str = "") -> None:
+    """Note `pid`'s descendants until it ends, then end those still running (and any carrying `token`)."""
     import psutil
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is for the run; the watchdog outlives it
@@ -65,6 +85,8 @@ def watch(pid: int) -> None:
     for proc in list(known.values()):  # children a child started after the last look
         with contextlib.suppress(psutil.Error):
             known.update({c.pid: c for c in proc.children(recursive=True) if c.pid != me})
+    if token:
+        known.update({p.pid: p for p in _marked(token, me)})  # type: ignore[attr-defined]
     alive = [p for p in known.values() if not _ended(p)]
     for proc in alive:
         with contextlib.suppress(psutil.Error):
@@ -76,4 +98,4 @@ def watch(pid: int) -> None:
 
 
 if __name__ == "__main__":
-    watch(int(sys.argv[1]))
+    watch(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "")

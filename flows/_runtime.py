@@ -102,6 +102,11 @@ def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str
     pending for the next run; a validation error (a suite or code error, never bad data) or an OS
     error while staging (disk full, read-only data dir) fails the run.
     """
+    runs_dir = Path(stage_dir).parent.parent
+    if any(runs_dir.glob("*/stage")):  # stages of killed runs (not of live ones): swept by every run
+        from govreports.io import staging
+
+        staging.sweep_stale(runs_dir)
     if not hashes:
         return [], [], []  # nothing new: not even the parser's imports (≈0.4 s)
     from prefect.context import FlowRunContext
@@ -113,7 +118,6 @@ def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str
     from tasks.publish import validate_batch
     from tasks.summary import failed_batch_entries
 
-    staging.sweep_stale(Path(stage_dir).parent.parent)  # stages of killed runs; not of live ones
     staging.claim(Path(stage_dir))
     context = FlowRunContext.get()
     fan_out = context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner)

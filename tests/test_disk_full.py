@@ -47,7 +47,8 @@ def test_a_full_disk_fails_the_run_with_a_clear_message(small_disk: Path, tmp_pa
     done = subprocess.run([str(ROOT / ".venv/bin/govreports"), "run", "--data-dir", str(data),
                            "--sources", str(tmp_path / "none.yaml")], capture_output=True, text=True, env=env)
     assert done.returncode == 1, done.stdout
-    last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"run failed: disk full under {data}")
+    failed = [line for line in done.stderr.splitlines() if "run failed:" in line]
+    assert len(failed) == 1 and f"run failed: disk full under {data}" in failed[0]
+    assert "panicked" not in failed[0]
     assert "published release" not in done.stdout
     assert read_releases(DataPaths.from_dir(data, env={})) == []

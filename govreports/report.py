@@ -239,7 +239,7 @@ def render_html(model: Mapping[str, Any]) -> str:
         series = pd.DataFrame(model["indicators"]["series"], columns=["indicator_id", "year", "region", "value"])
         order = {t["indicator_id"]: n for n, t in enumerate(model["indicators"]["top"])}
         series = series.sort_values("indicator_id", key=lambda s: s.map(order), kind="stable")
-        titles = {t["indicator_id"]: f"{t['name_zh']} ({t['unit']}{'· ' + t['sub'] if t['sub'] else ''})"
+        titles = {t["indicator_id"]: f"{t['name_zh']} ({t['unit']}{', ' + t['sub'] if t['sub'] else ''})"
                   for t in model["indicators"]["top"]}
         figures["indicators"] = plots.indicator_panels(series, titles)
         coverage = pd.DataFrame(model["documents"]["coverage"], columns=["year", "source_code", "documents"])

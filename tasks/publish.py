@@ -84,9 +84,8 @@ def publish(data_dir: str, valid_dirs: list[str], *, run_id: str, code_version: 
     dedupe.link_staged(paths, valid_dirs)  # duplicate_of / supersedes against what is published
     tables: dict[str, Any] = {name: staging.dataset([f for d in valid_dirs for f in staging.parts(Path(d), name)],
                                                    name) for name in TABLES}
-    if replace_years is not None:  # a backfill diffs partitions row by row: it needs the rows
-        tables = {name: data.to_table() for name, data in tables.items()}
-        tables["quarantine"] = keep_first_quarantine_runs(paths, tables["quarantine"])
+    if replace_years is not None:  # a backfill streams too (curated diffs in DuckDB); only its quarantine,
+        tables["quarantine"] = keep_first_quarantine_runs(paths, tables["quarantine"].to_table())  # a few rows
     release = curated.publish(paths, tables, run_id=run_id, code_version=code_version,
                               kind=kind, replace_years=replace_years, raw_hashes=tuple(raw_hashes or ()),
                               retried=tuple(retried or ()))

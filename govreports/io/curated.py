@@ -24,12 +24,9 @@ visible in one commit. Guarantees:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import os
 import time
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +35,7 @@ import pyarrow.compute as pc
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 from govreports.config import DataPaths
-from govreports.io import append
+from govreports.io import append, replace
 from govreports.io.reading import dataset, hashes_for_years, processed_hashes, read, read_arrow, versions
 from govreports.io.releases import (
     Release,
@@ -57,7 +54,7 @@ from govreports.io.tablestore import (
     rollback_unreleased,
 )
 from govreports.schemas import KEYS, PARTITION_COLUMN, PARTITIONED, SCHEMAS, TABLES
-from govreports.tables import check_columns, conform, fill_added_columns, to_table
+from govreports.tables import check_columns, conform
 
 __all__ = ["Release", "dataset", "get_release", "hashes_for_years", "processed_hashes", "publish", "read",
            "read_arrow", "read_releases", "versions"]
@@ -69,31 +66,6 @@ KINDS = ("nightly", "backfill")
 #: (several times its Arrow size), so a large run is appended in commits of about this size; the
 #: release records the table's last version, so readers still see the run whole or not at all.
 COMMIT_BYTES = int(os.environ.get("GOVREPORTS_COMMIT_BYTES") or 16 * 2**20)
-Row = dict[str, Any]
-
-
-def _key(row: Row, name: str) -> tuple:
-    return tuple(row[k] for k in KEYS[name])
-
-
-def _row_hash(row: Row) -> str:
-    text = json.dumps(row, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _dedupe(rows: Iterable[Row], name: str, skip: set[tuple] | None = None) -> list[Row]:
-    seen = set(skip or ())
-    out = []
-    for row in rows:
-        if _key(row, name) not in seen:
-            seen.add(_key(row, name))
-            out.append(row)
-    return out
-
-
-def _diff(old: list[Row], new: list[Row]) -> dict[str, int]:
-    a, b = Counter(map(_row_hash, old)), Counter(map(_row_hash, new))
-    return {"added": sum((b - a).values()), "removed": sum((a - b).values())}
 
 
 def _in_list(column: str, values: Iterable[Any]) -> str:
@@ -122,21 +94,15 @@ class _Publisher:
     def released_table(self, name: str) -> DeltaTable:
         return DeltaTable(self.paths.table_uri(name), version=self.released[name], storage_options=options(self.paths))
 
-    def released_rows(self, name: str, filters: list | None = None, columns: list[str] | None = None) -> list[Row]:
-        """Rows of `name` at its released version (typed by the schema; only `columns` when given)."""
-        table = self.released_table(name)
-        if columns is not None:
-            return table.to_pyarrow_table(columns=columns, filters=filters, filesystem=self.fs(name)).to_pylist()
-        data = table.to_pyarrow_table(filters=filters, filesystem=self.fs(name))
-        return conform(name, fill_added_columns(name, data)).to_pylist()
-
     def fs(self, name: str) -> Any:
         return arrow_filesystem(self.paths, name)
 
-    def commit(self, name: str, rows: list[Row] | pa.RecordBatchReader, *, mode: str,
-               predicate: str | None = None) -> int:
+    def released_dataset(self, name: str) -> Any:
+        """The released version of `name` as a lazy pyarrow dataset (what replace.py streams)."""
+        return self.released_table(name).to_pyarrow_dataset(filesystem=self.fs(name))
+
+    def commit(self, name: str, data: pa.RecordBatchReader, *, mode: str, predicate: str | None = None) -> int:
         uri = self.paths.table_uri(name)
-        data = to_table(name, rows) if isinstance(rows, list) else rows
         write_deltalake(uri, data, mode=mode, predicate=predicate,  # type: ignore[arg-type]
                         partition_by=partition_by(name), storage_options=options(self.paths),
                         commit_properties=CommitProperties(custom_metadata={
@@ -170,45 +136,50 @@ class _Publisher:
         table = conform(name, data if isinstance(data, pa.Table) else data.to_table())
         mask = pc.is_in(table["raw_sha256"], value_set=pa.array(sorted(replaced), pa.string()))
         appended = self.append_new(name, table.filter(pc.invert(mask)))
-        swapped = self.replace_pages(name, table.filter(mask).to_pylist(), replaced)
+        swapped = self.replace_pages(name, table.filter(mask), replaced)
         if swapped is None or appended is None:
             return swapped or appended
         change = {k: appended.change.get(k, 0) + swapped.change.get(k, 0) for k in ("added", "removed")}
         return _Outcome(swapped.version, change, appended.years | swapped.years, appended.pages | swapped.pages)
 
-    def replace_years(self, name: str, rows: list[Row], years: list[int], hashes: set[str],
-                      doc_pages: Mapping[str, str]) -> _Outcome | None:
-        """Backfill of a partitioned table: one predicate overwrite of the years whose content changed."""
-        new = _dedupe((r for r in rows if r[PARTITION_COLUMN] in years), name)
-        old = self.released_rows(name, filters=[(PARTITION_COLUMN, "in", years)])
-        if hashes:  # keep what pages outside this backfill produced (e.g. a concurrent nightly's rows)
-            new_keys = {_key(r, name) for r in new}
-            page_of = (lambda r: r["raw_sha256"]) if name == "documents" else (lambda r: doc_pages.get(r["doc_id"]))
-            new += [r for r in old if page_of(r) not in hashes and _key(r, name) not in new_keys]
-        changed = [y for y in years if _diff([r for r in old if r[PARTITION_COLUMN] == y],
-                                             [r for r in new if r[PARTITION_COLUMN] == y]) != {"added": 0, "removed": 0}]
-        if not changed:
-            return None
-        data = [r for r in new if r[PARTITION_COLUMN] in changed]
-        version = self.commit(name, data, mode="overwrite", predicate=_in_list(PARTITION_COLUMN, changed))
-        change: dict[str, Any] = _diff([r for r in old if r[PARTITION_COLUMN] in changed], data)
-        ignored = len(rows) - sum(1 for r in rows if r[PARTITION_COLUMN] in years)
-        if ignored:
-            change["ignored_outside_years"] = ignored
-        return _Outcome(version, change, set(changed))
+    def replace_years(self, name: str, data: append.Data, years: list[int], hashes: set[str],
+                      doc_pages: pa.Table) -> _Outcome | None:
+        """Backfill of a partitioned table: the years whose content changed are overwritten, year by year.
 
-    def replace_pages(self, name: str, rows: list[Row], hashes: set[str]) -> _Outcome | None:
-        """Backfill of an unpartitioned table: replace the rows of the re-parsed raw pages."""
-        new = _dedupe((r for r in rows if r["raw_sha256"] in hashes), name)
-        old = self.released_rows(name, filters=[("raw_sha256", "in", sorted(hashes))])
-        changed = {h for h in hashes if _diff([r for r in old if r["raw_sha256"] == h],
-                                              [r for r in new if r["raw_sha256"] == h]) != {"added": 0, "removed": 0}}
-        if not changed:
-            return None
-        data = [r for r in new if r["raw_sha256"] in changed]
-        version = self.commit(name, data, mode="overwrite", predicate=_in_list("raw_sha256", changed))
-        return _Outcome(version, _diff([r for r in old if r["raw_sha256"] in changed], data),
-                        pages=changed if name == "pages" else set())
+        Streamed (replace.py): the diff runs in DuckDB, each changed year is written by a predicate
+        overwrite of its first ≤ COMMIT_BYTES of rows and appends of the rest, so memory stays that of
+        one commit; the release records the table's last version, so readers see the backfill whole.
+        """
+        kept = (hashes, None if name == "documents" else doc_pages) if hashes else None
+        with replace.diff_groups(name, data, self.released_dataset(name),
+                                 group=PARTITION_COLUMN, groups=years, kept_pages=kept) as diff:
+            if not diff.changed:
+                return None
+            for year in diff.changed:
+                version = self.commit_replacing(name, diff.rows([year]), _in_list(PARTITION_COLUMN, [year]))
+            return _Outcome(version, diff.change, set(diff.changed))
+
+    def replace_pages(self, name: str, data: append.Data, hashes: set[str]) -> _Outcome | None:
+        """Backfill of an unpartitioned table: replace the rows of the re-parsed raw pages that changed."""
+        with replace.diff_groups(name, data, self.released_dataset(name),
+                                 group="raw_sha256", groups=sorted(hashes)) as diff:
+            if not diff.changed:
+                return None
+            change = {k: v for k, v in diff.change.items() if k != "ignored_outside_years"}
+            version = self.commit_replacing(name, diff.rows(diff.changed), _in_list("raw_sha256", diff.changed))
+            return _Outcome(version, change, pages=set(diff.changed) if name == "pages" else set())
+
+    def commit_replacing(self, name: str, batches: Iterator[pa.RecordBatch], predicate: str) -> int:
+        """Overwrite the rows matching `predicate` with `batches`: the first commit replaces, later ones append."""
+        version, mode = None, "overwrite"
+        for group in append.budgeted(batches, COMMIT_BYTES):
+            version = self.commit(name, pa.RecordBatchReader.from_batches(SCHEMAS[name], group), mode=mode,
+                                  predicate=predicate if mode == "overwrite" else None)
+            mode = "append"
+        if version is None:  # every row of the group is gone: the overwrite writes nothing
+            version = self.commit(name, pa.RecordBatchReader.from_batches(SCHEMAS[name], []), mode="overwrite",
+                                  predicate=predicate)
+        return version
 
     def rows_at(self, name: str, version: int) -> int:
         return DeltaTable(self.paths.table_uri(name), version=version, storage_options=options(self.paths)).count()
@@ -255,12 +226,9 @@ def publish(
     for name, data in tables.items():  # before any commit: a streamed write would fail half-way
         check_columns(name, data.schema.names)
     years = sorted({int(y) for y in replace_years}) if replace_years is not None else None
-    incoming: dict[str, list[Row]] = {}
     hashes: set[str] = set(raw_hashes)
-    if years is not None:  # a backfill diffs partitions row by row (nightly streams: append.py)
-        incoming = {name: conform(name, t if isinstance(t, pa.Table) else t.to_table()).to_pylist()
-                    for name, t in tables.items()}
-        hashes |= {r["raw_sha256"] for r in incoming.get("pages", [])}
+    if years is not None and "pages" in tables:  # the pages a backfill re-parsed replace their rows
+        hashes |= set(append.owners(tables["pages"], "pages")[1])
     if paths.curated_is_local:
         paths.ensure()
     with publish_lock(paths):
@@ -273,10 +241,10 @@ def publish(
         if last is not None and kind != "backfill":  # a backfill is how a damaged table is restored
             for name in TABLES:
                 check_rows(paths, name, last)
-        doc_pages: dict[str, str] = {}
-        if years is not None and hashes:
-            doc_pages = {r["doc_id"]: r["raw_sha256"] for r in pub.released_rows(
-                "documents", filters=[(PARTITION_COLUMN, "in", years)], columns=["doc_id", "raw_sha256"])}
+        doc_pages = pa.table({"doc_id": pa.array([], pa.string()), "raw_sha256": pa.array([], pa.string())})
+        if years is not None and hashes:  # which page each released document of those years came from
+            doc_pages = pub.released_table("documents").to_pyarrow_table(
+                columns=["doc_id", "raw_sha256"], filters=[(PARTITION_COLUMN, "in", years)], filesystem=pub.fs("documents"))
         done: dict[str, _Outcome] = {}
         for name in TABLES:
             if name not in tables:
@@ -286,11 +254,11 @@ def publish(
             elif years is None:
                 result = pub.append_new(name, tables[name])
             elif name in PARTITIONED:
-                result = pub.replace_years(name, incoming[name], years, hashes, doc_pages)
+                result = pub.replace_years(name, tables[name], years, hashes, doc_pages)
             elif hashes:
-                result = pub.replace_pages(name, incoming[name], hashes)
+                result = pub.replace_pages(name, tables[name], hashes)
             else:
-                result = pub.append_new(name, to_table(name, incoming[name]))
+                result = pub.append_new(name, tables[name])
             if result is not None:
                 done[name] = result
         if not done:

@@ -28,19 +28,63 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"[0-9０-９]")
 
 
+class IdfTable(dict[str, float]):
+    """jieba's IDF table held compactly: sorted words per length as numpy fixed-width strings.
+
+    A plain dict of its 270,000 words costs ≈47 MB of Python objects in every parse worker; this
+    holds ≈6 MB. The dict itself is only a memo of the words looked up (`table[word]`; an unknown
+    word gets the median, as `extract_tags` does), so a lookup costs what a dict lookup costs once
+    a word has been seen; the memo is cleared past MEMO_LIMIT, like `_CANDIDATE`.
+    """
+
+    MEMO_LIMIT = 200_000
+
+    def __init__(self, words: list[str], values: list[float], median: float | None = None) -> None:
+        super().__init__()
+        import numpy as np  # pyarrow's dependency: always installed, only needed once a page is ranked
+
+        by_length: dict[int, dict[str, float]] = {}
+        for word, value in zip(words, values, strict=True):  # a repeated word: the last line wins
+            by_length.setdefault(len(word), {})[word] = value
+        self._store = {}
+        for length, entries in by_length.items():
+            ordered = sorted(entries)
+            self._store[length] = (np.array(ordered, dtype=f"U{length}"),
+                                   np.array([entries[w] for w in ordered], dtype=np.float64))
+        self.median = 0.0 if median is None else median
+        if median is None and values:  # the median over the table's (unique) words' values
+            unique = np.sort(np.concatenate([v for _, v in self._store.values()]))
+            self.median = float(unique[len(unique) // 2])
+
+    def __missing__(self, word: str) -> float:
+        if len(self) > self.MEMO_LIMIT:
+            self.clear()
+        value = self.median
+        found = self._store.get(len(word))
+        if found is not None:
+            keys, values = found
+            i = int(keys.searchsorted(word))
+            if i < len(keys) and keys[i] == word:
+                value = float(values[i])
+        self[word] = value
+        return value
+
+
 @functools.cache
-def idf_table() -> tuple[dict[str, float], float]:
+def idf_table() -> tuple[IdfTable, float]:
     """jieba.analyse's IDF table and its median, read without importing jieba."""
     spec = importlib.util.find_spec("jieba")
     assert spec and spec.submodule_search_locations, "jieba is a declared dependency"
     path = Path(next(iter(spec.submodule_search_locations))) / "analyse" / "idf.txt"
-    idf: dict[str, float] = {}
+    words: list[str] = []
+    values: list[float] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         word, _, value = line.strip().partition(" ")
         if word and value:
-            idf[word] = float(value)
-    values = sorted(idf.values())
-    return idf, values[len(values) // 2]
+            words.append(word)
+            values.append(float(value))
+    table = IdfTable(words, values)
+    return table, table.median
 
 
 #: parts of speech that never make a keyword: place names (宁波市 says where, not what), numerals,
@@ -110,9 +154,9 @@ def _rank(terms: list[str], top_k: int, section_id: str | None) -> list[Keyword]
         return []
     counts = Counter(terms)
     words = list(counts)
-    idf, median = idf_table()
+    idf, _ = idf_table()
     tf = map(truediv, counts.values(), repeat(len(terms)))
-    raw = list(map(mul, tf, map(idf.get, words, repeat(median))))
+    raw = list(map(mul, tf, map(idf.__getitem__, words)))
     if 0 < top_k < len(raw):
         floor = round(nlargest(top_k, raw)[-1], 6) - 1e-6
         near = list(map(ge, raw, repeat(floor)))

@@ -50,7 +50,7 @@ def test_stop_words_and_places_are_not_keywords():
 
 
 def test_ties_break_on_the_term(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(keywords, "idf_table", lambda: ({}, 1.0))
+    monkeypatch.setattr(keywords, "idf_table", lambda: (keywords.IdfTable([], [], median=1.0), 1.0))
     got = [k.term for k in rank_terms("信访 复议 诉讼 复议 信访 诉讼", 3)]
     assert got == sorted(got)
 

@@ -100,7 +100,8 @@ def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str
     bounds memory to one batch's tables — on pool threads, each thread's malloc arena would keep
     its own high-water mark. A failed batch is not validated nor published, so its pages stay
     pending for the next run; a validation error (a suite or code error, never bad data) or an OS
-    error while staging (disk full, read-only data dir) fails the run.
+    error while staging (disk full, read-only data dir) fails the run. Once the last batch is
+    parsed the parse workers are stopped: the last validation and the publish run without them.
     """
     runs_dir = Path(stage_dir).parent.parent
     if any(runs_dir.glob("*/stage")):  # stages of killed runs (not of live ones): swept by every run
@@ -114,6 +115,7 @@ def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str
 
     from govreports.io import staging
     from tasks import progress
+    from tasks._worker import close_pool
     from tasks.parse import batches, parse_batch
     from tasks.publish import validate_batch
     from tasks.summary import failed_batch_entries
@@ -137,6 +139,8 @@ def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str
         future.wait()
         if n + 1 < len(groups) and n + 1 not in futures:
             futures[n + 1] = submit(n + 1)  # the next batch parses while this one is validated
+        elif not futures:
+            close_pool()  # every batch is parsed: the workers' memory goes before the last validation
         done += len(group)
         if future.state.is_completed():
             manifest = future.result()

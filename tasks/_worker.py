@@ -129,8 +129,9 @@ def _shared_pool() -> ProcessPoolExecutor:
 
 
 def close_pool() -> None:
-    """Stop the shared pool's workers (a command that exits right after a run does not wait for
-    the interpreter's own clean-up to do it)."""
+    """Stop the shared pool's workers: once a run has parsed its last batch (they hold ≈190 MB each,
+    which the validation and publish that follow need more than a warm pool), and before a command
+    exits (it does not wait for the interpreter's own clean-up to do it)."""
     global _POOL
     with _POOL_LOCK:
         pool, _POOL = _POOL, None

@@ -1,6 +1,6 @@
 """Scale figures: nightly from empty, then a full 10-year backfill, at several N, beside the floor.
 
-    python -m benchmarks.scale --pages 10000 50000 [--corpus DIR] [--ephemeral] [--out benchmarks/out]
+    python -m benchmarks.scale --pages 10000 50000 [--corpus DIR] [--ephemeral] [--one-year] [--out benchmarks/out]
 
 For each N (a prefix of one generated corpus, so larger runs hold the smaller ones' pages) a fresh
 data dir gets the N pages in its inbox; `govreports run` (cold) and then `govreports backfill
@@ -37,8 +37,10 @@ def _brief(run: dict[str, Any]) -> dict[str, Any]:
     return {k: run[k] for k in KEEP if k in run}
 
 
-def measure_n(pages: list[Path], work: Path, server: e2e.PrefectServer, ephemeral: bool) -> dict[str, Any]:
-    """Floor, cold nightly (server), full backfill (server), optionally a cold ephemeral nightly."""
+def measure_n(pages: list[Path], work: Path, server: e2e.PrefectServer, ephemeral: bool,
+              one_year: bool = False) -> dict[str, Any]:
+    """Floor, cold nightly (server), optionally a one-year backfill, the full backfill (server),
+    optionally a cold ephemeral nightly."""
     n = len(pages)
     out: dict[str, Any] = {"pages": n, "mb": round(sum(p.stat().st_size for p in pages) / 1e6, 1)}
     print(f"[scale {n}] floor …", flush=True)
@@ -48,6 +50,12 @@ def measure_n(pages: list[Path], work: Path, server: e2e.PrefectServer, ephemera
     e2e.fill_inbox(pages, data)
     print(f"[scale {n}] cold nightly (running server) …", flush=True)
     out["nightly"] = _brief(e2e.run_cli(["run"], data, api_url=server.api_url, server_home=server.home, pages=n))
+    if one_year:
+        year = YEARS[len(YEARS) // 2]
+        print(f"[scale {n}] backfill {year} …", flush=True)
+        out["backfill_one_year"] = _brief(e2e.run_cli(["backfill", str(year)], data, api_url=server.api_url,
+                                                      server_home=server.home, flow_name="backfill",
+                                                      refresh_cache=True))
     print(f"[scale {n}] full backfill {YEARS[0]}-{YEARS[-1]} …", flush=True)
     out["backfill"] = _brief(e2e.run_cli(["backfill", str(YEARS[0]), str(YEARS[-1])], data, api_url=server.api_url,
                                          server_home=server.home, flow_name="backfill", refresh_cache=True))
@@ -58,10 +66,12 @@ def measure_n(pages: list[Path], work: Path, server: e2e.PrefectServer, ephemera
         print(f"[scale {n}] cold nightly (ephemeral server) …", flush=True)
         out["nightly_ephemeral"] = _brief(e2e.run_cli(["run"], fresh, pages=n))
         shutil.rmtree(fresh, ignore_errors=True)
-    for run in ("nightly", "backfill", "nightly_ephemeral"):
+    for run in ("nightly", "backfill", "backfill_one_year", "nightly_ephemeral"):
         if run in out and out[run].get("cpu_s"):
             out[run]["cpu_vs_floor"] = round(out[run]["cpu_s"] / out["floor_cpu_s"], 2)
     out["backfill_peak_vs_nightly"] = round(out["backfill"]["peak_rss_mb"] / out["nightly"]["peak_rss_mb"], 3)
+    if one_year and out["backfill_one_year"].get("flow_s") and out["backfill"].get("flow_s"):
+        out["one_year_vs_full_flow"] = round(out["backfill_one_year"]["flow_s"] / out["backfill"]["flow_s"], 3)
     return out
 
 
@@ -82,6 +92,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--pages", type=int, nargs="+", default=[10_000, 50_000])
     ap.add_argument("--corpus", type=Path, help="an existing benchmarks.corpus pages dir (else generated)")
     ap.add_argument("--ephemeral", action="store_true", help="also a cold nightly with Prefect's temporary server")
+    ap.add_argument("--one-year", action="store_true", help="also a one-year backfill before the full one")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
     args = ap.parse_args(argv)
@@ -96,7 +107,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             generate(corpus, max(args.pages), args.seed)
         every_page = sorted(p for p in corpus.iterdir() if p.is_file())
         with e2e.PrefectServer(work / "prefect-server") as server:
-            runs = [measure_n(every_page[:n], work, server, args.ephemeral) for n in sorted(args.pages)]
+            runs = [measure_n(every_page[:n], work, server, args.ephemeral, args.one_year) for n in sorted(args.pages)]
         results["runs"] = runs
         if len(runs) > 1:
             results["ratios"] = ratios(runs)

@@ -164,20 +164,20 @@ def _indicators(release: Release, paths: DataPaths, catalog: Mapping[str, tuple[
         con.register("raw_values", dataset("indicator_values", release.release, data_dir=paths))
         con.execute("CREATE TEMP VIEW ind AS SELECT indicator_id, doc_id, report_year, "
                     "coalesce(region, agency, '(unknown)') AS region, value, unit, sub FROM raw_values")
-        if not con.execute("SELECT count(*) FROM ind").fetchone()[0]:
+        if not con.execute("SELECT count(*) FROM ind").fetchall()[0][0]:
             return {"top": [], "series": [], "regions": []}
         docs = con.execute("SELECT indicator_id, count(DISTINCT doc_id) AS n FROM ind WHERE indicator_id IS NOT NULL "
                            "GROUP BY indicator_id ORDER BY n DESC, indicator_id LIMIT ?", [TOP_INDICATORS]).fetchall()
         top, picked = [], []
         for indicator_id, documents in docs:
             has_null = con.execute("SELECT count(*) FROM ind WHERE indicator_id = ? AND sub IS NULL",
-                                   [indicator_id]).fetchone()[0]
+                                   [indicator_id]).fetchall()[0][0]
             sub = None if has_null else con.execute(
                 "SELECT sub FROM ind WHERE indicator_id = ? GROUP BY sub ORDER BY count(*) DESC, sub LIMIT 1",
-                [indicator_id]).fetchone()[0]
+                [indicator_id]).fetchall()[0][0]
             picked.append((indicator_id, sub))
             unit = con.execute("SELECT unit FROM ind WHERE indicator_id = ? AND sub IS NOT DISTINCT FROM ? "
-                               "ORDER BY doc_id NULLS FIRST, sub NULLS FIRST LIMIT 1", [indicator_id, sub]).fetchone()[0]
+                               "ORDER BY doc_id NULLS FIRST, sub NULLS FIRST LIMIT 1", [indicator_id, sub]).fetchall()[0][0]
             top.append({"indicator_id": indicator_id, "name_zh": catalog[indicator_id][0], "unit": unit,
                         "measure": catalog[indicator_id][1], "documents": int(documents), "sub": sub})
         con.execute("CREATE TEMP TABLE chosen (indicator_id VARCHAR, sub VARCHAR)")

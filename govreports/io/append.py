@@ -1,18 +1,23 @@
 """Streaming append: the rows of a table whose key is not released yet, without loading the table.
 
-Why not rows as dicts (what the backfill path still does): a nightly run of 10,000 pages brings
-≈1.4 M rows; turning them into Python dicts to dedupe by key cost gigabytes and minutes. Here
-only the key columns are read whole (as one Arrow string column per table), duplicates and
-already-released keys become one boolean mask, and the rows stream from the staged Parquet
-parts through the mask into delta-rs batch by batch. The released keys are read only for the
-documents (or pages) being appended, so the cost does not grow with the curated store.
+Why not rows as dicts: a nightly run of 10,000 pages brings ≈1.4 M rows; turning them into
+Python dicts to dedupe by key cost gigabytes and minutes. Here only the key columns (and a row
+number) go into a memory-limited DuckDB, which finds the rows whose key is neither released nor
+repeated (it spills to disk rather than grow: a 50,000-page run's keys as one Arrow string
+column and hash set cost the process ≈1 GB); what comes back is one boolean per row, and the
+rows stream from the staged Parquet parts through that mask into delta-rs batch by batch. The
+released keys are read only for the documents (or pages) being appended, so the cost does not
+grow with the curated store.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
@@ -20,10 +25,10 @@ import pyarrow.dataset as pads
 from govreports.schemas import KEYS, PARTITION_COLUMN, PARTITIONED, SCHEMAS
 from govreports.tables import conform
 
-#: separates key columns in the composite key; cannot occur in ids, hashes or terms.
-SEP = "\x1f"
-NULL = "\x00"
 BATCH_ROWS = 65_536
+ROW = "__row"
+#: DuckDB's working memory for the key comparison; beyond it, it spills to a temp dir.
+MEMORY_LIMIT = "256MB"
 Data = pa.Table | pads.Dataset
 
 
@@ -37,36 +42,55 @@ def iter_batches(data: Data, columns: list[str] | None = None) -> Iterator[pa.Re
         yield from fragment.to_batches(columns=columns, schema=data.schema, batch_size=BATCH_ROWS, use_threads=False)
 
 
-def composite_keys(data: pa.Table | pa.RecordBatch, name: str) -> pa.Array:
-    """One string per row: the table's key columns joined (nulls spelled out, so they stay distinct)."""
-    columns = [pc.fill_null(pc.cast(data.column(k), pa.string()), NULL) for k in KEYS[name]]
-    if len(columns) == 1:
-        return columns[0].combine_chunks() if isinstance(columns[0], pa.ChunkedArray) else columns[0]
-    joined = pc.binary_join_element_wise(*columns, SEP)
-    return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
-
-
-def incoming_keys(data: Data, name: str) -> pa.Array:
-    batches = list(iter_batches(data, list(KEYS[name])))
-    if not batches:
-        return pa.array([], pa.string())
-    return composite_keys(pa.Table.from_batches(batches), name)
-
-
-def first_occurrences(keys: pa.Array) -> pa.Array:
-    """True at the first row of each key (a page or document staged twice keeps its first rows)."""
-    if pc.count_distinct(keys).as_py() == len(keys):
-        return pa.repeat(True, len(keys))
-    indexed = pa.table({"key": keys, "row": pa.array(range(len(keys)), pa.int64())})
-    first = indexed.group_by("key", use_threads=False).aggregate([("row", "min")]).column("row_min")
-    return pc.is_in(pa.array(range(len(keys)), pa.int64()), value_set=first)
-
-
 def owners(data: Data, name: str) -> tuple[str, list[str]]:
     """The column that names what rows belong to (doc_id, or raw_sha256 for pages) and its values."""
     column = "doc_id" if "doc_id" in SCHEMAS[name].names else "raw_sha256"
-    values = pc.unique(pa.chunked_array([b.column(0) for b in iter_batches(data, [column])], pa.string()))
-    return column, sorted(v for v in values.to_pylist() if v is not None)
+    values: set[str] = set()
+    for batch in iter_batches(data, [column]):  # unique per batch: never the whole column at once
+        values.update(v for v in pc.unique(batch.column(0)).to_pylist() if v is not None)
+    return column, sorted(values)
+
+
+def _key_rows(data: Data, name: str) -> Iterator[pa.RecordBatch]:
+    """The key columns of `data` with each row's position (the order "first occurrence" refers to)."""
+    offset = 0
+    for batch in iter_batches(data, list(KEYS[name])):
+        rows = pa.array(range(offset, offset + batch.num_rows), pa.int64())
+        offset += batch.num_rows
+        yield pa.RecordBatch.from_arrays([*batch.columns, rows], names=[*KEYS[name], ROW])
+
+
+def kept_rows(data: Data, name: str, released: pa.Table) -> np.ndarray:
+    """A boolean per row of `data`: its key is not released and it is the key's first row.
+
+    In DuckDB with a memory limit (it spills beyond it): the keys of a large run (millions of rows
+    for the biggest tables) never become one Arrow string column and hash set in this process.
+    Keys compare column by column, nulls equal (as a composite key of the values would).
+    """
+    import duckdb
+
+    keys = [f'"{k}"' for k in KEYS[name]]
+    fields = [SCHEMAS[name].field(k) for k in KEYS[name]]
+    schema = pa.schema([*fields, pa.field(ROW, pa.int64())])
+    tmp = tempfile.mkdtemp(prefix="govreports-append-")
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 1, "temp_directory": tmp,
+                                 "preserve_insertion_order": True})
+    try:
+        con.register("_inc", pa.RecordBatchReader.from_batches(schema, _key_rows(data, name)))
+        con.execute("CREATE TEMP TABLE inc AS SELECT * FROM _inc").fetchall()
+        con.unregister("_inc")
+        total = con.execute("SELECT count(*) FROM inc").fetchall()[0][0]
+        con.register("rel", released.select(list(KEYS[name])))
+        same = " AND ".join(f"rel.{k} IS NOT DISTINCT FROM inc.{k}" for k in keys)
+        kept = con.sql(f"SELECT {ROW} FROM inc WHERE NOT EXISTS (SELECT 1 FROM rel WHERE {same}) "
+                       f"QUALIFY row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY {ROW}) = 1"
+                       ).to_arrow_table().column(0).to_numpy()
+    finally:
+        con.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    mask = np.zeros(int(total or 0), dtype=bool)
+    mask[kept] = True
+    return mask
 
 
 def budgeted(batches: Iterator[pa.RecordBatch], limit: int) -> Iterator[Iterator[pa.RecordBatch]]:
@@ -99,13 +123,10 @@ class Fresh:
     pages: set[str] = field(default_factory=set)
 
 
-def fresh_rows(data: Data, name: str, released_keys: pa.Array) -> Fresh | None:
-    """Rows of `data` whose key is neither released nor repeated; None when there are none."""
-    keys = incoming_keys(data, name)
-    if not len(keys):
-        return None
-    keep = pc.and_(first_occurrences(keys), pc.invert(pc.is_in(keys, value_set=released_keys)))
-    count = pc.sum(pc.cast(keep, pa.int64())).as_py() or 0
+def fresh_rows(data: Data, name: str, released: pa.Table) -> Fresh | None:
+    """Rows of `data` whose key is neither in `released` (key columns) nor repeated; None when none."""
+    keep = kept_rows(data, name, released)
+    count = int(keep.sum())
     if not count:
         return None
     fresh = Fresh(count, iter(()))
@@ -113,7 +134,7 @@ def fresh_rows(data: Data, name: str, released_keys: pa.Array) -> Fresh | None:
     def stream() -> Iterator[pa.RecordBatch]:
         offset = 0
         for batch in iter_batches(data):
-            mask = keep.slice(offset, batch.num_rows)
+            mask = pa.array(keep[offset:offset + batch.num_rows])
             offset += batch.num_rows
             kept = conform(name, pa.Table.from_batches([batch.filter(mask)]))
             if not kept.num_rows:

@@ -112,14 +112,13 @@ class _Publisher:
             time.sleep(pause)
         return DeltaTable(uri, storage_options=options(self.paths)).version()
 
-    def released_keys(self, name: str, data: append.Data) -> pa.Array:
-        """Composite keys of the released rows that belong to the documents (pages) in `data`."""
+    def released_keys(self, name: str, data: append.Data) -> pa.Table:
+        """Key columns of the released rows that belong to the documents (pages) in `data`."""
         column, owned = append.owners(data, name)
         if not owned:
-            return pa.array([], pa.string())
-        released = self.released_table(name).to_pyarrow_table(columns=list(KEYS[name]), filters=[(column, "in", owned)],
-                                                              filesystem=self.fs(name))
-        return append.composite_keys(released, name)
+            return pa.schema([SCHEMAS[name].field(k) for k in KEYS[name]]).empty_table()
+        return self.released_table(name).to_pyarrow_table(columns=list(KEYS[name]), filters=[(column, "in", owned)],
+                                                          filesystem=self.fs(name))
 
     def append_new(self, name: str, data: append.Data) -> _Outcome | None:
         """Nightly: append the rows whose key is not released yet, streamed from `data`."""

@@ -99,7 +99,7 @@ class Session:
 
     def load(self, table: str, reader: pa.RecordBatchReader) -> None:
         self.con.register("_src", reader)
-        self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM _src")
+        self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM _src").fetchall()
         self.con.unregister("_src")
 
     def load_values(self, table: str, column: str, values: list[Any], kind: pa.DataType) -> None:
@@ -116,7 +116,7 @@ class Session:
                 if batch.num_rows:
                     yield from conform(self.name, pa.Table.from_batches([batch])).to_batches()
         finally:
-            self.con.execute("DROP TABLE _chosen")
+            self.con.execute("DROP TABLE _chosen").fetchall()
 
     def _group_type(self) -> pa.DataType:
         return SCHEMAS[self.name].field(self.group).type
@@ -140,10 +140,10 @@ def diff_groups(name: str, incoming: append.Data, released: pads.Dataset, *, gro
         session.load("incoming", _numbered(append.iter_batches(incoming), name))
         in_groups = f"{g} IN (SELECT g FROM _groups)"
         total, inside = session.con.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE {in_groups}) FROM incoming").fetchone()
+            f"SELECT count(*), count(*) FILTER (WHERE {in_groups}) FROM incoming").fetchall()[0]
         session.con.execute(f"CREATE TEMP TABLE n AS SELECT * FROM incoming WHERE {in_groups} "
-                            f"QUALIFY row_number() OVER (PARTITION BY {', '.join(session.keys)} ORDER BY {ROW}) = 1")
-        session.con.execute("DROP TABLE incoming")
+                            f"QUALIFY row_number() OVER (PARTITION BY {', '.join(session.keys)} ORDER BY {ROW}) = 1").fetchall()
+        session.con.execute("DROP TABLE incoming").fetchall()
         filt = pads.field(group).isin(pa.array(sorted(set(groups)), kind))
         session.load("o", _numbered(released.to_batches(filter=filt, batch_size=BATCH_ROWS), name))
         if kept_pages is not None:
@@ -160,7 +160,7 @@ def diff_groups(name: str, incoming: append.Data, released: pads.Dataset, *, gro
         change = {"added": sum(changes[grp][0] for grp in changed), "removed": sum(changes[grp][1] for grp in changed)}
         if total - inside:
             change["ignored_outside_years"] = int(total - inside)
-        session.con.execute("DROP TABLE o")
+        session.con.execute("DROP TABLE o").fetchall()
         return GroupDiff(changed, change, session)
     except BaseException:
         session.close()
@@ -182,4 +182,4 @@ def _keep_outside_rows(session: Session, pages: set[str], doc_pages: pa.Table | 
         INSERT INTO n SELECT {columns}, (SELECT coalesce(max({ROW}), 0) FROM n) + 1 + o.{ROW}
         FROM o {join}
         WHERE ({page} IS NULL OR {page} NOT IN (SELECT h FROM _pages))
-          AND NOT EXISTS (SELECT 1 FROM n WHERE {same_key})""")
+          AND NOT EXISTS (SELECT 1 FROM n WHERE {same_key})""").fetchall()

@@ -23,24 +23,42 @@ from govreports.io.reading import read_if_published
 _COLUMNS = ["doc_id", "body", "title", "agency", "region", "report_year", "doc_type", "publish_date", "fingerprint"]
 
 
-def _order(rows: list[dict]) -> list[dict]:
+def _when(row: dict) -> tuple:
     """Earlier first: by publish date (unknown last), then doc_id."""
-    return sorted(rows, key=lambda r: (r.get("publish_date") is None, r.get("publish_date") or 0, r["doc_id"]))
+    return (row.get("publish_date") is None, row.get("publish_date") or 0, row["doc_id"])
+
+
+def _candidates(batches: Iterable[pa.RecordBatch]) -> list[tuple[tuple, Candidate]]:
+    """(order key, Candidate) per row, a batch at a time: the rows (with their bodies) are never all
+    held as Python dicts next to the candidates built from them."""
+    out = []
+    for batch in batches:
+        out.extend((_when(row), Candidate.from_row(row)) for row in batch.to_pylist())
+    return out
+
+
+def _ordered(pairs: list[tuple[tuple, Candidate]]) -> list[Candidate]:
+    return [c for _, c in sorted(pairs, key=lambda pair: pair[0])]  # stable, as sorting the rows was
 
 
 def link_staged(paths: DataPaths, valid_dirs: Iterable[str]) -> int:
-    """Fill duplicate_of / supersedes in the staged documents; returns how many documents were linked."""
+    """Fill duplicate_of / supersedes in the staged documents; returns how many documents were linked.
+
+    The released documents this run re-stages (a backfill re-stages all of its years') are not read:
+    they would be left out of the comparison anyway.
+    """
     files = [f for d in valid_dirs for f in staging.parts(Path(d), "documents")]
-    staged = [r for f in files for r in pq.read_table(f, columns=_COLUMNS).to_pylist()]
+    staged = _candidates(b for f in files for b in pq.ParquetFile(f).iter_batches(batch_size=256, columns=_COLUMNS))
     if not staged:
         return 0
-    years = sorted({r["report_year"] for r in staged if r["report_year"] is not None})
-    ids = {r["doc_id"] for r in staged}
+    years = sorted({c.report_year for _, c in staged if c.report_year is not None})
+    ids = sorted({c.doc_id for _, c in staged})
+    filters = [("doc_id", "not in", ids), *([("report_year", "in", years)] if years else [])]
     released = read_if_published("documents", paths, columns=[*_COLUMNS, "duplicate_of", "supersedes"],
-                                 filters=[("report_year", "in", years)] if years else None,
-                                 all_versions=True).to_pylist()
-    known = [Candidate.from_row(r) for r in _order(released) if r["doc_id"] not in ids]
-    links = link(known, [Candidate.from_row(r) for r in _order(staged)])
+                                 filters=filters, all_versions=True)
+    known = _candidates(released.to_batches(max_chunksize=256))
+    del released
+    links = link(_ordered(known), _ordered(staged))
     linked = sum(1 for dup, sup in links.values() if dup or sup)
     if linked:
         for path in files:

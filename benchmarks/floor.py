@@ -105,7 +105,7 @@ def measure_trafilatura(paths: list[Path]) -> dict[str, Any]:
     """trafilatura.extract vs our cleaning stage (read_page on the decoded text) on the same HTML pages."""
     import trafilatura
 
-    from govreports.pagetext import read_page
+    from govreports.clean.pagetext import read_page
 
     texts = [decode(p.read_bytes()) for p in paths if p.suffix == ".html"]
     size = sum(len(t.encode("utf-8")) for t in texts)

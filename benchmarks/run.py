@@ -128,7 +128,7 @@ def bytecode_cache() -> dict[str, Any]:
     sys.pycache_prefix = str(PYCACHE)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import prefect, great_expectations, pandas, deltalake, trafilatura, jieba, "
-                    "govreports.parse, govreports.validate, govreports.report, flows.nightly, flows.backfill, "
+                    "govreports.parse, govreports.tables.validate, govreports.report.build, flows.nightly, flows.backfill, "
                     "govreports_cli.run_cmd, govreports_cli.data_cmd, prefect.server.api.server"],
                    check=False, cwd=str(ROOT), capture_output=True)
     return {"PYTHONDONTWRITEBYTECODE_was": before, "pycache_prefix": str(PYCACHE),

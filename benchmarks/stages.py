@@ -24,9 +24,9 @@ from typing import Any
 CLOCK = time.process_time
 #: (module, function name, stage label): every stage call parse_page makes, where it makes it.
 WRAPPED = [
-    ("govreports.pagetext", "decode_bytes_ex", "decode"),
-    ("govreports.pagetext", "html_to_page", "clean: html"),
-    ("govreports.pagetext", "strip_chrome", "clean: chrome"),
+    ("govreports.clean.pagetext", "decode_bytes_ex", "decode"),
+    ("govreports.clean.pagetext", "html_to_page", "clean: html"),
+    ("govreports.clean.pagetext", "strip_chrome", "clean: chrome"),
     ("govreports.parse", "read_page", "_read_page"),
     ("govreports.parse", "split_documents", "split+metadata"),
     ("govreports.parse", "extract_metadata", "split+metadata"),
@@ -116,7 +116,7 @@ def _table_stages(results: list[Any]) -> tuple[dict[str, float], dict[str, int]]
     """
     from govreports.config import DataPaths, code_version
     from govreports.io import curated
-    from govreports.tables import results_to_tables
+    from govreports.tables.rows import results_to_tables
 
     out: dict[str, float] = {}
     version = code_version()
@@ -127,7 +127,7 @@ def _table_stages(results: list[Any]) -> tuple[dict[str, float], dict[str, int]]
     start = CLOCK()
     import great_expectations  # noqa: F401  (the import cost is reported apart)
 
-    from govreports.validate import validate_tables
+    from govreports.tables.validate import validate_tables
     out["_gx_import"] = CLOCK() - start
     with tempfile.TemporaryDirectory(prefix="govreports-bench-") as tmp:
         start = CLOCK()  # GX context and suites are built per call: a fixed cost per run

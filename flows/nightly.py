@@ -13,7 +13,7 @@ from prefect import flow
 
 from flows import _runtime as rt
 from govreports.config import DataPaths, code_version
-from govreports.sources import load_sources
+from govreports.portals.sources import load_sources
 from tasks import progress
 from tasks import summary as sm
 from tasks.ingest import due_retries, fetch_source, list_pending, receive_inbox, record_parse_outcomes

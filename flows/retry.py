@@ -1,7 +1,7 @@
 """The retry flow (`govreports retry`): failed pages come back on demand, then a nightly run takes them.
 
 Nightly runs already retry failures with backoff and park them after N attempts
-(govreports/retry_policy.py). This flow makes the chosen failures due now — parse failures in
+(govreports/portals/retry_policy.py). This flow makes the chosen failures due now — parse failures in
 the retry ledger, fetch failures in each source's fetch state — and runs the nightly flow, which
 re-fetches those URLs, re-parses those pages with today's code and publishes what now parses.
 """
@@ -15,7 +15,7 @@ from prefect import flow
 from flows import _runtime as rt
 from flows.nightly import nightly
 from govreports.config import DataPaths
-from govreports.sources import load_sources
+from govreports.portals.sources import load_sources
 from tasks.maintain import make_failures_due
 
 

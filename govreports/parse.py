@@ -11,18 +11,18 @@ from __future__ import annotations
 import hashlib
 import re
 
-from govreports.citations import extract_citations
-from govreports.decode import DecodeError
-from govreports.indicator_values import choose_values
-from govreports.indicators import map_indicators
-from govreports.keywords import extract_keywords, tag_topics
-from govreports.metadata import extract_metadata
+from govreports.clean.decode import DecodeError
+from govreports.clean.pagetext import read_page
+from govreports.documents.metadata import extract_metadata
+from govreports.documents.split import DocDraft, split_documents
+from govreports.indicators.binding import map_indicators
+from govreports.indicators.values import choose_values
 from govreports.models import Document, PageResult
-from govreports.pagetext import read_page
-from govreports.parts import tag_parts
-from govreports.quantities import extract_quantities
-from govreports.sections import parse_sections
-from govreports.split import DocDraft, split_documents
+from govreports.quantities.mentions import extract_quantities
+from govreports.sections.parts import tag_parts
+from govreports.sections.tree import parse_sections
+from govreports.text.citations import extract_citations
+from govreports.text.keywords import extract_keywords, tag_topics
 
 #: pages larger than these are refused before any decoding: the largest real report pages are a
 #: few hundred KB (HTML with inline scripts a few MB), and the caps bound time and memory per page.

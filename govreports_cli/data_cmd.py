@@ -25,7 +25,7 @@ from govreports.config import DataPaths
 from govreports.io.reading import no_release_message, require_release
 from govreports.io.releases import Release, read_releases
 from govreports.models import REQUIRED_PARTS
-from govreports.schemas import TABLES
+from govreports.tables.schemas import TABLES
 from govreports_cli.diff_cmd import diff_versions
 
 __all__ = ["diff_versions", "run_query", "show_document", "show_versions"]

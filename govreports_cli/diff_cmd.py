@@ -24,7 +24,7 @@ from rich.table import Table
 
 from govreports.config import DataPaths
 from govreports.io.releases import Release
-from govreports.schemas import KEYS, TABLES
+from govreports.tables.schemas import KEYS, TABLES
 
 LISTED = 30
 IGNORED_COLUMNS = ("code_version",)

@@ -52,7 +52,7 @@ def sources_file(given: Path | None) -> Path | None:
         one line).
     """
     from flows._runtime import resolve_sources_file  # stdlib-only module: the same rule the flow uses
-    from govreports.sources import SourcesError, load_sources
+    from govreports.portals.sources import SourcesError, load_sources
 
     path = resolve_sources_file(str(given) if given else None)
     if path is None:

@@ -14,7 +14,7 @@ from rich.table import Table
 from govreports.config import DataPaths
 from govreports.io.reading import no_release_message
 from govreports.io.releases import read_releases
-from govreports.schemas import TABLES
+from govreports.tables.schemas import TABLES
 from govreports_cli.data_cmd import console, fail
 
 

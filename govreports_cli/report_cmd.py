@@ -20,7 +20,7 @@ from pathlib import Path
 from govreports.config import DataPaths
 from govreports.io.reading import no_release_message
 from govreports.io.releases import get_release
-from govreports.report import summary_from_release, write_run_report
+from govreports.report.build import summary_from_release, write_run_report
 from govreports_cli.data_cmd import console, fail
 
 

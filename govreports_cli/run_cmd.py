@@ -178,7 +178,7 @@ def _warm_up(*, parsing: bool) -> None:
     waits on its API calls. A module imported twice at once is imported once (Python's import lock)."""
     import threading
 
-    modules = ["govreports.report"] + (["tasks.parse", "govreports.validate"] if parsing else [])
+    modules = ["govreports.report.build"] + (["tasks.parse", "govreports.tables.validate"] if parsing else [])
 
     def load() -> None:
         import importlib

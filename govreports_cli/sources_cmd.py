@@ -14,7 +14,7 @@ from rich.table import Table
 
 def _load(sources_file: Path | None, names: list[str]) -> tuple[list, list[str]]:
     from flows._runtime import resolve_sources_file
-    from govreports.sources import load_sources
+    from govreports.portals.sources import load_sources
 
     path = resolve_sources_file(str(sources_file) if sources_file else None)
     if path is None:
@@ -30,7 +30,7 @@ def _load(sources_file: Path | None, names: list[str]) -> tuple[list, list[str]]
 def check(names: list[str], sources_file: Path | None, as_json: bool) -> int:
     """Print one row per source; 1 when a source yields no report link (or a name is unknown)."""
     from govreports.io.source_check import check_sources
-    from govreports.sources import SourcesError
+    from govreports.portals.sources import SourcesError
 
     console = Console(stderr=False)
     try:

@@ -26,7 +26,7 @@ from govreports.config import DataPaths
 from govreports.io import raw_store, staging
 from govreports.models import PageResult
 from govreports.parse import parse_page
-from govreports.tables import results_to_tables
+from govreports.tables.rows import results_to_tables
 
 #: below this many pages a batch is parsed serially. Measured on the 2-vCPU dev box: a warm
 #: parse costs ≈0.05–0.15 s a page, starting a worker ≈5–10 s (imports, tokenizer), so the pool
@@ -92,7 +92,7 @@ def _init_worker() -> None:
     """
     if "pandas" not in sys.modules:
         sys.meta_path.insert(0, _NoPandas())
-    from govreports import keywords, tokenize
+    from govreports.text import keywords, tokenize
 
     tokenize.cut("加载")  # the tokenizer and the IDF table, once, before the first page …
     keywords.idf_table()

@@ -18,7 +18,7 @@ from prefect.tasks import exponential_backoff
 
 from govreports.config import DataPaths
 from govreports.io import curated, fetch, inbox, raw_store, retry_ledger
-from govreports.sources import Source
+from govreports.portals.sources import Source
 from tasks import progress
 
 

@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from govreports.config import DataPaths
 from govreports.io import maintenance, retry_ledger
 from govreports.io.fetch_state import FetchState
-from govreports.retry_policy import unpark
+from govreports.portals.retry_policy import unpark
 
 
 @task(name="maintain-store", cache_policy=NO_CACHE)

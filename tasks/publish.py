@@ -22,8 +22,8 @@ from prefect.cache_policies import NO_CACHE
 from govreports.config import DataPaths
 from govreports.io import curated, dedupe, staging
 from govreports.io.reading import read_if_published
-from govreports.schemas import TABLES
-from govreports.validation_merge import merge_results
+from govreports.tables.schemas import TABLES
+from govreports.tables.validation_merge import merge_results
 from tasks.ingest import _is_io_error
 
 
@@ -34,7 +34,7 @@ def validate_batch(batch_dir: str, run_id: str, batch_no: int = 0) -> dict[str, 
     Returns {batch, dir (of the valid parts), results, failed_docs}; merge_results folds the
     batches' results into the run's validation.json.
     """
-    from govreports.validate import validate_tables  # GX import costs seconds: only when validating
+    from govreports.tables.validate import validate_tables  # GX import costs seconds: only when validating
 
     directory = Path(batch_dir)
     outcome = validate_tables(staging.read_tables(directory / "parsed"), run_id=run_id)
@@ -128,6 +128,6 @@ def write_summary(run_dir: str, summary: dict[str, Any]) -> str:
 @task(name="write-report", cache_policy=NO_CACHE)
 def write_report(data_dir: str, summary: dict[str, Any], release_number: int | None) -> str:
     """The human-readable run report (HTML + JSON) beside the summary."""
-    from govreports.report import write_run_report
+    from govreports.report.build import write_run_report
 
     return str(write_run_report(DataPaths.from_dir(data_dir), summary, release_number))

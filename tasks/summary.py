@@ -1,6 +1,6 @@
 """Compose the run summary (runs/<run_id>/summary.json) from what the tasks returned.
 
-The summary is the run's contract with people and with govreports/report.py: counts, plus one
+The summary is the run's contract with people and with govreports/report/build.py: counts, plus one
 entry per page that went wrong with its reason, so a bad page is never just a number. Plain
 functions over JSON-able values (no Prefect), so the shape is tested without an orchestrator.
 """

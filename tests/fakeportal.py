@@ -3,7 +3,7 @@
 Usage::
 
     from govreports.io.fetch import FetchState, fetch_source
-    from govreports.sources import source_from_dict
+    from govreports.portals.sources import source_from_dict
     from tests.fakeportal import FakePortal
 
     with FakePortal() as portal:

@@ -24,7 +24,7 @@ from govreports.config import DataPaths
 from govreports.io import curated, raw_store
 from govreports.models import PageResult
 from govreports.parse import parse_page
-from govreports.tables import results_to_tables
+from govreports.tables.rows import results_to_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "samples" / "inbox").glob("*.txt"))

@@ -7,7 +7,7 @@ from pathlib import Path
 from govreports.config import DataPaths
 from govreports.io import curated, staging
 from govreports.io.curated import publish
-from govreports.schemas import KEYS, TABLES
+from govreports.tables.schemas import KEYS, TABLES
 from tests.test_curated import assert_unique_keys, make_tables, page_sha
 
 

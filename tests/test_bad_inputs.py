@@ -248,8 +248,8 @@ def test_control_and_bidi_characters_never_reach_the_text(parsed, case_id):
 
 def test_bad_inputs_through_tables_and_validation(parsed, tmp_path):
     """Pages that parse into nonsense are quarantined; error pages keep their category; the rest pass."""
-    from govreports.tables import results_to_tables
-    from govreports.validate import validate_tables
+    from govreports.tables.rows import results_to_tables
+    from govreports.tables.validate import validate_tables
 
     results = [r for r in parsed.values() if isinstance(r, PageResult)]
     tables = results_to_tables(results, code_version="test")

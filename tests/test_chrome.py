@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from govreports.chrome import fold, strip_chrome
-from govreports.dates import iso_date
-from govreports.html_text import html_to_page
-from govreports.pagetext import join_wrapped, read_page
+from govreports.clean.chrome import fold, strip_chrome
+from govreports.clean.html_text import html_to_page
+from govreports.clean.pagetext import join_wrapped, read_page
+from govreports.text.dates import iso_date
 
 BODY = "2022年,市教育局坚持以习近平法治思想为指引,持续推进教育系统法治建设。"
 

@@ -29,8 +29,8 @@ from govreports.models import (
     Quantity,
     Section,
 )
-from govreports.schemas import KEYS, PARTITIONED, SCHEMAS
-from govreports.tables import TABLES, conform, empty_table, results_to_tables
+from govreports.tables.rows import TABLES, conform, empty_table, results_to_tables
+from govreports.tables.schemas import KEYS, PARTITIONED, SCHEMAS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import get_args
 
-from govreports import datadict, schemas
-from govreports.indicators import catalog
+from govreports.indicators.binding import catalog
 from govreports.models import PARTS, Qualifier
+from govreports.tables import datadict, schemas
 
 
 def test_committed_datasets_md_is_current():
     committed = datadict.DEFAULT_OUT.read_text(encoding="utf-8")
-    assert committed == datadict.render(), "docs/datasets.md is stale: run `python -m govreports.datadict`"
+    assert committed == datadict.render(), "docs/datasets.md is stale: run `python -m govreports.tables.datadict`"
 
 
 def test_every_column_is_documented_with_type_meaning_and_example():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from govreports.decode import DecodeError, decode_bytes, decode_bytes_ex
+from govreports.clean.decode import DecodeError, decode_bytes, decode_bytes_ex
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 TEXT = "法治政府建设年度报告：一、主要举措和成效。①学法不少于4次。"

@@ -216,7 +216,7 @@ def _seed_with_stale_year(data_dir: Path) -> int:
 
     from govreports.config import DataPaths
     from govreports.io import curated, inbox
-    from govreports.tables import results_to_tables
+    from govreports.tables.rows import results_to_tables
     from tasks._worker import parse_stored
 
     paths = DataPaths.from_dir(data_dir).ensure()

@@ -12,11 +12,11 @@ from pathlib import Path
 import pyarrow.dataset as pads
 
 from govreports.config import DataPaths
-from govreports.duplicates import Candidate, fingerprint, link, similarity
+from govreports.documents.duplicates import Candidate, fingerprint, link, similarity
 from govreports.io import curated, dedupe, staging
 from govreports.parse import parse_page
-from govreports.schemas import TABLES
-from govreports.tables import results_to_tables
+from govreports.tables.rows import results_to_tables
+from govreports.tables.schemas import TABLES
 from tests.fakeportal import report_html
 
 TITLE = "宁波市教育局2022年法治政府建设年度报告"

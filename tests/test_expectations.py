@@ -17,9 +17,9 @@ from typing import Any, get_args
 import pyarrow as pa
 import pytest
 
-from govreports import checks as ck
 from govreports.models import DocType, Modality, Qualifier
-from govreports.validate import SuiteError, build_gx_suite, load_suite, load_suites, validate_tables
+from govreports.tables import checks as ck
+from govreports.tables.validate import SuiteError, build_gx_suite, load_suite, load_suites, validate_tables
 from tests.test_validate import TODAY, doc_ids, good_tables, row_of, set_value
 
 SUITES = Path(__file__).resolve().parents[1] / "expectations"
@@ -102,7 +102,7 @@ def test_allowed_sets_match_the_code():
 
 
 def test_suite_columns_match_the_table_schemas():
-    from govreports.schemas import SCHEMAS
+    from govreports.tables.schemas import SCHEMAS
 
     for path in SUITE_FILES:
         assert sorted(load_suite(path).columns) == sorted(SCHEMAS[path.stem].names), path.stem

@@ -11,8 +11,15 @@ from typer.testing import CliRunner
 
 from govreports.io.fetch import FetchState, fetch_source
 from govreports.io.source_check import check_source
-from govreports.list_families import gkmlpt_items, hanweb_next, hanweb_records, text_date, trs_pages, url_date
-from govreports.sources import SourcesError, source_from_dict
+from govreports.portals.list_families import (
+    gkmlpt_items,
+    hanweb_next,
+    hanweb_records,
+    text_date,
+    trs_pages,
+    url_date,
+)
+from govreports.portals.sources import SourcesError, source_from_dict
 from govreports_cli.main import app
 from tests.familyportal import GKMLPT_START, HANWEB_START, PROXY, TRS_START, FamilyPortal
 
@@ -202,7 +209,7 @@ def test_sources_check_command_table_json_and_exit_code(portal, tmp_path):
 
 
 def test_link_dates_from_list_entries_and_urls():
-    from govreports.links import discover_links
+    from govreports.portals.links import discover_links
 
     source = source_from_dict({"name": "d", "list_pages": ["http://a.gov.cn/c/index.html"],
                                "link_rule": {"title_pattern": "报告"}})

@@ -14,8 +14,8 @@ import pytest
 from govreports.io import http_policy
 from govreports.io.fetch import FetchedPage, FetchState, decode_hint, fetch_source
 from govreports.io.http_get import FetchError, _Inflater
-from govreports.links import decode_list_page, discover_links
-from govreports.sources import Politeness, source_from_dict
+from govreports.portals.links import decode_list_page, discover_links
+from govreports.portals.sources import Politeness, source_from_dict
 from tests.fakeportal import (
     BROKEN_REPORTS,
     LIST_1,

@@ -404,7 +404,7 @@ def test_a_page_whose_raw_object_or_sidecar_is_gone_is_recorded_and_its_chunk_st
 
 
 def test_a_backfill_keeps_the_run_that_first_quarantined_a_document(tmp_path):
-    from govreports.schemas import SCHEMAS
+    from govreports.tables.schemas import SCHEMAS
     from tasks.publish import keep_first_quarantine_runs
 
     paths = DataPaths.from_dir(tmp_path)

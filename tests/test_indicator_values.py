@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from govreports.indicator_panel import build_panel, panel_rows
-from govreports.indicator_values import choose_values
-from govreports.indicators import map_indicators
-from govreports.quantities import extract_quantities
+from govreports.indicators.binding import map_indicators
+from govreports.indicators.panel import build_panel, panel_rows
+from govreports.indicators.values import choose_values
+from govreports.quantities.mentions import extract_quantities
 
 
 def chosen(text: str, doc_type: str = "annual_report") -> dict[tuple, tuple]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from govreports.checks import unit_classes
-from govreports.indicator_catalog import family_of, load_catalog, topic_names, unit_families
-from govreports.indicators import catalog, map_indicators
+from govreports.indicators.binding import catalog, map_indicators
+from govreports.indicators.catalog import family_of, load_catalog, topic_names, unit_families
 from govreports.models import Section
-from govreports.quantities import extract_quantities
+from govreports.quantities.mentions import extract_quantities
+from govreports.tables.checks import unit_classes
 
 
 def bound(text: str, **kw) -> list[tuple]:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from govreports import keywords
-from govreports.citations import citation_kind, extract_citations
-from govreports.indicator_catalog import topic_names
-from govreports.keywords import candidate_terms, extract_keywords, rank_terms, tag_topics
+from govreports.indicators.catalog import topic_names
 from govreports.models import Section
-from govreports.tokenize import stop_words
+from govreports.text import keywords
+from govreports.text.citations import citation_kind, extract_citations
+from govreports.text.keywords import candidate_terms, extract_keywords, rank_terms, tag_topics
+from govreports.text.tokenize import stop_words
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_001 = (ROOT / "samples" / "inbox" / "001_331dc99bfb8332c5.txt").read_text(encoding="utf-8")
@@ -67,7 +67,7 @@ def test_per_top_level_section_keywords():
 
 def test_keywords_are_deterministic_across_processes():
     """Another process with another hash seed ranks the same terms with the same weights."""
-    code = ("import json,sys; from govreports.keywords import extract_keywords; "
+    code = ("import json,sys; from govreports.text.keywords import extract_keywords; "
             "print(json.dumps([(k.term, k.weight, k.rank) for k in extract_keywords(sys.stdin.read())]))")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run([sys.executable, "-c", code], input=SEED_001, capture_output=True, text=True,

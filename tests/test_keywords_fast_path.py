@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from govreports import keywords, tokenize
-from govreports.keywords import candidate_terms, extract_keywords, rank_terms
 from govreports.models import Keyword, Section
+from govreports.text import keywords, tokenize
+from govreports.text.keywords import candidate_terms, extract_keywords, rank_terms
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_001 = (ROOT / "samples" / "inbox" / "001_331dc99bfb8332c5.txt").read_text(encoding="utf-8")

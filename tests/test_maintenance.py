@@ -9,7 +9,7 @@ import pytest
 from govreports.config import DataPaths
 from govreports.io import curated
 from govreports.io.maintenance import maintain
-from govreports.schemas import TABLES
+from govreports.tables.schemas import TABLES
 from tests.release_store import build_store
 
 

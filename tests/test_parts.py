@@ -6,10 +6,10 @@ from itertools import pairwise
 
 import pytest
 
-from govreports.cues import classify
 from govreports.models import PARTS, REQUIRED_PARTS
-from govreports.parts import tag_parts
-from govreports.sections import parse_sections
+from govreports.sections.cues import classify
+from govreports.sections.parts import tag_parts
+from govreports.sections.tree import parse_sections
 from tests.test_sections import seed_bodies
 
 

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govreports.models import Section
-from govreports.quantities import extract_quantities
-from govreports.quantity_grammar import scan
+from govreports.quantities.grammar import scan
+from govreports.quantities.mentions import extract_quantities
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -167,7 +167,7 @@ def test_signs_and_changes(text: str, expected: tuple):
 
 
 def test_a_change_is_never_an_indicator_level():
-    from govreports.indicators import map_indicators
+    from govreports.indicators.binding import map_indicators
 
     body = "持证人员同比下降12.5%,持证人员同比减少15人,持证人员-3人。全市持证人员1200人,持证率94.4%。"
     quantities = extract_quantities(body)

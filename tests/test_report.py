@@ -18,7 +18,7 @@ import pytest
 from govreports.io import curated
 from govreports.io.releases import get_release
 from govreports.models import PageResult
-from govreports.report import write_run_report
+from govreports.report.build import write_run_report
 from govreports_cli.report_cmd import write_report
 from tasks import summary as sm
 from tasks._worker import page_entry
@@ -254,7 +254,7 @@ def test_a_region_keeps_its_colour_whatever_else_is_plotted():
     import matplotlib.colors as mcolors
     import pandas as pd
 
-    from govreports import plots
+    from govreports.report import plots
 
     def figure(regions):
         rows = [("ENF_CERT_HOLDERS", year, r, 10.0 + n) for n, r in enumerate(regions) for year in (2021, 2022)]

@@ -7,8 +7,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govreports import citations, rxfirst
-from govreports.quantity_grammar import grammar
+from govreports.quantities.grammar import grammar
+from govreports.text import citations, rxfirst
 
 
 def _walk_titles(body: str) -> list[tuple[int, int]]:

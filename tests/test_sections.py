@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govreports.sections import parse_sections
+from govreports.sections.tree import parse_sections
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "samples" / "inbox"

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from govreports.sources import Politeness, SourcesError, load_sources, parse_sources, source_from_dict
+from govreports.portals.sources import Politeness, SourcesError, load_sources, parse_sources, source_from_dict
 
 REPO = Path(__file__).resolve().parents[1]
 

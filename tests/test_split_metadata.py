@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from govreports.metadata import extract_metadata, region_of
-from govreports.pagetext import read_page
-from govreports.split import DocDraft, split_documents
+from govreports.clean.pagetext import read_page
+from govreports.documents.metadata import extract_metadata, region_of
+from govreports.documents.split import DocDraft, split_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "samples" / "inbox"

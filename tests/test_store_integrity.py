@@ -103,7 +103,7 @@ def test_a_store_from_before_a_new_column_is_migrated_and_old_releases_still_rea
     """quantities.change_direction (issue 19) arrived after stores existed: they gain the column."""
     from deltalake import DeltaTable
 
-    from govreports import schemas
+    from govreports.tables import schemas
 
     paths = DataPaths.from_dir(tmp_path / "old", env={})
     old_tables = make_tables({"p1": [2020]})

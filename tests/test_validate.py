@@ -15,8 +15,8 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from govreports.schemas import SCHEMAS
-from govreports.validate import SchemaMismatchError, SuiteError, validate_tables
+from govreports.tables.schemas import SCHEMAS
+from govreports.tables.validate import SchemaMismatchError, SuiteError, validate_tables
 
 TODAY = dt.date(2026, 6, 1)
 BODY = ("2022年,市教育局坚持依法行政。\n"
@@ -240,7 +240,7 @@ def test_existing_quarantine_rows_are_carried_over(clean):
 
 def test_suites_are_found_without_the_source_tree(monkeypatch):
     """Installed non-editable, expectations/ is a top-level namespace folder found by import."""
-    from govreports import validate
+    from govreports.tables import validate
 
     monkeypatch.setattr(validate, "SUITES_DIR", Path("/nonexistent/expectations"))
     found = validate.default_suites_dir()
@@ -251,7 +251,7 @@ def test_suites_are_found_without_the_source_tree(monkeypatch):
 def test_a_run_without_documents_validates():
     """Every page failed: empty tables pass, the error pages keep their rows."""
     from govreports.models import PageResult
-    from govreports.tables import results_to_tables
+    from govreports.tables.rows import results_to_tables
 
     pages = [PageResult(source="a.png", raw_sha256="a" * 64, error="not_text: PNG image"),
              PageResult(source="news.html", raw_sha256="b" * 64, error="no_report: the page carries no report text")]
@@ -273,7 +273,7 @@ def _by_pages(tables: dict[str, pa.Table], pages: set[str]) -> dict[str, pa.Tabl
 
 
 def test_batches_merge_into_what_one_validation_of_the_run_says(tmp_path):
-    from govreports.validation_merge import merge_results
+    from govreports.tables.validation_merge import merge_results
 
     tables = good_tables(4)
     pages = sorted(set(tables["pages"].column("raw_sha256").to_pylist()))

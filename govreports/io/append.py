@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
-from govreports.schemas import KEYS, PARTITION_COLUMN, PARTITIONED, SCHEMAS
-from govreports.tables import conform
+from govreports.tables.rows import conform
+from govreports.tables.schemas import KEYS, PARTITION_COLUMN, PARTITIONED, SCHEMAS
 
 BATCH_ROWS = 65_536
 ROW = "__row"

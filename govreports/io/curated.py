@@ -53,8 +53,8 @@ from govreports.io.tablestore import (
     released_versions,
     rollback_unreleased,
 )
-from govreports.schemas import KEYS, PARTITION_COLUMN, PARTITIONED, SCHEMAS, TABLES
-from govreports.tables import check_columns, conform
+from govreports.tables.rows import check_columns, conform
+from govreports.tables.schemas import KEYS, PARTITION_COLUMN, PARTITIONED, SCHEMAS, TABLES
 
 __all__ = ["Release", "dataset", "get_release", "hashes_for_years", "processed_hashes", "publish", "read",
            "read_arrow", "read_releases", "versions"]

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from govreports.config import DataPaths
-from govreports.duplicates import Candidate, link
+from govreports.documents.duplicates import Candidate, link
 from govreports.io import staging
 from govreports.io.reading import read_if_published
 

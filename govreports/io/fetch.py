@@ -22,14 +22,19 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from govreports.fetched_page import not_a_report
+from govreports.clean.fetched_page import not_a_report
 from govreports.io import http_deadline
 from govreports.io import http_policy as policy
 from govreports.io.fetch_state import FetchState
 from govreports.io.http_get import Disallowed, FetchError, HttpGetter, HttpResult
-from govreports.links import charset_from_content_type, decode_list_page, discover_links, normalize_url
-from govreports.retry_policy import DEFAULT_POLICY, RetryPolicy
-from govreports.sources import Source
+from govreports.portals.links import (
+    charset_from_content_type,
+    decode_list_page,
+    discover_links,
+    normalize_url,
+)
+from govreports.portals.retry_policy import DEFAULT_POLICY, RetryPolicy
+from govreports.portals.sources import Source
 
 LOGGER = logging.getLogger(__name__)
 _PAGE_HEADERS = ("etag", "last-modified", "content-type")
@@ -114,7 +119,7 @@ def fetch_source(
             by default one is made and closed here.
         sleep, now, rng, resolve: injectable clock, jitter and DNS, for tests.
         wall, retry: the date and the policy by which a report that failed in an earlier run
-            is retried (with backoff) or left parked; see govreports.retry_policy.
+            is retried (with backoff) or left parked; see govreports.portals.retry_policy.
 
     Returns:
         A FetchReport; network and HTTP problems are recorded per URL, never raised.

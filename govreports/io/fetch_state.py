@@ -29,7 +29,7 @@ class FetchState:
     #: report URL -> {"sha256", "final_url", "title", "etag", "last_modified"}
     reports: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: report URL that failed -> {"attempts", "reason", "last_attempt", "next_after", "parked"}
-    #: (govreports.retry_policy): later runs retry it with backoff, then park it.
+    #: (govreports.portals.retry_policy): later runs retry it with backoff, then park it.
     failures: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def conditional_headers(self, url: str) -> dict[str, str]:

@@ -22,8 +22,8 @@ import httpx
 
 from govreports.io import http_policy as policy
 from govreports.io.http_deadline import deadline
-from govreports.links import normalize_url
-from govreports.sources import Source
+from govreports.portals.links import normalize_url
+from govreports.portals.sources import Source
 
 REDIRECTS = {301, 302, 303, 307, 308}
 ROBOTS_MAX_BYTES = 512_000  # RFC 9309 asks crawlers to parse at least 500 KiB

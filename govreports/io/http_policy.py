@@ -16,7 +16,7 @@ from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from govreports.sources import Politeness, Source
+from govreports.portals.sources import Politeness, Source
 
 #: placeholder contact: replace `example.invalid` with the operator's address before the first real run.
 DEFAULT_USER_AGENT = (

@@ -34,7 +34,7 @@ from govreports.io.tablestore import (
     released_versions,
     rollback_unreleased,
 )
-from govreports.schemas import TABLES
+from govreports.tables.schemas import TABLES
 
 
 @dataclass(slots=True)

@@ -23,8 +23,8 @@ import pyarrow.compute as pc
 
 from govreports.config import DataPaths
 from govreports.io.releases import Release, arrow_filesystem, check_rows, get_release, read_releases
-from govreports.schemas import KEYS, PARTITION_COLUMN, SCHEMAS, TABLES
-from govreports.tables import fill_added_columns
+from govreports.tables.rows import fill_added_columns
+from govreports.tables.schemas import KEYS, PARTITION_COLUMN, SCHEMAS, TABLES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -248,7 +248,7 @@ def panel(indicator_id: str, *, by: str = "region", version: int | None = None, 
     Returns:
         region × report_year values in the indicator's unit (`.attrs` name it); one document per cell.
     """
-    from govreports.indicator_panel import build_panel, panel_rows
+    from govreports.indicators.panel import build_panel, panel_rows
 
     values = read("indicator_values", version, data_dir=data_dir)
     if long:

@@ -28,8 +28,8 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 
 from govreports.io import append
-from govreports.schemas import KEYS, SCHEMAS
-from govreports.tables import conform, fill_added_columns
+from govreports.tables.rows import conform, fill_added_columns
+from govreports.tables.schemas import KEYS, SCHEMAS
 
 ROW = "__row"
 #: DuckDB's working memory; beyond it, it spills to its temp dir (bounded memory, not a failure).

@@ -4,7 +4,7 @@ Why a ledger beside the curated `pages` table: the table records what the last p
 page produced (status `error` and its reason), which readers query; how often we tried and when
 to try next is operational state that changes between releases. It lives in one JSON file
 (raw/state/retries.json) written atomically; fetch failures keep theirs in each source's fetch
-state (govreports.io.fetch_state). Decisions are govreports.retry_policy's.
+state (govreports.io.fetch_state). Decisions are govreports.portals.retry_policy's.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from govreports.config import DataPaths
 from govreports.io.files import atomic_write
 from govreports.io.reading import read_if_published
-from govreports.retry_policy import DEFAULT_POLICY, RetryPolicy, unpark
+from govreports.portals.retry_policy import DEFAULT_POLICY, RetryPolicy, unpark
 
 FILE = "retries.json"
 

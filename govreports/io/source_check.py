@@ -20,8 +20,8 @@ import httpx
 from govreports.io import http_policy as policy
 from govreports.io.fetch import make_client
 from govreports.io.http_get import Disallowed, FetchError, HttpGetter
-from govreports.links import decode_list_page, discover_links
-from govreports.sources import Source
+from govreports.portals.links import decode_list_page, discover_links
+from govreports.portals.sources import Source
 
 
 @dataclass(slots=True)

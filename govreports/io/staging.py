@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from govreports.schemas import SCHEMAS
+from govreports.tables.schemas import SCHEMAS
 
 if TYPE_CHECKING:
     import pyarrow.dataset as pads

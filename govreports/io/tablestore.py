@@ -17,7 +17,7 @@ from deltalake import CommitProperties, DeltaTable
 from govreports.config import DataPaths
 from govreports.io.files import exclusive_lock
 from govreports.io.releases import RELEASES, RELEASES_SCHEMA, Release
-from govreports.schemas import DESCRIPTIONS, PARTITION_COLUMN, PARTITIONED, SCHEMAS, TABLES
+from govreports.tables.schemas import DESCRIPTIONS, PARTITION_COLUMN, PARTITIONED, SCHEMAS, TABLES
 
 #: releases point at old table versions, so their logs must outlive delta-rs's 30-day default: without
 #: this, the checkpoint written every 100 commits may delete the log files time travel needs. Files a

@@ -1,0 +1,121 @@
+"""One report, counted once: body fingerprints, repeats (`duplicate_of`) and corrections (`supersedes`).
+
+Why: the same report arrives in several wrappers (a saved html page, its txt, the page with the
+portal's menus) and portals re-upload corrected versions; each became its own document, so an
+analyst summing an indicator counted one report two or three times (ENF_CERT_HOLDERS 70 and 71
+for one agency and year). The body after chrome removal is what identifies a report, so:
+
+* the fingerprint is a hash of the body's letters and digits only (NFKC, Traditional folded), so
+  line breaks, spaces, punctuation and full/half width do not matter;
+* a later document with the fingerprint of an earlier one is `duplicate_of` the first;
+* a later document of the same agency and region, report year and type, with the same title (or
+  the title plus a note such as 修订稿), whose body is nearly the same (shingle overlap,
+  rules/duplicates.yaml) `supersedes` the earlier version.
+
+Earlier means: published in an earlier release, then within one run by publish date, then doc_id
+(deterministic). Pure: rows in, links out; govreports/io/dedupe.py applies them to staged rows.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from govreports.rules import rules
+from govreports.text.textfold import simplified
+
+
+@functools.cache
+def _rules() -> tuple[float, int]:
+    data = rules("duplicates")
+    return float(data["supersede_min_similarity"]), int(data["shingle_chars"])
+
+
+def normalized(body: str) -> str:
+    """The body's letters and digits (NFKC, Simplified, lower case): what stays the same across wrappers."""
+    return "".join(ch for ch in simplified(unicodedata.normalize("NFKC", body)).lower() if ch.isalnum())
+
+
+def fingerprint(body: str) -> str:
+    """sha256 (32 hex) of the normalized body."""
+    return hashlib.sha256(normalized(body).encode("utf-8")).hexdigest()[:32]
+
+
+def _shingles(text: str, size: int) -> set[str]:
+    return {text[i:i + size] for i in range(max(1, len(text) - size + 1))}
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard overlap of the character shingles of two normalized bodies (0..1)."""
+    size = _rules()[1]
+    sa, sb = _shingles(a, size), _shingles(b, size)
+    return len(sa & sb) / len(sa | sb) if sa or sb else 1.0
+
+
+@dataclass
+class Candidate:
+    """What linking needs of a document: identity, grouping keys and its normalized body."""
+
+    doc_id: str
+    fingerprint: str
+    agency: str | None
+    report_year: int | None
+    doc_type: str
+    text: str
+    duplicate_of: str | None = None
+    supersedes: str | None = None
+    region: str | None = None
+    title: str = ""  # normalized
+
+    @property
+    def key(self) -> tuple:
+        """Same agency (with its region: 市教育局 alone names many), report year and type."""
+        return (self.agency, self.region, self.report_year, self.doc_type)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Candidate:
+        text = normalized(row["body"] or "")
+        return cls(row["doc_id"], row.get("fingerprint") or fingerprint(row["body"] or ""), row.get("agency"),
+                   row.get("report_year"), row.get("doc_type") or "", text, row.get("duplicate_of"),
+                   row.get("supersedes"), row.get("region"), normalized(row.get("title") or ""))
+
+
+def _same_title(a: str, b: str) -> bool:
+    """The same title, or one is the other plus a note such as (修订稿)."""
+    return a == b or (bool(a) and bool(b) and (a in b or b in a))
+
+
+def link(known: Iterable[Candidate], new: Iterable[Candidate]) -> dict[str, tuple[str | None, str | None]]:
+    """(duplicate_of, supersedes) for each of `new`, in order, against `known` (already published) and
+    the new documents before it."""
+    threshold, _ = _rules()
+    first_of: dict[str, str] = {}        # fingerprint -> doc_id of its first document
+    current: dict[tuple, Candidate] = {}  # (agency, year, type) -> the version in force
+    superseded: set[str] = set()
+    earlier: list[Candidate] = list(known)
+    for c in earlier:
+        superseded.add(c.supersedes or "")
+    for c in earlier:
+        first_of.setdefault(c.fingerprint, c.doc_id)
+        if c.duplicate_of is None and c.doc_id not in superseded and c.agency:
+            current[c.key] = c
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for c in new:
+        if c.fingerprint in first_of and first_of[c.fingerprint] != c.doc_id:
+            out[c.doc_id] = (first_of[c.fingerprint], None)
+            continue
+        first_of.setdefault(c.fingerprint, c.doc_id)
+        key = c.key
+        previous = current.get(key) if c.agency else None
+        supersedes = None
+        if (previous is not None and previous.doc_id != c.doc_id and _same_title(previous.title, c.title)
+                and similarity(previous.text, c.text) >= threshold):
+            supersedes = previous.doc_id
+        if c.agency and (previous is None or supersedes):
+            current[key] = c
+        out[c.doc_id] = (None, supersedes)
+    return out

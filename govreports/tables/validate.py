@@ -1,0 +1,311 @@
+"""Validate the curated tables against expectations/*.json; failing documents go to quarantine.
+
+Why documents, not rows: a report whose numbers or offsets are wrong somewhere cannot be trusted
+anywhere, and an analyst joining tables must never see half a document. So every failing row
+(GX's COMPLETE result gives its index; `checks.py` gives the same for cross-table checks) is
+mapped to its doc_id, and that document leaves ALL tables for a `quarantine` row naming the
+expectations it failed. What is not the data's fault raises instead: a suite that does not load
+(GX drops a misspelled expectation type silently, so the loader counts), an expectation whose
+metric raised (GX reports it as a failure, not an exception), or a table whose columns are not the
+suite's. GX is imported lazily (≈3 s) and runs in an ephemeral context: a file context would
+rewrite the hand-written JSON (shared/docs/libraries.md §2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from govreports.tables import checks as ck
+from govreports.tables.schemas import SCHEMAS
+
+SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
+EXAMPLES_PER_FAILURE = 3
+LISTS_KEPT_IN_RESULTS = 200
+QUARANTINE_SCHEMA = SCHEMAS["quarantine"]
+
+
+class ValidationError(RuntimeError):
+    """Validation could not judge the data: a configuration or code error, never bad data."""
+
+
+class SuiteError(ValidationError):
+    """A suite file is malformed, names an unknown expectation/check, or an expectation raised."""
+
+
+class SchemaMismatchError(ValidationError):
+    """A table does not have its suite's columns, or a table-level expectation failed."""
+
+
+@dataclass
+class Suite:
+    table: str
+    expectations: list[dict[str, Any]]   # raw JSON, meta.name filled in
+    checks: list[dict[str, Any]]
+    columns: list[str]
+
+
+#: rows of one table failing one named expectation or check, with an example per row:
+#: (table, "table.name", row indices, examples) — the shape checks.run_checks returns too.
+Failure = tuple[str, str, list[int], list[Any]]
+
+
+@dataclass
+class ValidationOutcome:
+    tables: dict[str, pa.Table]
+    quarantine: pa.Table
+    results: dict[str, Any]
+    failed_docs: dict[str, list[str]] = field(default_factory=dict)
+
+
+def default_suites_dir() -> Path:
+    """expectations/ beside the package: the repo's in a checkout or editable install; in a wheel,
+    pyproject's namespace find ships it as a top-level `expectations` folder beside `govreports`.
+    Else wherever an importable `expectations` (namespace) package lives."""
+    if SUITES_DIR.is_dir():
+        return SUITES_DIR
+    spec = importlib.util.find_spec("expectations")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if any(Path(location).glob("*.json")):
+            return Path(location)
+    raise SuiteError(f"no expectations/ next to {Path(__file__).parent} and none importable")
+
+
+def _named(item: dict[str, Any], kind: str, path: Path) -> dict[str, Any]:
+    kwargs = item.get("kwargs") or {}
+    why = (item.get("meta") or {}).get("why")
+    if not why:
+        raise SuiteError(f"{path.name}: {item.get(kind)} has no meta.why")
+    column = kwargs.get("column") or kwargs.get("column_A") or ",".join(kwargs.get("column_list", []))
+    name = item["meta"].get("name") or (f"{item[kind]}({column})" if column else item[kind])
+    return {**item, "kwargs": kwargs, "meta": {**item["meta"], "name": name}}
+
+
+def load_suite(path: Path) -> Suite:
+    """One expectations/<table>.json, checked for shape; GX-loadability is checked by build_gx_suite."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SuiteError(f"{path}: {exc}") from exc
+    if raw.get("name") != path.stem or set(raw) - {"name", "expectations", "checks", "meta"}:
+        raise SuiteError(f"{path.name}: needs name == {path.stem!r} and only name/expectations/checks/meta")
+    expectations = [_named(e, "type", path) for e in raw.get("expectations", [])]
+    checks = [_named(c, "check", path) for c in raw.get("checks", [])]
+    for c in checks:
+        try:
+            ck.bind_check(c["check"], c["kwargs"])
+        except ck.CheckConfigError as exc:
+            raise SuiteError(f"{path.name}: {exc}") from exc
+    names = [e["meta"]["name"] for e in expectations + checks]
+    if len(names) != len(set(names)):
+        raise SuiteError(f"{path.name}: duplicate expectation names; give them meta.name")
+    columns = [e["kwargs"]["column_set"] for e in expectations if e["type"] == "expect_table_columns_to_match_set"]
+    if len(columns) != 1:
+        raise SuiteError(f"{path.name}: needs exactly one expect_table_columns_to_match_set")
+    return Suite(path.stem, expectations, checks, list(columns[0]))
+
+
+def load_suites(suites_dir: Path | None = None) -> dict[str, Suite]:
+    directory = suites_dir or default_suites_dir()
+    suites = {p.stem: load_suite(p) for p in sorted(directory.glob("*.json"))}
+    if not suites:
+        raise SuiteError(f"no suites in {directory}")
+    return suites
+
+
+def build_gx_suite(suite: Suite) -> Any:
+    """The GX suite; raises if GX dropped any expectation (it only logs a misspelled type)."""
+    import great_expectations as gx
+
+    gx_suite = gx.ExpectationSuite(name=suite.table, expectations=[dict(e) for e in suite.expectations])
+    loaded = {e.meta.get("name") for e in gx_suite.expectations}
+    dropped = [e["meta"]["name"] for e in suite.expectations if e["meta"]["name"] not in loaded]
+    if dropped or len(gx_suite.expectations) != len(suite.expectations):
+        raise SuiteError(f"suite {suite.table}: GX did not load {dropped} (misspelled type?)")
+    return gx_suite
+
+
+def _raised(info: Any) -> str | None:
+    """GX puts metric exceptions in exception_info, flat or keyed by metric id."""
+    if not isinstance(info, dict):
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    nested = [_raised(v) for v in info.values() if isinstance(v, dict)]
+    return next((m for m in nested if m), None)
+
+
+def _run_gx(suites: dict[str, Suite], tables: dict[str, pa.Table], params: dict[str, Any]
+            ) -> tuple[dict[str, Any], list[Failure]]:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults
+
+    # in memory, and no temporary Data Docs site per run (GX would create one under /tmp each time)
+    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False))
+    context = gx.get_context(project_config=config, mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    source = context.data_sources.add_or_update_pandas("govreports")
+    described, failures, broken, table_level = {}, [], [], []
+    for name, table in tables.items():
+        batch = (source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole")
+                 .get_batch(batch_parameters={"dataframe": table.to_pandas()}))
+        result = batch.validate(build_gx_suite(suites[name]), result_format="COMPLETE",
+                                expectation_parameters=params)
+        described[name] = result.describe_dict()
+        for r in result.results:
+            label = f"{name}.{r.expectation_config.meta['name']}"
+            if (message := _raised(r.exception_info)) is not None:
+                broken.append(f"{label}: {message}")
+            elif not r.success and "unexpected_index_list" not in r.result:
+                table_level.append(f"{label}: observed {r.result.get('observed_value')!r}")
+            elif not r.success:
+                failures.append((name, label, list(r.result["unexpected_index_list"]),
+                                 list(r.result.get("unexpected_list", []))))
+    if broken:
+        raise SuiteError("expectations raised (configuration error, not bad data): " + "; ".join(broken))
+    if table_level:
+        raise SchemaMismatchError("table-level expectations failed: " + "; ".join(table_level))
+    return described, failures
+
+
+def _attribute(failures: list[Failure], tables: dict[str, pa.Table]
+               ) -> tuple[dict[str, dict[str, list]], dict[str, set[int]]]:
+    """doc_id → {failure name → examples}; plus rows no document can be blamed for, per table."""
+    docs_of_page: dict[str, list[str]] = defaultdict(list)
+    if "documents" in tables:
+        for sha, doc_id in zip(tables["documents"].column("raw_sha256").to_pylist(),
+                               tables["documents"].column("doc_id").to_pylist(), strict=True):
+            docs_of_page[sha].append(doc_id)
+    blamed: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    orphans: dict[str, set[int]] = defaultdict(set)
+    keys = {}
+    for table, name, rows, examples in failures:
+        if table not in keys:
+            column = "doc_id" if "doc_id" in tables[table].column_names else "raw_sha256"
+            keys[table] = (column, tables[table].column(column).to_pylist())
+        column, values = keys[table]
+        for row, example in zip(rows, examples or [None] * len(rows), strict=False):
+            key = values[row]
+            doc_ids = [key] if column == "doc_id" and key is not None else docs_of_page.get(key, [])
+            if not doc_ids:
+                orphans[table].add(row)
+            for doc_id in doc_ids:
+                blamed[doc_id][name].append(example)
+    return blamed, orphans
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _quarantine_rows(blamed: dict[str, dict[str, list]], tables: dict[str, pa.Table],
+                     run_id: str | None) -> pa.Table:
+    docs = {}
+    if "documents" in tables:
+        docs = {row["doc_id"]: row for row in tables["documents"].select(
+            ["doc_id", "raw_sha256", "source", "report_year"]).to_pylist()}
+    rows = []
+    for doc_id in sorted(blamed):
+        doc = docs.get(doc_id, {})
+        failed = [{"expectation": name, "examples": _jsonable(examples[:EXAMPLES_PER_FAILURE])}
+                  for name, examples in sorted(blamed[doc_id].items())]
+        rows.append({"doc_id": doc_id, "raw_sha256": doc.get("raw_sha256"), "source": doc.get("source"),
+                     "report_year": doc.get("report_year"), "run_id": run_id,
+                     "failed": json.dumps(failed, ensure_ascii=False, sort_keys=True)})
+    return pa.Table.from_pylist(rows, schema=QUARANTINE_SCHEMA)
+
+
+def _mark_pages(pages: pa.Table, documents: pa.Table | None, bad: set[str]) -> pa.Table:
+    """A page all of whose documents were quarantined gets status "quarantined"."""
+    if documents is None or not bad:
+        return pages
+    per_page: dict[str, list[bool]] = defaultdict(list)
+    for sha, doc_id in zip(*documents.select(["raw_sha256", "doc_id"]).to_pydict().values(), strict=True):
+        per_page[sha].append(doc_id in bad)
+    rows = pages.to_pylist()
+    for row in rows:
+        if all(flags := per_page.get(row["raw_sha256"], [False])):
+            row["status"], row["error"] = "quarantined", f"quarantined: {len(flags)} document(s) failed validation"
+    return pa.Table.from_pylist(rows, schema=pages.schema)
+
+
+def _drop(table: pa.Table, bad: set[str], rows: set[int]) -> pa.Table:
+    keep = pc.invert(pc.is_in(table.column("doc_id"), pa.array(sorted(bad), pa.string())))
+    if rows:
+        mask = [i not in rows for i in range(table.num_rows)]
+        keep = pc.and_(keep, pa.array(mask))
+    return table.filter(pc.fill_null(keep, True))
+
+
+def validate_tables(tables: dict[str, pa.Table], *, run_dir: Path | None = None,
+                    suites_dir: Path | None = None, today: dt.date | None = None,
+                    run_id: str | None = None) -> ValidationOutcome:
+    """Run every table's suite and checks; return the passing rows and the quarantine.
+
+    Args:
+        tables: the curated tables (results_to_tables); a "quarantine" table, if present, is not
+            validated but carried over with the new quarantine rows appended.
+        run_dir: when given, the full results go to run_dir/validation.json.
+        suites_dir: the suites (default: the repo's expectations/).
+        today: the date that bounds report years and dates (default: today).
+        run_id: stamped on the new quarantine rows (None: the caller fills it in).
+    Raises:
+        SuiteError / SchemaMismatchError: configuration or code errors; no data is judged then.
+    """
+    suites = load_suites(suites_dir)
+    curated = {n: t for n, t in tables.items() if n != "quarantine"}
+    for name, table in curated.items():
+        if name not in suites:
+            raise SuiteError(f"table {name!r} has no suite in expectations/")
+        if problems := ck.schema_problems(name, table, suites[name].columns):
+            raise SchemaMismatchError(f"{name}: {problems}")
+    params = ck.rule_parameters(today)
+    described, gx_failures = _run_gx(suites, curated, params)
+    checked, check_failures = ck.run_checks({n: s.checks for n, s in suites.items()},
+                                            ck.CheckData(curated, today or dt.date.today()))
+    blamed, orphans = _attribute(gx_failures + check_failures, curated)
+    bad = set(blamed)
+    quarantine = _quarantine_rows(blamed, curated, run_id)
+    earlier = tables.get("quarantine")
+    if earlier is not None and earlier.num_rows:   # held back before validation (tables.py: no report_year)
+        quarantine = pa.concat_tables([earlier.cast(QUARANTINE_SCHEMA), quarantine])
+    out = {n: _drop(t, bad, orphans.get(n, set())) if "doc_id" in t.column_names else t
+           for n, t in curated.items()}
+    if "pages" in out:
+        out["pages"] = _mark_pages(out["pages"], curated.get("documents"), bad)
+    out["quarantine"] = quarantine
+    failed_docs = {doc_id: sorted(names) for doc_id, names in blamed.items()}
+    for row in earlier.to_pylist() if earlier is not None else []:
+        names = [f.get("expectation") for f in json.loads(row["failed"] or "[]") if isinstance(f, dict)]
+        failed_docs.setdefault(row["doc_id"], sorted(set(filter(None, names))))
+    failed_docs = dict(sorted(failed_docs.items()))
+    results = _jsonable({
+        "success": not failed_docs and not orphans,
+        "parameters": params,
+        "suites": {n: {"gx": {**described[n], "expectations": _trim(described[n].get("expectations", []))},
+                       "checks": _trim(checked.get(n, []))} for n in curated},
+        "quarantined": failed_docs,
+        "unattributed": {n: sorted(rows) for n, rows in orphans.items()},
+        "rows_in": {n: t.num_rows for n, t in curated.items()},
+        "rows_out": {n: t.num_rows for n, t in out.items()},
+    })
+    if run_dir is not None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "validation.json").write_text(json.dumps(results, ensure_ascii=False, indent=1),
+                                                 encoding="utf-8")
+    return ValidationOutcome(out, quarantine, results, failed_docs)
+
+
+def _trim(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep validation.json readable: long unexpected lists are cut (the counts stay whole)."""
+    for result in (entry.get("result") or {} for entry in entries):
+        result.update({k: v[:LISTS_KEPT_IN_RESULTS] for k, v in result.items() if isinstance(v, list)})
+    return entries

@@ -1,0 +1,59 @@
+"""A Simplified fold of Traditional text, one character for one.
+
+Portal mirrors serve 繁體 copies of reports (法治政府建設年度報告). Every rule (chrome labels, title
+cues, heading grammar, units) is written once, in Simplified, and matched against this fold;
+because the fold keeps every offset, what is read out (titles, agencies, surfaces) is sliced
+from the page's own text. The table is rules/trad_fold.txt (from OpenCC's character table, see
+scripts/make_trad_fold.py); OpenCC itself is not used at run time because its phrase-level
+conversion may change a text's length, which would break the offsets.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+
+from govreports.rules import rules
+
+
+@functools.cache
+def fold_table() -> dict[int, str]:
+    """ord(Traditional) → Simplified character, for str.translate."""
+    text = resources.files("govreports.rules").joinpath("trad_fold.txt").read_text("utf-8")
+    return {ord(line[0]): line[1] for line in text.splitlines() if len(line) == 2 and not line.startswith("#")}
+
+
+@functools.cache
+def _traditional_chars() -> frozenset[str]:
+    return frozenset(map(chr, fold_table()))
+
+
+@functools.lru_cache(maxsize=8)  # metadata and quantities ask about the same body in turn
+def has_traditional(text: str) -> bool:
+    """True when the text holds at least one character the fold changes (a set test: a regex class
+    of 4,000 characters is ten times slower on the page sizes the pipeline sees)."""
+    return not _traditional_chars().isdisjoint(text)
+
+
+def simplified(text: str) -> str:
+    """The text with Traditional characters folded to Simplified; same length, same offsets."""
+    return text.translate(fold_table()) if has_traditional(text) else text
+
+
+def restore(value: str | None, folded: str, original: str) -> str | None:
+    """`value`, found in `folded`, as the original text spells it (value itself if not found)."""
+    if not value or folded is original:
+        return value
+    at = folded.find(value)
+    return original[at:at + len(value)] if at >= 0 else value
+
+
+@functools.cache
+def _gloss_re() -> re.Pattern[str]:
+    return re.compile(rules("chrome")["pinyin_gloss"])
+
+
+def drop_glosses(text: str) -> str:
+    """The text without pinyin glosses a mirror site injected after characters (長(zhǎng) → 長)."""
+    return _gloss_re().sub("", text) if "(" in text or "（" in text else text

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from govreports._version import __version__
+
 __all__ = ["NoReleaseError", "__version__", "dataset", "panel", "read", "read_arrow", "versions"]
 
 if TYPE_CHECKING:

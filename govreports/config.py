@@ -192,7 +192,7 @@ def code_version(package_dir: Path | None = None) -> str:
     contents only (no mtimes), so a copied or reinstalled tree keeps its version and any edit to code
     or rules changes it.
     """
-    from govreports import __version__
+    from govreports._version import __version__
 
     package_dir = package_dir or _PACKAGE_DIR
     digest = hashlib.sha256()

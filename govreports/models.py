@@ -48,6 +48,21 @@ class PageText:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass
+class DocDraft:
+    """One document found on a page, before metadata extraction and sectioning.
+
+    Made by documents/split.py, read by documents/metadata.py and parse.py: it lives here so that
+    metadata.py does not import split.py for its type.
+    """
+
+    title: str | None
+    body: str
+    title_line: str | None
+    meta: dict[str, str] = field(default_factory=dict)
+    truncated: bool = False
+
+
 @dataclass(slots=True)
 class Section:
     """One numbered heading (or paragraph-initial 一是-style lead) and the body span it governs."""

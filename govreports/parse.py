@@ -14,10 +14,10 @@ import re
 from govreports.clean.decode import DecodeError
 from govreports.clean.pagetext import read_page
 from govreports.documents.metadata import extract_metadata
-from govreports.documents.split import DocDraft, split_documents
+from govreports.documents.split import split_documents
 from govreports.indicators.binding import map_indicators
 from govreports.indicators.values import choose_values
-from govreports.models import Document, PageResult
+from govreports.models import DocDraft, Document, PageResult
 from govreports.quantities.mentions import extract_quantities
 from govreports.sections.parts import tag_parts
 from govreports.sections.tree import parse_sections

@@ -3,72 +3,32 @@
 Everything reads through the release log (govreports.io.reading), never the latest Delta version of
 a table, so what the terminal shows is exactly what an analyst's `govreports.read(...)` returns for
 the same release. DuckDB scans each table's pyarrow dataset: its own `delta_scan` would download an
-extension at runtime (shared/docs/libraries.md §3). `diff` lives in diff_cmd.py (re-exported here).
+extension at runtime (shared/docs/libraries.md §3). `diff` lives in diff_cmd.py and the console helpers
+in terminal.py (both re-exported here).
 Exit codes: 0 done, 1 nothing to show (no such release or document), 2 the SQL is wrong.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
 from govreports.config import DataPaths
-from govreports.io.reading import no_release_message, require_release
+from govreports.io.reading import no_release_message
 from govreports.io.releases import Release, read_releases
 from govreports.models import REQUIRED_PARTS
 from govreports.tables.schemas import TABLES
 from govreports_cli.diff_cmd import diff_versions
+from govreports_cli.terminal import cell, console, fail, resolve
 
-__all__ = ["diff_versions", "run_query", "show_document", "show_versions"]
+__all__ = ["cell", "console", "diff_versions", "fail", "resolve", "run_query", "show_document", "show_versions"]
 
-CELL_CHARS = 120
 PART_STYLE = {"present": "green", "embedded": "yellow", "missing": "red"}
-
-
-def console(stderr: bool = False) -> Console:
-    """A console as wide as the terminal, or 200 columns when piped (tests, `| less`)."""
-    width = None if sys.stdout.isatty() else max(shutil.get_terminal_size((200, 24)).columns, 200)
-    return Console(stderr=stderr, width=width, highlight=False, soft_wrap=False)
-
-
-def fail(message: str, code: int = 1) -> int:
-    console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)  # one line, however long
-    return code
-
-
-def resolve(data_dir: Path | None, version: int | None) -> tuple[DataPaths, Release]:
-    """The data layout and the release to read (latest when `version` is None).
-
-    Raises:
-        LookupError: no such release, or nothing published yet (the message says which).
-    """
-    paths = DataPaths.from_dir(data_dir)
-    return paths, require_release(paths, version)
-
-
-def cell(value: Any, limit: int = CELL_CHARS) -> str:
-    """One value as table text: null shown as ∅, whole floats without .0, long text cut with …"""
-    if value is None or (isinstance(value, float) and value != value):
-        return "∅"
-    if isinstance(value, float):
-        text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.6g}"
-    elif isinstance(value, list | tuple | dict):
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    elif isinstance(value, dt.datetime):
-        text = value.isoformat(sep=" ", timespec="seconds")
-    else:
-        text = str(value)
-    text = text.replace("\n", "⏎")
-    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def _changes(rel: Release) -> str:

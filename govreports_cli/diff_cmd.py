@@ -25,6 +25,7 @@ from rich.table import Table
 from govreports.config import DataPaths
 from govreports.io.releases import Release
 from govreports.tables.schemas import KEYS, TABLES
+from govreports_cli.terminal import cell, console, fail, resolve
 
 LISTED = 30
 IGNORED_COLUMNS = ("code_version",)
@@ -70,15 +71,11 @@ def indicator_changes(old: dict[Key, dict[str, Any]], new: dict[Key, dict[str, A
 
 
 def _values(values: list[tuple[float | None, str]]) -> str:
-    from govreports_cli.data_cmd import cell
-
     return ", ".join(f"{cell(v)}{cell(u)}" for v, u in values) or "—"
 
 
 def diff_versions(a: int, b: int, *, data_dir: Path | None) -> int:
     """Print per-table added/removed/changed rows, documents added/removed, changed indicator values."""
-    from govreports_cli.data_cmd import cell, console, fail, resolve
-
     try:
         paths, rel_a = resolve(data_dir, a)
         _, rel_b = resolve(data_dir, b)

@@ -8,7 +8,7 @@ from govreports.config import DataPaths
 from govreports.io import curated, staging
 from govreports.io.curated import publish
 from govreports.tables.schemas import KEYS, TABLES
-from tests.test_curated import assert_unique_keys, make_tables, page_sha
+from tests.support.tables import assert_unique_keys, make_tables, page_sha
 
 
 def _sorted_rows(paths: DataPaths, name: str) -> list[tuple]:

@@ -23,7 +23,7 @@ from govreports.config import DataPaths
 from govreports.io import curated
 from govreports.io.curated import ENV_TEST_PAUSE, publish
 from govreports.tables.rows import TABLES
-from tests.test_curated import assert_unique_keys, make_tables, page_sha, snapshot
+from tests.support.tables import assert_unique_keys, make_tables, page_sha, snapshot
 
 COMMIT = re.compile(r"\d{20}\.json")
 BASE = {"a": [2019, 2020], "b": [2019]}

@@ -6,27 +6,21 @@ the serial run over the same pages (compared sorted, since order of completion m
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from flows import _runtime as rt
 from govreports.config import DataPaths
-from tests.test_flows import extra_page, no_sources, prefect_server, read_all
+from tests.support.flows import drop_into_inbox, no_sources, read_all
+from tests.support.pages import SAMPLES, extra_page
 
-__all__ = ["prefect_server"]  # the session's Prefect test server (started once, see tests/test_flows.py)
-SAMPLES = sorted((Path(__file__).resolve().parents[1] / "samples" / "inbox").glob("*"))
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300), pytest.mark.usefixtures("prefect_server")]
 
 
 def _fill_inbox(data_dir: Path) -> None:
-    inbox = DataPaths.from_dir(data_dir).inbox_dir
-    inbox.mkdir(parents=True, exist_ok=True)
-    for page in SAMPLES:
-        shutil.copy2(page, inbox / page.name)
-    (inbox / "extra-report.html").write_bytes(extra_page())
-    (inbox / "binary.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    drop_into_inbox(data_dir, *SAMPLES, ("extra-report.html", extra_page()),
+                    ("binary.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256))))
 
 
 def test_dask_run_publishes_exactly_the_serial_rows(tmp_path):

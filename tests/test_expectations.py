@@ -20,7 +20,7 @@ import pytest
 from govreports.models import DocType, Modality, Qualifier
 from govreports.tables import checks as ck
 from govreports.tables.validate import SuiteError, build_gx_suite, load_suite, load_suites, validate_tables
-from tests.test_validate import TODAY, doc_ids, good_tables, row_of, set_value
+from tests.support.validation import TODAY, doc_ids, good_tables, row_of, set_value
 
 SUITES = Path(__file__).resolve().parents[1] / "expectations"
 SUITE_FILES = sorted(SUITES.glob("*.json"))

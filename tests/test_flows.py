@@ -24,88 +24,10 @@ from flows import _runtime as rt
 from govreports.config import DataPaths
 from govreports.io import curated
 from tests.fakeportal import FakePortal
+from tests.support.flows import TABLES, drop_into_inbox, nightly, no_sources, read_all
+from tests.support.pages import ROOT, SAMPLES, extra_page
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = sorted((ROOT / "samples" / "inbox").glob("*"))
-TABLES = ("documents", "sections", "quantities", "indicators", "keywords", "citations", "pages")
-pytestmark = pytest.mark.timeout(240)
-
-
-_SERVER: list[bool] = []  # set while the session's test server runs (shared with tests/test_dask.py)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def prefect_server(tmp_path_factory):
-    """One Prefect test server for the session (≈10-20 s to start), used by the modules that import
-    this fixture (here and tests/test_dask.py); results (the parse cache) go to a tmp PREFECT_HOME.
-
-    Each importing module gets its own copy of a session fixture, so the first copy starts the
-    server and the others reuse it instead of starting a second one.
-    """
-    if _SERVER:
-        yield
-        return
-    from prefect.settings import (
-        PREFECT_HOME,
-        PREFECT_LOGGING_TO_API_ENABLED,
-        PREFECT_RESULTS_LOCAL_STORAGE_PATH,
-        PREFECT_SERVER_ANALYTICS_ENABLED,
-        temporary_settings,
-    )
-    from prefect.testing.utilities import prefect_test_harness
-
-    home = tmp_path_factory.mktemp("prefect-home")
-    settings = {PREFECT_HOME: home, PREFECT_RESULTS_LOCAL_STORAGE_PATH: home / "storage",
-                PREFECT_SERVER_ANALYTICS_ENABLED: False, PREFECT_LOGGING_TO_API_ENABLED: False}
-    with temporary_settings(updates=settings), prefect_test_harness(server_startup_timeout=90):
-        _SERVER.append(True)
-        try:
-            yield
-        finally:
-            _SERVER.clear()
-
-
-def no_sources(directory: Path) -> str:
-    """An empty sources file: tests never fall back to the repo's sources.yaml (real portals)."""
-    path = directory / "no-sources.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("sources: []\n", encoding="utf-8")
-    return str(path)
-
-
-def nightly(data_dir: Path, **kwargs) -> dict:
-    from flows.nightly import nightly as flow
-
-    kwargs.setdefault("sources_file", no_sources(data_dir))
-    return flow(data_dir=str(data_dir), **kwargs)
-
-
-def read_all(data_dir: Path, version: int | None = None) -> dict[str, list[dict]]:
-    """Every curated table as sorted rows (order-free comparison)."""
-    paths = DataPaths.from_dir(data_dir)
-    out = {}
-    for name in TABLES:
-        table = curated.read_arrow(name, version, data_dir=paths)
-        rows = [json.dumps(r, sort_keys=True, ensure_ascii=False, default=str) for r in table.to_pylist()]
-        out[name] = sorted(rows)
-    return out
-
-
-def drop_into_inbox(data_dir: Path, *files: Path | tuple[str, bytes]) -> None:
-    inbox = DataPaths.from_dir(data_dir).inbox_dir
-    inbox.mkdir(parents=True, exist_ok=True)
-    for item in files:
-        if isinstance(item, tuple):
-            (inbox / item[0]).write_bytes(item[1])
-        else:
-            shutil.copy2(item, inbox / item.name)
-
-
-def extra_page() -> bytes:
-    """A report page no sample contains (a fake-portal report rendered as a saved HTML page)."""
-    from tests.fakeportal import ANSHAN_2023, report_html
-
-    return report_html("鞍山市教育局2023年法治政府建设年度报告(修订)", [*ANSHAN_2023, "特此报告。"]).encode()
+pytestmark = [pytest.mark.timeout(240), pytest.mark.usefixtures("prefect_server")]  # the session's server (conftest)
 
 
 def all_failures(summary: dict) -> list[dict]:
@@ -311,19 +233,26 @@ def store_samples(paths: DataPaths, n: int) -> list[str]:
     return [raw_store.put(paths, p.read_bytes(), source="inbox", original_name=p.name).sha256 for p in SAMPLES[:n]]
 
 
+def crash_on(monkeypatch: pytest.MonkeyPatch, sha: str) -> None:
+    """Make the worker's parser raise ZeroDivisionError("boom") on the page `sha` (and only on it)."""
+    from tasks import _worker
+
+    real = _worker.parse_page
+
+    def flaky(data, source, **kwargs):
+        if kwargs["raw_sha256"] == sha:
+            raise ZeroDivisionError("boom")
+        return real(data, source, **kwargs)
+
+    monkeypatch.setattr(_worker, "parse_page", flaky)
+
+
 def test_a_page_that_crashes_the_parser_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
     from tasks import _worker
 
     paths = DataPaths.from_dir(tmp_path)
     hashes = store_samples(paths, 2)
-    real = _worker.parse_page
-
-    def flaky(data, source, **kwargs):
-        if kwargs["raw_sha256"] == hashes[0]:
-            raise ZeroDivisionError("boom")
-        return real(data, source, **kwargs)
-
-    monkeypatch.setattr(_worker, "parse_page", flaky)
+    crash_on(monkeypatch, hashes[0])
     crashed, ok = [_worker.parse_stored(str(tmp_path), sha) for sha in hashes]
     assert crashed.error == "crash: ZeroDivisionError: boom" and crashed.raw_sha256 == hashes[0]
     assert crashed.source == "inbox" and not crashed.documents
@@ -365,14 +294,7 @@ def test_a_crashing_page_is_staged_as_an_error_and_its_chunk_mates_as_rows(tmp_p
 
     paths = DataPaths.from_dir(tmp_path)
     hashes = sorted(store_samples(paths, 3))
-    real = _worker.parse_page
-
-    def flaky(data, source, **kwargs):
-        if kwargs["raw_sha256"] == hashes[1]:
-            raise ZeroDivisionError("boom")
-        return real(data, source, **kwargs)
-
-    monkeypatch.setattr(_worker, "parse_page", flaky)
+    crash_on(monkeypatch, hashes[1])
     out = tmp_path / "parsed"
     entries = _worker.stage_many(str(tmp_path), hashes, "v", "run", str(out), chunk_size=2, pool=False)
     assert [e["sha256"] for e in entries] == hashes

@@ -8,9 +8,9 @@ import yaml
 from govreports.config import DataPaths
 from govreports.io import curated, retry_ledger
 from tests.familyportal import FamilyPortal
-from tests.test_flows import nightly, prefect_server  # noqa: F401  (the session's Prefect server)
+from tests.support.flows import nightly
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.usefixtures("prefect_server")]
 
 
 @pytest.fixture(scope="module")

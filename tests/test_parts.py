@@ -10,7 +10,7 @@ from govreports.models import PARTS, REQUIRED_PARTS
 from govreports.sections.cues import classify
 from govreports.sections.parts import tag_parts
 from govreports.sections.tree import parse_sections
-from tests.test_sections import seed_bodies
+from tests.support.pages import seed_bodies
 
 
 def tagged(body: str, doc_type: str = "annual_report"):

@@ -2,47 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import re
-import unicodedata
-from functools import cache
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govreports.sections.tree import parse_sections
-
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "samples" / "inbox"
-GOLD = ROOT / "tests" / "golden" / "gold"
-
-
-def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch).startswith("P")))
-
-
-@cache
-def seed_bodies() -> tuple[tuple[str, int, dict, str], ...]:
-    """(file, doc index, gold document, body) per gold document: seed text minus the gold's
-    chrome strings, info-table lines and title lines, split at 第一篇/第二篇."""
-    out = []
-    for gold_file in sorted(GOLD.glob("*.json")):
-        gold = json.loads(gold_file.read_text(encoding="utf-8"))
-        drop = {_norm(b) for d in gold["documents"] for b in d["boilerplate"]}
-        drop |= {_norm(d["title"]) for d in gold["documents"] if d["title"]}
-        docs: list[list[str]] = [[]]
-        for line in (SEEDS / gold["file"]).read_text(encoding="utf-8").split("\n"):
-            if re.match(r"\s*第[一二三四五六七八九十]+篇", line):
-                docs.append([])
-            elif _norm(line) not in drop and not line.strip().startswith("•"):
-                docs[-1].append(line)
-        bodies = ["\n".join(d).strip("\n") for d in docs if any(x.strip() for x in d)]
-        assert len(bodies) == len(gold["documents"])
-        out += [(gold["file"], k, g, b) for k, (g, b) in enumerate(zip(gold["documents"], bodies, strict=True))]
-    return tuple(out)
+from tests.support.pages import norm, seed_bodies
 
 
 def one(body: str):
@@ -240,8 +205,8 @@ def test_ids_in_reading_order_and_empty_body():
 @pytest.mark.parametrize("case", range(6))
 def test_seeds_match_gold_labels_texts_and_levels(case):
     _, _, gold, body = seed_bodies()[case]
-    got = [(_norm(s.label), s.level, _norm(s.heading)) for s in parse_sections(body, "d")]
-    want = [(_norm(h["label"]), h["level"], _norm(h["text"])) for h in gold["headings"]]
+    got = [(norm(s.label), s.level, norm(s.heading)) for s in parse_sections(body, "d")]
+    want = [(norm(h["label"]), h["level"], norm(h["text"])) for h in gold["headings"]]
     assert len(got) == len(want)
     for (gl, glev, gt), (wl, wlev, wt) in zip(got, want, strict=True):
         assert (gl, glev) == (wl, wlev) and (gt.startswith(wt) or wt.startswith(gt)), (gl, gt, wt)

@@ -12,7 +12,8 @@ import pytest
 
 from govreports.clean.pagetext import read_page
 from govreports.documents.metadata import extract_metadata, region_of
-from govreports.documents.split import DocDraft, split_documents
+from govreports.documents.split import split_documents
+from govreports.models import DocDraft
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "samples" / "inbox"

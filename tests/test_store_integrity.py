@@ -16,7 +16,7 @@ import pytest
 from govreports.config import DataPaths
 from govreports.io import curated
 from govreports.io.releases import DamagedStore
-from tests.test_curated import make_tables
+from tests.support.tables import make_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {"p1": [2020, 2021], "p2": [2021], "p3": [2022]}

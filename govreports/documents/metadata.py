@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from govreports.documents import agency as agencies
 from govreports.documents.agency import region_of as region_of  # re-exported: callers ask metadata for it
+from govreports.models import DocDraft
 from govreports.rules import metadata_rules
 from govreports.text.dates import iso_date
 from govreports.text.textfold import drop_glosses, has_traditional, restore, simplified
-
-if TYPE_CHECKING:
-    from govreports.documents.split import DocDraft
 
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "Ｏ": 0, "0": 0}
 

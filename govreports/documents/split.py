@@ -12,27 +12,15 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from itertools import pairwise
 
 from govreports.clean.chrome import chrome_rules
 from govreports.documents.agency import is_org
-from govreports.models import PageText
+from govreports.models import DocDraft, PageText
 from govreports.rules import metadata_rules
 from govreports.text.textfold import drop_glosses, simplified
 
 _TRUNC_TAIL = re.compile(r"(\.{3,}|…+)$")
-
-
-@dataclass
-class DocDraft:
-    """One document found on a page, before metadata extraction and sectioning."""
-
-    title: str | None
-    body: str
-    title_line: str | None
-    meta: dict[str, str] = field(default_factory=dict)
-    truncated: bool = False
 
 
 def split_documents(page: PageText) -> list[DocDraft]:

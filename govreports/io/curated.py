@@ -213,6 +213,31 @@ def publish(
     Returns:
         The new Release, or None when nothing changed (a rerun of the same input publishes nothing).
     """
+    _check_arguments(tables, run_id=run_id, kind=kind, replace_years=replace_years)
+    years = sorted({int(y) for y in replace_years}) if replace_years is not None else None
+    hashes: set[str] = set(raw_hashes)
+    if years is not None and "pages" in tables:  # the pages a backfill re-parsed replace their rows
+        hashes |= set(append.owners(tables["pages"], "pages")[1])
+    if paths.curated_is_local:
+        paths.ensure()
+    with publish_lock(paths):
+        pub = _open(paths, run_id, kind)
+        done = _write_tables(pub, tables, years, hashes, retried)
+        if not done:
+            return None
+        pages = set(raw_hashes) | (hashes if years is not None else set())
+        release = Release(
+            release=pub.release_no, created_at=dt.datetime.now(dt.UTC), run_id=run_id, code_version=code_version,
+            kind=kind, years=sorted(set().union(*(o.years for o in done.values()))),
+            raw_hashes=sorted(pages.union(*(o.pages for o in done.values()))),
+            tables=_table_state(pub, done), changes={name: o.change for name, o in done.items()})
+        append_release(paths, release)
+        return release
+
+
+def _check_arguments(tables: Mapping[str, pa.Table], *, run_id: str, kind: str,
+                     replace_years: list[int] | None) -> None:
+    """Refuse a bad publish before the lock and before any commit (a streamed write would fail half-way)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     if replace_years is not None and kind != "backfill":
@@ -222,61 +247,61 @@ def publish(
     unknown = set(tables) - set(TABLES)
     if unknown:
         raise ValueError(f"unknown tables {sorted(unknown)}; known: {list(TABLES)}")
-    for name, data in tables.items():  # before any commit: a streamed write would fail half-way
+    for name, data in tables.items():
         check_columns(name, data.schema.names)
-    years = sorted({int(y) for y in replace_years}) if replace_years is not None else None
-    hashes: set[str] = set(raw_hashes)
-    if years is not None and "pages" in tables:  # the pages a backfill re-parsed replace their rows
-        hashes |= set(append.owners(tables["pages"], "pages")[1])
-    if paths.curated_is_local:
-        paths.ensure()
-    with publish_lock(paths):
-        ensure_tables(paths)
-        releases = read_releases(paths)
-        last = releases[-1] if releases else None
-        pub = _Publisher(paths, last, run_id, (last.release + 1) if last else 1)
-        if rollback_unreleased(paths, pub.released):
-            ensure_tables(paths)  # a restore to before a column was added drops the column again
-        if last is not None and kind != "backfill":  # a backfill is how a damaged table is restored
-            for name in TABLES:
-                check_rows(paths, name, last)
-        doc_pages = pa.table({"doc_id": pa.array([], pa.string()), "raw_sha256": pa.array([], pa.string())})
-        if years is not None and hashes:  # which page each released document of those years came from
-            doc_pages = pub.released_table("documents").to_pyarrow_table(
-                columns=["doc_id", "raw_sha256"], filters=[(PARTITION_COLUMN, "in", years)], filesystem=pub.fs("documents"))
-        done: dict[str, _Outcome] = {}
+
+
+def _open(paths: DataPaths, run_id: str, kind: str) -> _Publisher:
+    """Under the lock: the next release's publisher, after rolling back unreleased commits and
+    refusing a damaged table (except to a backfill: that is how a damaged table is restored)."""
+    ensure_tables(paths)
+    releases = read_releases(paths)
+    last = releases[-1] if releases else None
+    pub = _Publisher(paths, last, run_id, (last.release + 1) if last else 1)
+    if rollback_unreleased(paths, pub.released):
+        ensure_tables(paths)  # a restore to before a column was added drops the column again
+    if last is not None and kind != "backfill":
         for name in TABLES:
-            if name not in tables:
-                continue
-            if years is None and name == "pages" and retried:
-                result = pub.append_replacing(name, tables[name], set(retried))
-            elif years is None:
-                result = pub.append_new(name, tables[name])
-            elif name in PARTITIONED:
-                result = pub.replace_years(name, tables[name], years, hashes, doc_pages)
-            elif hashes:
-                result = pub.replace_pages(name, tables[name], hashes)
-            else:
-                result = pub.append_new(name, tables[name])
-            if result is not None:
-                done[name] = result
-        if not done:
-            return None
-        table_state = {}
-        for name in TABLES:
-            if name in done:
-                version = done[name].version
-                table_state[name] = {"version": version, "rows": pub.rows_at(name, version)}
-            elif last is not None and name in last.tables:
-                table_state[name] = dict(last.tables[name])
-            else:
-                table_state[name] = {"version": pub.released[name], "rows": pub.rows_at(name, pub.released[name])}
-        pages = set(raw_hashes) | (hashes if years is not None else set())
-        release = Release(
-            release=pub.release_no, created_at=dt.datetime.now(dt.UTC), run_id=run_id, code_version=code_version,
-            kind=kind, years=sorted(set().union(*(o.years for o in done.values()))),
-            raw_hashes=sorted(pages.union(*(o.pages for o in done.values()))),
-            tables=table_state, changes={name: o.change for name, o in done.items()})
-        append_release(paths, release)
-        return release
+            check_rows(paths, name, last)
+    return pub
+
+
+def _write_tables(pub: _Publisher, tables: Mapping[str, pa.Table], years: list[int] | None, hashes: set[str],
+                  retried: Iterable[str]) -> dict[str, _Outcome]:
+    """Commit each given table that changes (append, replace a page's rows, or replace years)."""
+    doc_pages = pa.table({"doc_id": pa.array([], pa.string()), "raw_sha256": pa.array([], pa.string())})
+    if years is not None and hashes:  # which page each released document of those years came from
+        doc_pages = pub.released_table("documents").to_pyarrow_table(
+            columns=["doc_id", "raw_sha256"], filters=[(PARTITION_COLUMN, "in", years)], filesystem=pub.fs("documents"))
+    done: dict[str, _Outcome] = {}
+    for name in TABLES:
+        if name not in tables:
+            continue
+        if years is None and name == "pages" and retried:
+            result = pub.append_replacing(name, tables[name], set(retried))
+        elif years is None:
+            result = pub.append_new(name, tables[name])
+        elif name in PARTITIONED:
+            result = pub.replace_years(name, tables[name], years, hashes, doc_pages)
+        elif hashes:
+            result = pub.replace_pages(name, tables[name], hashes)
+        else:
+            result = pub.append_new(name, tables[name])
+        if result is not None:
+            done[name] = result
+    return done
+
+
+def _table_state(pub: _Publisher, done: dict[str, _Outcome]) -> dict[str, dict[str, int]]:
+    """Each table's version and row count in the new release (unchanged tables: as last released)."""
+    last, state = pub.last, {}
+    for name in TABLES:
+        if name in done:
+            version = done[name].version
+            state[name] = {"version": version, "rows": pub.rows_at(name, version)}
+        elif last is not None and name in last.tables:
+            state[name] = dict(last.tables[name])
+        else:
+            state[name] = {"version": pub.released[name], "rows": pub.rows_at(name, pub.released[name])}
+    return state
 

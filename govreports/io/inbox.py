@@ -245,52 +245,76 @@ def _receive(paths: DataPaths, max_bytes: int, default_source: str, settle: floa
     for seen, name in enumerate(n for n in names if n not in claimed):  # a claimed sidecar travels with its page
         if on_file:
             on_file(seen, total)
-        if (name.startswith(".") and not name.startswith("..")) or name.endswith(".part"):
-            report.waiting.append((_printable(name), "hidden or .part name (upload in progress?)"))
-            continue
-        sidecars = sidecars_of.get(name, [])
-        sidecar = sidecars[0] if sidecars else None
-        try:
-            if _looks_like_sidecar(name) and os.path.lexists(inbox / name) and not sidecars:
-                report.waiting.append((_printable(name), "sidecar waiting for its page"))
-                continue
-            if name.startswith(".."):
-                raise _Reject("name starts with '..' (neither a page name nor an upload in progress)")
-            data = _check_page(inbox / name, name, max_bytes, settle)
-            if len(sidecars) > 1:
-                raise _Reject(f"two sidecars: {', '.join(map(_printable, sidecars))}")
-            meta = _load_sidecar(inbox / sidecar) if sidecar else {}
-        except _Reject as exc:
-            try:
-                extra = sidecars[1] if len(sidecars) > 1 else None
-                target = _quarantine(paths, name, str(exc), sidecar)
-                if extra:
-                    _quarantine(paths, extra, f"second sidecar of {_printable(name)}", None)
-                report.quarantined.append((_printable(name), f"{exc} -> {target}"))
-            except OSError as move_exc:
-                report.errors.append((_printable(name), f"{exc}; could not quarantine: {move_exc}"))
-            continue
-        except _Wait as exc:
-            report.waiting.append((_printable(name), str(exc)))
-            continue
-        except OSError as exc:
-            report.errors.append((_printable(name), f"left in the inbox: {exc}"))
-            continue
-        try:
-            stored = raw_store.put(
-                paths, data, source=meta.get("source") or default_source, url=meta.get("url"), via="inbox",
-                original_name=_printable(name), content_type=meta.get("content_type"),
-                headers=meta.get("headers"), received_at=meta.get("received_at"),
-            )
-        except OSError as exc:  # e.g. disk full: this page stays in the inbox, the others are tried
-            report.errors.append((_printable(name), f"left in the inbox: cannot store it: {exc}"))
-            continue
-        for done in (name, sidecar) if sidecar else (name,):  # only now: the bytes are durable
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(inbox / done)
-        report.stored.append(ReceivedPage(_printable(name), stored.sha256, stored.path, stored.is_new,
-                                          meta.get("source") or default_source, meta.get("url")))
+        _take(paths, report, name, sidecars_of.get(name, []), max_bytes, default_source, settle)
     fsync_dir(inbox)
     if on_file:
         on_file(total, total)
     return report
+
+
+def _take(paths: DataPaths, report: InboxReport, name: str, sidecars: list[str], max_bytes: int,
+          default_source: str, settle: float) -> None:
+    """One inbox name (with its sidecars): stored, quarantined, left waiting, or left with an error."""
+    if (name.startswith(".") and not name.startswith("..")) or name.endswith(".part"):
+        report.waiting.append((_printable(name), "hidden or .part name (upload in progress?)"))
+        return
+    try:
+        got = _read(paths.inbox_dir, name, sidecars, max_bytes, settle)
+    except _Reject as exc:
+        _reject(paths, report, name, sidecars, exc)
+        return
+    except _Wait as exc:
+        report.waiting.append((_printable(name), str(exc)))
+        return
+    except OSError as exc:
+        report.errors.append((_printable(name), f"left in the inbox: {exc}"))
+        return
+    if got is None:
+        report.waiting.append((_printable(name), "sidecar waiting for its page"))
+        return
+    _store(paths, report, name, sidecars[0] if sidecars else None, *got, default_source)
+
+
+def _read(inbox: Path, name: str, sidecars: list[str], max_bytes: int,
+          settle: float) -> tuple[bytes, dict[str, Any]] | None:
+    """A page's bytes and its sidecar's fields; None for a sidecar whose page has not arrived."""
+    if _looks_like_sidecar(name) and os.path.lexists(inbox / name) and not sidecars:
+        return None
+    if name.startswith(".."):
+        raise _Reject("name starts with '..' (neither a page name nor an upload in progress)")
+    data = _check_page(inbox / name, name, max_bytes, settle)
+    if len(sidecars) > 1:
+        raise _Reject(f"two sidecars: {', '.join(map(_printable, sidecars))}")
+    return data, (_load_sidecar(inbox / sidecars[0]) if sidecars else {})
+
+
+def _reject(paths: DataPaths, report: InboxReport, name: str, sidecars: list[str], exc: _Reject) -> None:
+    """Move a refused page (and its sidecars) to quarantine, or record why it could not be moved."""
+    try:
+        extra = sidecars[1] if len(sidecars) > 1 else None
+        target = _quarantine(paths, name, str(exc), sidecars[0] if sidecars else None)
+        if extra:
+            _quarantine(paths, extra, f"second sidecar of {_printable(name)}", None)
+        report.quarantined.append((_printable(name), f"{exc} -> {target}"))
+    except OSError as move_exc:
+        report.errors.append((_printable(name), f"{exc}; could not quarantine: {move_exc}"))
+
+
+def _store(paths: DataPaths, report: InboxReport, name: str, sidecar: str | None, data: bytes,
+           meta: dict[str, Any], default_source: str) -> None:
+    """Put a page into the raw store, then (only then: the bytes are durable) unlink it and its sidecar."""
+    inbox = paths.inbox_dir
+    try:
+        stored = raw_store.put(
+            paths, data, source=meta.get("source") or default_source, url=meta.get("url"), via="inbox",
+            original_name=_printable(name), content_type=meta.get("content_type"),
+            headers=meta.get("headers"), received_at=meta.get("received_at"),
+        )
+    except OSError as exc:  # e.g. disk full: this page stays in the inbox, the others are tried
+        report.errors.append((_printable(name), f"left in the inbox: cannot store it: {exc}"))
+        return
+    for done in (name, sidecar) if sidecar else (name,):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(inbox / done)
+    report.stored.append(ReceivedPage(_printable(name), stored.sha256, stored.path, stored.is_new,
+                                      meta.get("source") or default_source, meta.get("url")))

@@ -49,79 +49,108 @@ def _gap_paragraphs(body: str, sections: list[Section], text_end: int) -> list[i
     return out
 
 
+class _Walk:
+    """One walk over a body's sections and un-headed paragraphs in reading order.
+
+    Holds what the steps share: the part and `how` each section got (children inherit), the
+    implicit part an un-numbered heading or cue block opened, the items so far and the grades.
+    """
+
+    def __init__(self, body: str, sections: list[Section], doc_type: str, paragraphs: list[int],
+                 text_end: int) -> None:
+        self.body, self.doc_type, self.text_end = body, doc_type, text_end
+        self.default = cues.rules().default_part.get(doc_type, "measures_results")
+        self.year = cues.base_year(body)
+        self.status = dict.fromkeys(REQUIRED_PARTS, "missing")
+        self.by_id = {s.id: s for s in sections}
+        self.how_of: dict[str, str] = {}
+        self.names_of: dict[str, tuple[str, ...]] = {}
+        self.items: list[_Item] = []
+        self.implicit: tuple[str, str] | None = None
+        self.first_section = sections[0].start if sections else None
+        self.last_paragraph = paragraphs[-1] if paragraphs else None
+
+    def grade(self, part: str, level: str) -> None:
+        """Raise a required part's completeness to `level` (never lower it)."""
+        if part in self.status and _RANK[level] > _RANK[self.status[part]]:
+            self.status[part] = level
+
+    def paragraph(self, pos: int) -> None:
+        """An un-headed paragraph: preamble, closing, a cue block opening a part, or more of the last part."""
+        line_end = self.body.find("\n", pos)
+        text = self.body[pos: self.text_end if line_end < 0 else min(line_end, self.text_end)]
+        block = cues.block_part(text, self.year) if self.doc_type != "work_plan" else None
+        self.items.append(self._paragraph_item(pos, text, block))
+
+    def _paragraph_item(self, pos: int, text: str, block: tuple[str, str] | None) -> _Item:
+        if (self.first_section is None and not self.items) or (
+                self.first_section is not None and pos < self.first_section):
+            return _Item(pos, "preamble", "position")
+        if pos == self.last_paragraph and cues.closing_cue(text) and block is None:
+            return _Item(pos, "closing", "cue")
+        if block:
+            self.implicit = block
+            self.grade(block[0], "present" if block[1] == "heading" else "embedded")
+            return _Item(pos, *block)
+        prev = self.items[-1] if self.items else None
+        keep = prev is not None and prev.part not in {"preamble", "closing"}
+        return _Item(pos, prev.part if keep else self.default, prev.how if keep else "position")
+
+    def section(self, sec: Section) -> None:
+        """A section: its part from its own keywords, its parent or the implicit part; then its grade."""
+        names = cues.classify(sec.heading)
+        self.names_of[sec.id] = names
+        own = names[0] if names else None
+        part, how = self._section_part(sec, own)
+        self._grade_section(sec, names, own, part, how)
+        sec.part = part
+        self.how_of[sec.id] = how
+        self.items.append(_Item(sec.start, part, how))
+
+    def _section_part(self, sec: Section, own: str | None) -> tuple[str, str]:
+        if self.doc_type == "work_plan":
+            return PLAN, "heading"
+        if sec.parent_id is not None:
+            parent = self.by_id[sec.parent_id]
+            if cues.overrides(own, parent.part, self.names_of[parent.id]):
+                return own, "embedded"  # overrides() is False for own=None
+            return parent.part, self.how_of[parent.id]
+        if sec.level > 1 or sec.marker == ENUM:  # in an implicit part, or a lead under no heading
+            return self._implicit_part(sec, own)
+        self.implicit = None
+        return own or self.default, "heading"
+
+    def _implicit_part(self, sec: Section, own: str | None) -> tuple[str, str]:
+        lead = sec.marker == ENUM
+        if not lead and cues.opens_part(sec.heading, own) and (self.implicit is None or self.implicit[0] != own):
+            self.implicit = (own, "heading")  # this heading names the implicit part it opened
+        around = (self.items[-1].part, self.items[-1].how) if lead and self.items else (self.default, "position")
+        base = self.implicit or around
+        return (own, "embedded") if cues.overrides(own, base[0], ()) else base
+
+    def _grade_section(self, sec: Section, names: tuple[str, ...], own: str | None, part: str, how: str) -> None:
+        top = sec.parent_id is None and sec.marker != ENUM
+        if top and self.doc_type == "work_plan":
+            self.grade(PLAN, "present")
+        elif top:
+            for name in names or ((part,) if sec.level == 1 else ()):
+                self.grade(name, "present")
+        elif how == "embedded" and own == part:
+            self.grade(part, "embedded")
+
+
 def _assign(body: str, sections: list[Section], doc_type: str, paragraphs: list[int],
             text_end: int) -> tuple[list[_Item], dict[str, str]]:
     """Walk sections and un-headed paragraphs in reading order; set parts; grade completeness."""
-    r = cues.rules()
-    default = r.default_part.get(doc_type, "measures_results")
-    year = cues.base_year(body)
-    status = dict.fromkeys(REQUIRED_PARTS, "missing")
-
-    def grade(part: str, level: str) -> None:
-        if part in status and _RANK[level] > _RANK[status[part]]:
-            status[part] = level
-
-    by_id = {s.id: s for s in sections}
-    how_of: dict[str, str] = {}
-    names_of: dict[str, tuple[str, ...]] = {}
+    walk = _Walk(body, sections, doc_type, paragraphs, text_end)
     timeline = sorted([(s.start, 1, s) for s in sections] + [(p, 0, None) for p in paragraphs],
                       key=lambda t: (t[0], t[1]))
-    items: list[_Item] = []
-    implicit: tuple[str, str] | None = None
-    first_section = sections[0].start if sections else None
-    last_paragraph = paragraphs[-1] if paragraphs else None
     for pos, _, sec in timeline:
         if sec is None:
-            line_end = body.find("\n", pos)
-            text = body[pos: text_end if line_end < 0 else min(line_end, text_end)]
-            block = cues.block_part(text, year) if doc_type != "work_plan" else None
-            if (first_section is None and not items) or (first_section is not None and pos < first_section):
-                item = _Item(pos, "preamble", "position")
-            elif pos == last_paragraph and cues.closing_cue(text) and block is None:
-                item = _Item(pos, "closing", "cue")
-            elif block:
-                item = _Item(pos, *block)
-                implicit = block
-                grade(block[0], "present" if block[1] == "heading" else "embedded")
-            else:
-                prev = items[-1] if items else None
-                keep = prev is not None and prev.part not in {"preamble", "closing"}
-                item = _Item(pos, prev.part if keep else default, prev.how if keep else "position")
-            items.append(item)
-            continue
-        names = cues.classify(sec.heading)
-        names_of[sec.id] = names
-        own = names[0] if names else None
-        top = sec.parent_id is None and sec.marker != ENUM
-        if doc_type == "work_plan":
-            part, how = PLAN, "heading"
-        elif sec.parent_id is not None:
-            parent = by_id[sec.parent_id]
-            if cues.overrides(own, parent.part, names_of[parent.id]):
-                part, how = own, "embedded"
-            else:
-                part, how = parent.part, how_of[parent.id]
-        elif sec.level > 1 or sec.marker == ENUM:  # in an implicit part, or a lead under no heading
-            lead = sec.marker == ENUM
-            if not lead and cues.opens_part(sec.heading, own) and (implicit is None or implicit[0] != own):
-                implicit = (own, "heading")  # this heading names the implicit part it opened
-            around = (items[-1].part, items[-1].how) if lead and items else (default, "position")
-            base = implicit or around
-            part, how = (own, "embedded") if cues.overrides(own, base[0], ()) else base
+            walk.paragraph(pos)
         else:
-            part, how = own or default, "heading"
-            implicit = None
-        if top and doc_type == "work_plan":
-            grade(PLAN, "present")
-        elif top:
-            for name in names or ((part,) if sec.level == 1 else ()):
-                grade(name, "present")
-        elif how == "embedded" and own == part:
-            grade(part, "embedded")
-        sec.part = part
-        how_of[sec.id] = how
-        items.append(_Item(sec.start, part, how))
-    return items, status
+            walk.section(sec)
+    return walk.items, walk.status
 
 
 def tag_parts(body: str, sections: list[Section], doc_type: str) -> tuple[list[PartSpan], dict[str, str | None]]:

@@ -24,8 +24,8 @@ from pathlib import Path
 from govreports import rules as rulebook
 from govreports.models import Keyword, Section
 from govreports.text import tokenize
+from govreports.text.charclasses import HAN_BASIC
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"[0-9０-９]")
 
 
@@ -105,7 +105,7 @@ _BREAKS = frozenset(" \t\r\n\u3000。，、；：！？")
 
 def _is_candidate(token: str, pos: str, stops: frozenset[str]) -> bool:
     """2+ characters, some Chinese, no digits, not filler, not a skipped part of speech."""
-    return (len(token) >= 2 and bool(_CJK.search(token)) and not _DIGIT.search(token)
+    return (len(token) >= 2 and bool(HAN_BASIC.search(token)) and not _DIGIT.search(token)
             and token not in stops and not pos.startswith(_SKIP_POS))
 
 
@@ -200,7 +200,7 @@ def extract_keywords(body: str, sections: list[Section] | None = None, top_k: in
 @functools.cache
 def _topics() -> tuple[int, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]]:
     """min_terms and (short name, heading cues, keywords) per chapter of rules/topics.yaml, read once."""
-    rules = rulebook.rules("topics")
+    rules = rulebook.topics()
     return rules["min_terms"], tuple((t["short"], tuple(t["heading"]), tuple(str(w) for w in t["keywords"]))
                                      for t in rules["topics"])
 

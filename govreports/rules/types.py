@@ -278,6 +278,7 @@ class CharClasses(TypedDict):
     clause_end: str
     clause_mark: str
     sentence_punct: str
+    digit: str
     han_basic: str
     han_extended: str
     cjk_text_and_punct: str
@@ -292,11 +293,23 @@ class DateRules(TypedDict):
     lead_date: str
 
 
+class CitationRules(TypedDict):
+    """text.yaml citations: what a cited 《title》 is, and which quoted names count nothing."""
+
+    max_title: int
+    trailing_paren: str
+    kinds: dict[str, list[str]]
+    law_ending: str
+    not_law: list[str]
+    short_quotes: str
+
+
 class TextRules(TypedDict):
-    """rules/text.yaml: character classes and date spellings every stage shares."""
+    """rules/text.yaml: character classes, cited titles and date spellings every stage shares."""
 
     version: int
     classes: CharClasses
+    citations: CitationRules
     dates: DateRules
 
 

@@ -18,6 +18,7 @@ SENTENCE_END_CLASS = _CLASSES["sentence_end"]
 CLAUSE_END_CLASS = _CLASSES["clause_end"]
 CLAUSE_MARK_CLASS = _CLASSES["clause_mark"]
 SENTENCE_PUNCT_CLASS = _CLASSES["sentence_punct"]
+DIGIT_CLASS = _CLASSES["digit"]
 HAN_BASIC_CLASS = _CLASSES["han_basic"]
 HAN_EXTENDED_CLASS = _CLASSES["han_extended"]
 CJK_TEXT_AND_PUNCT_CLASS = _CLASSES["cjk_text_and_punct"]
@@ -27,6 +28,7 @@ SENTENCE_END = re.compile(SENTENCE_END_CLASS)
 CLAUSE_END = re.compile(CLAUSE_END_CLASS)
 CLAUSE_MARK = re.compile(CLAUSE_MARK_CLASS)
 SENTENCE_PUNCT = re.compile(SENTENCE_PUNCT_CLASS)
+DIGIT = re.compile(DIGIT_CLASS)
 HAN_BASIC = re.compile(HAN_BASIC_CLASS)
 #: a string made of basic Han characters only (fullmatch; the empty string is not one)
 HAN_BASIC_WORD = re.compile(HAN_BASIC_CLASS + "+")

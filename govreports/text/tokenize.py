@@ -90,6 +90,15 @@ def _nominal(pos: str) -> bool:
     return (pos.startswith(_PHRASE_TAGS) or pos == "") and not pos.startswith(_NAME_TAGS)
 
 
+def _extend(picked: list[str], token: str, max_chars: int) -> bool:
+    """Add `token` to a phrase being built unless it would grow past `max_chars` characters;
+    True when the phrase is complete (too long for the token, or three tokens long)."""
+    if picked and len(token) + sum(map(len, picked)) > max_chars:
+        return True
+    picked.append(token)
+    return len(picked) == 3
+
+
 def noun_phrase_before(text: str, stops: frozenset[str], max_chars: int = 8) -> tuple[str | None, bool]:
     """The short noun phrase ending `text` (持证人员 in '全局现有行政执法证持证人员').
 
@@ -109,10 +118,7 @@ def noun_phrase_before(text: str, stops: frozenset[str], max_chars: int = 8) -> 
         elif verb_only or not (_nominal(pos) or (picked == [picked[-1]] and picked[-1] in _SUFFIX_NOUNS
                                                  and pos.startswith("v"))):
             break
-        if picked and len(token) + sum(map(len, picked)) > max_chars:
-            break
-        picked.append(token)
-        if len(picked) == 3:
+        if _extend(picked, token, max_chars):
             break
     return ("".join(reversed(picked)) or None), verb_only
 
@@ -125,9 +131,6 @@ def noun_phrase_after(text: str, stops: frozenset[str], max_chars: int = 8) -> s
             continue
         if not _is_cjk_word(token) or token in stops or not _nominal(pos):
             break
-        if picked and len(token) + sum(map(len, picked)) > max_chars:
-            break
-        picked.append(token)
-        if len(picked) == 3:
+        if _extend(picked, token, max_chars):
             break
     return "".join(picked) or None

@@ -17,8 +17,8 @@ import re
 import unicodedata
 from typing import Any
 
+from govreports import rules as rulebook
 from govreports.models import PageText
-from govreports.rules import rules
 from govreports.text.dates import LEAD_DATE as _LEAD_DATE
 from govreports.text.dates import only_date as _only_date
 from govreports.text.textfold import fold_table
@@ -29,7 +29,7 @@ _LABEL_SEP = " 【】[]|｜丨/"
 @functools.cache
 def chrome_rules() -> dict[str, Any]:
     """rules/chrome.yaml with its regexes compiled (loaded once per process)."""
-    raw = rules("chrome")  # one parsed copy, shared with textfold (pinyin glosses)
+    raw: dict[str, Any] = dict(rulebook.chrome())  # one parsed copy, shared with textfold (pinyin glosses)
     labels: dict[str, dict[str, Any]] = raw["labels"]
     alts = "|".join(r"\s*".join(map(re.escape, lab)) for lab in sorted(labels, key=len, reverse=True))
     tokens = sorted(raw["toolbar_tokens"], key=len, reverse=True)

@@ -18,6 +18,7 @@ import re
 
 from charset_normalizer import from_bytes
 
+from govreports.text.charclasses import CJK_TEXT_AND_PUNCT, HAN_BASIC
 from govreports.text.textfold import simplified
 
 
@@ -58,7 +59,6 @@ _META_SCAN = 4096
 _CT_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9._:\-]+)", re.I)
 _META_CHARSET = re.compile(
     rb"<meta[^>]{0,300}?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:\-]+)", re.I)
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 #: UTF-8 with at most this share of invalid bytes is a UTF-8 page with a few damaged characters.
 _UTF8_DAMAGE = 0.002
 #: Big5 wins over GB18030 (which decodes almost any Big5 byte string, as rare characters) only when
@@ -198,7 +198,7 @@ def _sniff(data: bytes, warnings: list[str]) -> tuple[str, str] | None:
         return None
     text = str(best)
     non_ascii = sum(1 for ch in text if not ch.isascii())
-    if non_ascii and len(_CJK.findall(text)) < 0.3 * non_ascii:
+    if non_ascii and len(CJK_TEXT_AND_PUNCT.findall(text)) < 0.3 * non_ascii:
         return None  # a guess that is not Chinese text is not a report page, just noise
     enc = _canonical(best.encoding) or best.encoding
     warnings.append(f"charset_guessed: {enc} (charset-normalizer)")
@@ -216,7 +216,7 @@ def _common_share(text: str) -> float:
     """Share of the Han characters that are among the 3,755 most common (GB2312 level 1) once
     Traditional is folded to Simplified. Big5 bytes misread as GB18030 give rare characters and
     GBK bytes misread as Big5 give rare ones too; the right reading scores near 1."""
-    han = [ch for ch in simplified(text[:_SHARE_SAMPLE]) if "\u4e00" <= ch <= "\u9fff"]
+    han = HAN_BASIC.findall(simplified(text[:_SHARE_SAMPLE]))
     if not han:
         return 0.0
     return sum(1 for ch in han if _level1(ch)) / len(han)

@@ -13,15 +13,15 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser
 
+from govreports import rules as rulebook
 from govreports.clean.decode import DecodeError, decode_bytes
-from govreports.rules import rules
 
 _SPACE = re.compile(r"\s+")
 
 
 @functools.cache
 def _rules() -> tuple[int, tuple[str, ...]]:
-    data = rules("fetched")
+    data = rulebook.fetched()
     return int(data["max_error_page_chars"]), tuple(p.lower() for p in data["error_phrases"])
 
 

@@ -18,10 +18,11 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from govreports.clean.chrome import chrome_rules, strip_chrome
 from govreports.models import PageText
+from govreports.text.charclasses import CJK_SCRIPT_AND_PUNCT_CLASS
 from govreports.text.dates import iso_date
 
 _BREAK = "\x00"  # block boundary marker inside the joined text (NUL never survives decoding)
-_CJK = r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
+_CJK = CJK_SCRIPT_AND_PUNCT_CLASS
 _SRC_NL = re.compile(rf"(?<={_CJK})[ \t\r\f\v]*\n[ \t\r\n\f\v]*(?={_CJK})")
 _WS = re.compile(r"[ \t\r\n\f\v\xa0]+")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*?(/?)>")

@@ -15,9 +15,9 @@ from govreports.clean.chrome import chrome_rules, strip_chrome
 from govreports.clean.decode import decode_bytes_ex
 from govreports.clean.html_text import html_to_page
 from govreports.models import PageText
+from govreports.text.charclasses import ENDS_HAN_EXTENDED
 
 _HTML_TAG = re.compile(r"(?i)<(html|head|body|div|p|meta|title|table|br|span|!doctype)\b")
-_ENDS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]$")
 #: zero-width, soft hyphen, bidi controls and C0/C1 control characters (tab kept): never content,
 #: and they break chrome matching and titles, so they go before anything else looks at a line.
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -71,7 +71,7 @@ def join_wrapped(lines: list[str], keep_apart: set[str] | frozenset[str] = froze
     for line in lines:
         prev = out[-1] if out else None
         # `$` matches at the end or before a final newline: searching the last two chars is enough
-        if (prev is not None and "。" in prev and _ENDS_CJK.search(prev, max(0, len(prev) - 2))
+        if (prev is not None and "。" in prev and ENDS_HAN_EXTENDED.search(prev, max(0, len(prev) - 2))
                 and prev not in keep_apart and not block_start.match(line)):
             out[-1] = prev + line
         else:

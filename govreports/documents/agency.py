@@ -14,14 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from govreports.rules import metadata_rules
+from govreports import rules as rulebook
+from govreports.text.charclasses import SENTENCE_PUNCT
 
 
 def is_org(line: str) -> bool:
     """A short line without sentence punctuation that ends like an organisation name."""
-    rules = metadata_rules()["agency"]
+    rules = rulebook.metadata()["agency"]
     line = line.strip()
-    return (2 <= len(line) <= rules["org_max_len"] and not re.search(r"[。，,；;：:！？!?]", line)
+    return (2 <= len(line) <= rules["org_max_len"] and not SENTENCE_PUNCT.search(line)
             and bool(re.search(rules["org_suffix"], line)))
 
 
@@ -29,7 +30,7 @@ def region_of(agency: str | None) -> str | None:
     """Administrative prefix of an agency: 宁波市教育局 → 宁波市, 金华市婺城区教育局 → 金华市婺城区."""
     if not agency:
         return None
-    rules = metadata_rules()
+    rules = rulebook.metadata()
     name = agency.strip()
     for prefix in rules["agency"]["strip_prefixes"]:
         if name.startswith(prefix):
@@ -49,7 +50,7 @@ def region_of(agency: str | None) -> str | None:
 def _place(text: str | None) -> str | None:
     """A text that is a place name and nothing more (region_of of it is all of it, and none of
     the words that make a phrase of it: 关于命名第三批全省 is no place)."""
-    not_in = metadata_rules()["region"]["not_in_place"]
+    not_in = rulebook.metadata()["region"]["not_in_place"]
     return text if text and region_of(text) == text and not re.search(not_in, text) else None
 
 
@@ -57,7 +58,7 @@ def places(title: str | None, body: str, sites: Iterable[str] = ()) -> list[str]
     """Places a document names for itself where no agency says it, most telling first: the
     title's scope, the opening subject, local documents it cites (most cited first), then the
     portal it stands on (`sites`: the site name, header lines: "重庆市大足区人民政府网")."""
-    rules = metadata_rules()["region"]
+    rules = rulebook.metadata()["region"]
     found = []
     if title and (m := re.match(rules["title_place"], title)):
         found.append(_place(m.group("place").strip()))
@@ -75,7 +76,7 @@ def places(title: str | None, body: str, sites: Iterable[str] = ()) -> list[str]
 
 def _stem(name: str) -> str:
     """The body's own name without its place and long forms: 重庆市大足区卫生健康委员会 → 卫生健康委."""
-    rules = metadata_rules()["agency"]
+    rules = rulebook.metadata()["agency"]
     region = region_of(name) or ""
     stem = name.strip()[len(region):] if name.strip().startswith(region) else name.strip()
     stem = stem.lstrip(rules["level_chars"])
@@ -93,7 +94,7 @@ def same_body(a: str, b: str) -> bool:
 
 def cited_orgs(body: str) -> list[str]:
     """Issuers of documents the body cites by title: 《重庆市开州区卫生健康委员会关于…的通知》."""
-    rules = metadata_rules()["agency"]
+    rules = rulebook.metadata()["agency"]
     out = []
     for m in re.finditer(rules["cited_issuer"], body):
         name = m.group("org").strip()
@@ -104,14 +105,14 @@ def cited_orgs(body: str) -> list[str]:
 
 def _cited_own(body: str) -> list[str]:
     """Bodies that issued a document the body cites (《…卫生健康委员会行政规范性文件管理办法》), with a place."""
-    pattern = metadata_rules()["agency"]["cited_own"]
+    pattern = rulebook.metadata()["agency"]["cited_own"]
     return [m.group("org") for m in re.finditer(pattern, body) if region_of(m.group("org")) and is_org(m.group("org"))]
 
 
 def opening_subject(body: str) -> str | None:
     """The issuer named as the subject of the body's opening sentence ("2022年,市司法局坚持…")."""
     for line in body.lstrip().splitlines()[:3]:  # a speaker or date line may stand above it
-        m = re.match(metadata_rules()["agency"]["opening_subject"], line.strip().split("。", 1)[0][:200])
+        m = re.match(rulebook.metadata()["agency"]["opening_subject"], line.strip().split("。", 1)[0][:200])
         if m and is_org(m.group("org")):
             return m.group("org")
         if "。" in line:
@@ -121,7 +122,7 @@ def opening_subject(body: str) -> str | None:
 
 def self_reference(body: str) -> str | None:
     """The suffix the body calls its issuer by (我局 → 局, 我委 → 委), if it does."""
-    m = re.search(metadata_rules()["agency"]["self_reference"], body)
+    m = re.search(rulebook.metadata()["agency"]["self_reference"], body)
     return m.group("kind") if m else None
 
 
@@ -149,6 +150,6 @@ def resolve(candidates: Iterable[str | None], body: str = "",
     if region is None:
         level = agency.strip()[:1] if agency else ""
         fits = [p for p in named_places()
-                if level not in metadata_rules()["agency"]["level_chars"] or p.endswith(level)]
+                if level not in rulebook.metadata()["agency"]["level_chars"] or p.endswith(level)]
         region = fits[0] if fits else None
     return agency, region

@@ -25,13 +25,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from govreports.rules import rules
+from govreports import rules as rulebook
 from govreports.text.textfold import simplified
 
 
 @functools.cache
 def _rules() -> tuple[float, int]:
-    data = rules("duplicates")
+    data = rulebook.duplicates()
     return float(data["supersede_min_similarity"]), int(data["shingle_chars"])
 
 

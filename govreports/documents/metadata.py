@@ -13,10 +13,11 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from govreports import rules as rulebook
 from govreports.documents import agency as agencies
 from govreports.documents.agency import region_of as region_of  # re-exported: callers ask metadata for it
 from govreports.models import DocDraft
-from govreports.rules import metadata_rules
+from govreports.text.charclasses import SENTENCE_PUNCT
 from govreports.text.dates import iso_date
 from govreports.text.textfold import drop_glosses, has_traditional, restore, simplified
 
@@ -78,7 +79,7 @@ def _extract(draft: DocDraft) -> dict[str, Any]:
 
 def _title_prefix(title: str | None) -> tuple[str, str] | None:
     """(name before the year / 关于 / subject, the rest) of a title, or None."""
-    m = re.match(metadata_rules()["agency"]["title_agency"], title or "")
+    m = re.match(rulebook.metadata()["agency"]["title_agency"], title or "")
     return (m.group("agency").strip(), title[m.end():]) if m and title else None
 
 
@@ -88,7 +89,7 @@ def _title_agency(title: str | None) -> str | None:
     if prefix is None:
         return None
     name, rest = prefix
-    if re.search(metadata_rules()["agency"]["org_suffix"], name):
+    if re.search(rulebook.metadata()["agency"]["org_suffix"], name):
         return name
     if rest.startswith(("关于", "關於")) and region_of(name) == name:
         return name  # "西洞庭管理区关于…的报告": a place issuing in its own name
@@ -104,7 +105,7 @@ def _title_place(title: str | None) -> str | None:
 
 def _signature(lines: list[str]) -> tuple[str | None, str | None]:
     """(signing organisation, ISO date) from the end of the body: org line + date line."""
-    rules = metadata_rules()["signature"]
+    rules = rulebook.metadata()["signature"]
     end = len(lines)
     while end > 0 and len(lines) - end < rules["max_trailer_lines"] and re.match(rules["trailer"],
                                                                                      lines[end - 1]):
@@ -126,7 +127,7 @@ def _signature(lines: list[str]) -> tuple[str | None, str | None]:
 def _notice_date(lines: list[str]) -> str | None:
     """The date a 印发 notice in front of the document was signed ("现将《…》印发给你们。" then
     the issuer and the date): the document's signed date when its own end has none."""
-    rules = metadata_rules()
+    rules = rulebook.metadata()
     scan = rules["signature"]["notice_scan_lines"]
     for i, line in enumerate(lines[:scan]):
         if re.search(rules["split"]["issuing_sentence"], line):
@@ -139,7 +140,7 @@ def _notice_date(lines: list[str]) -> str | None:
 
 def _cover_signer(lines: list[str]) -> str | None:
     """The organisation signing a cover letter / 印发 notice in front of the report (org + date)."""
-    date_line = metadata_rules()["signature"]["date_line"]
+    date_line = rulebook.metadata()["signature"]["date_line"]
     for i in range(1, len(lines)):
         if re.match(date_line, lines[i]) and agencies.is_org(lines[i - 1]):
             top = i - 1  # joint issuers sign on several lines, or side by side: the first one leads
@@ -158,7 +159,7 @@ def _issuer_below_title(lines: list[str]) -> str | None:
 def _notice_issuer(lines: list[str]) -> str | None:
     """The issuer heading a notice in front of the document: its org line right above the
     notice's title ("某县人民政府办公室" / "关于印发…的通知")."""
-    for i in range(1, min(len(lines), metadata_rules()["signature"]["notice_scan_lines"])):
+    for i in range(1, min(len(lines), rulebook.metadata()["signature"]["notice_scan_lines"])):
         if lines[i].startswith(("关于", "關於")) and agencies.is_org(lines[i - 1]):
             return lines[i - 1]
     return None
@@ -172,7 +173,7 @@ def _orgs_on(line: str) -> list[str]:
 
 def _cn_date(text: str) -> str | None:
     """'2023年1月9日' or '二〇二三年一月九日' → '2023-01-09'."""
-    m = re.match(metadata_rules()["signature"]["date_line"], text.strip())
+    m = re.match(rulebook.metadata()["signature"]["date_line"], text.strip())
     if not m:
         return iso_date(text)
     y, mo, d = m.group("y"), m.group("m"), m.group("d")
@@ -193,25 +194,37 @@ def _cn_num(text: str) -> int:
 
 def _doc_type(title: str | None, lines: list[str]) -> str:
     """annual_report | work_plan | summary_and_plan | other, from the title, else the opening."""
-    rules = metadata_rules()["doc_type"]
-    body = "".join(lines)
-    hits = sum(body.count(cue) for cue in rules["rule_of_law"])
-    opening = "".join(lines[: rules["opening_lines"]])
+    rules = rulebook.metadata()["doc_type"]
+    hits = sum("".join(lines).count(cue) for cue in rules["rule_of_law"])
     if any(re.search(p, line) for p in rules["other_opening_re"] for line in lines[: rules["opening_lines"]]):
-        return "other"
-    if title:
-        if any(cue in title for cue in rules["other"]) or any(re.search(p, title) for p in rules["other_title_re"]):
-            return "other"
-        if not any(cue in title for cue in rules["rule_of_law"]) and hits < rules["rule_of_law_min_body_hits"]:
-            return "other"
-        if any(c in title for c in rules["summary"]) and any(c in title for c in rules["plan"]):
-            return "summary_and_plan"
-        for kind in ("work_plan", "annual_report"):
-            if any(cue in title for cue in rules[kind]):
-                return kind
+        return "other"  # a news lede, a guideline's own words
+    kind = _title_doc_type(title, hits) if title else None
+    if kind:
+        return kind
     if hits < rules["rule_of_law_min_body_hits"] and not (title and any(
             cue in title for cue in rules["rule_of_law"])):
         return "other"
+    return _opening_doc_type(lines)
+
+
+def _title_doc_type(title: str, hits: int) -> str | None:
+    """The type a title says (a look-alike genre is other, so is a text on another subject than
+    the rule of law: `hits` counts its subject words in the body), or None when it says none."""
+    rules = rulebook.metadata()["doc_type"]
+    if any(cue in title for cue in rules["other"]) or any(re.search(p, title) for p in rules["other_title_re"]):
+        return "other"
+    if not any(cue in title for cue in rules["rule_of_law"]) and hits < rules["rule_of_law_min_body_hits"]:
+        return "other"
+    if any(c in title for c in rules["summary"]) and any(c in title for c in rules["plan"]):
+        return "summary_and_plan"
+    return next((kind for kind in ("work_plan", "annual_report") if any(cue in title for cue in rules[kind])), None)
+
+
+def _opening_doc_type(lines: list[str]) -> str:
+    """The type of a rule-of-law text whose title says none: its opening cues ("报告如下",
+    "工作要点如下", a plan's "2023年是…要以…"), else an annual report."""
+    rules = rulebook.metadata()["doc_type"]
+    opening = "".join(lines[: rules["opening_lines"]])
     for kind in ("work_plan", "annual_report"):
         if any(cue in opening for cue in rules[f"body_{kind}"]):
             return kind
@@ -225,7 +238,7 @@ def _headline(lines: list[str]) -> str | None:
     if len(lines) < 2:
         return None
     first = lines[0]
-    if (len(first) <= metadata_rules()["doc_type"]["headline_max_len"] and not re.search(r"[。，,；;：:！？!?]", first)
+    if (len(first) <= rulebook.metadata()["doc_type"]["headline_max_len"] and not SENTENCE_PUNCT.search(first)
             and not agencies.is_org(first) and "。" in lines[1]):
         return first
     return None
@@ -233,8 +246,8 @@ def _headline(lines: list[str]) -> str | None:
 
 def _first_year(text: str) -> tuple[int, int] | None:
     """(year, position) of the first year outside 《》 that is not the start of a span."""
-    text = re.sub(r"《[^》]*》", lambda m: " " * len(m.group(0)), text)
-    m = re.search(metadata_rules()["year"]["year"], text)
+    text = re.sub(rulebook.metadata()["year"]["cited_title"], lambda m: " " * len(m.group(0)), text)
+    m = re.search(rulebook.metadata()["year"]["year"], text)
     return (int(m.group(1)), m.start()) if m else None
 
 
@@ -244,8 +257,8 @@ def _report_year(title: str | None, lines: list[str], doc_type: str, publish_dat
     found = _first_year(title) if title else None
     if found:
         return found[0]
-    rules = metadata_rules()["year"]
-    date_line = metadata_rules()["signature"]["date_line"]
+    rules = rulebook.metadata()["year"]
+    date_line = rulebook.metadata()["signature"]["date_line"]
     for line in lines[: rules["opening_lines"]]:  # the opening sentence: a speaker or date line may precede it
         if re.match(date_line, line) or re.fullmatch(rules["month_line"], line):
             continue
@@ -254,7 +267,7 @@ def _report_year(title: str | None, lines: list[str], doc_type: str, publish_dat
             return found[0]
         if "。" in line:
             break
-    years = [int(m.group(1)) for m in re.finditer(rules["year"], re.sub(r"《[^》]*》", " ", "".join(lines)))]
+    years = [int(m.group(1)) for m in re.finditer(rules["year"], re.sub(rules["cited_title"], " ", "".join(lines)))]
     ranked = sorted(set(years), key=lambda y: -years.count(y))
     if ranked and years.count(ranked[0]) >= rules["dominant_min"] and (
             len(ranked) == 1 or years.count(ranked[0]) > years.count(ranked[1])):

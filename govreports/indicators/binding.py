@@ -16,22 +16,23 @@ import functools
 import re
 from dataclasses import dataclass
 
+from govreports import rules as rulebook
 from govreports.indicators.catalog import Entry, Pattern, catalog
 from govreports.models import IndicatorValue, Quantity, Section
 from govreports.quantities.mentions import in_plan_part, innermost_section
+from govreports.text.charclasses import CLAUSE_END, LAST_CLAUSE_MARK, LAST_SENTENCE_END, SENTENCE_END
 from govreports.text.textfold import has_traditional, simplified
 
-_SENTENCE_END = re.compile(r"[。！？；;!?\n]")
-_CLAUSE_MARK = re.compile(r"[,，;；:：]")
-#: the end of the last sentence end / clause mark of a stretch, in one backward-matching call
-_LAST_SENTENCE_END = re.compile(r"(?s).*" + _SENTENCE_END.pattern)
-_LAST_CLAUSE_MARK = re.compile(r"(?s).*" + _CLAUSE_MARK.pattern)
-_AFTER_STOP = re.compile(r"[。！？；;!?\n,，、:：()（）]")
 BEFORE_CHARS = 24
 AFTER_CHARS = 14
 CARRY_CHARS = 24  # at most this far from the previous mention for a part or list item to inherit its indicator
-_BREAKDOWN = re.compile(r"其中|分别|包括|含")
-_LIST_ITEM = re.compile(r"[,，、][^。！？；;!?\n,，、]{0,12}")  # one more item of a breakdown: ",政务动态信息"
+
+
+@functools.cache
+def _breakdown_cues() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(breakdown cue, one more list item) of rules/indicator_values.yaml, compiled once."""
+    r = rulebook.indicator_values()
+    return re.compile(r["breakdown"]), re.compile(r["list_item"])
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,14 @@ class _Window:
 def _window(body: str, quantities: list[Quantity], i: int) -> _Window:
     """The clause text around quantity i, cut at the neighbouring quantities."""
     q = quantities[i]
-    last = _LAST_SENTENCE_END.match(body, max(0, q.start - 300), q.start)
+    last = LAST_SENTENCE_END.match(body, max(0, q.start - 300), q.start)
     s_start = last.end() if last else max(0, q.start - 300)
-    end_m = _SENTENCE_END.search(body, q.end)
+    end_m = SENTENCE_END.search(body, q.end)
     s_end = end_m.start() if end_m else len(body)
     start = max(s_start, q.start - BEFORE_CHARS)
     if i > 0 and quantities[i - 1].end <= q.start:
         start = max(start, quantities[i - 1].end)
-    mark = _LAST_CLAUSE_MARK.match(body, start, q.start)
+    mark = LAST_CLAUSE_MARK.match(body, start, q.start)
     if mark:
         start = mark.end()
     if not _is_list_head(body[start:q.start]):  # "A、B、C等N项X" keeps its list; else 、 cuts
@@ -60,7 +61,7 @@ def _window(body: str, quantities: list[Quantity], i: int) -> _Window:
     stop = min(q.end + AFTER_CHARS, s_end)
     if i + 1 < len(quantities) and quantities[i + 1].start >= q.end:
         stop = min(stop, quantities[i + 1].start)
-    cut = _AFTER_STOP.search(body, q.end, stop)
+    cut = CLAUSE_END.search(body, q.end, stop)
     if cut:
         stop = cut.start()
     return _Window(body[start:q.start], body[q.end:max(q.end, stop)], body[s_start:s_end])
@@ -189,17 +190,18 @@ def _carried(text: str, quantities: list[Quantity], i: int, last: tuple[int, Ent
     if q.unit != unit or i - k > 3:
         return None
     gap = text[prev.end:q.start]
-    end = _LAST_SENTENCE_END.match(gap)
+    end = LAST_SENTENCE_END.match(gap)
     if end:  # a part may open the next sentence: 罚没118万元。其中非法行医9件
         gap = gap[end.end():]
         if not gap.startswith(("其中", "分别")):
             return None
     if len(gap) > CARRY_CHARS:
         return None
-    cue = _BREAKDOWN.search(gap)
-    if cue is None and gap.strip() not in ("、", ",", "，") and not (in_breakdown and _LIST_ITEM.fullmatch(gap)):
+    breakdown, list_item = _breakdown_cues()
+    cue = breakdown.search(gap)
+    if cue is None and gap.strip() not in ("、", ",", "，") and not (in_breakdown and list_item.fullmatch(gap)):
         return None  # neither a part (其中 …), nor a bare list (2次、3次), nor the next part of a breakdown
-    return entry, Pattern(_BREAKDOWN), cue.group(0) if cue else "(same list)"
+    return entry, Pattern(breakdown), cue.group(0) if cue else "(same list)"
 
 
 def _sub(entry: Entry, pattern: Pattern, text: str) -> str | None:

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from govreports.rules import rules
+from govreports import rules as rulebook
 
 MEASURES = {"count": None, "money": "元", "rate": "%"}  # measure → the unit it must use (None: any count unit)
 PARTS_OF_INDICATORS = ("measures_results", "first_responsible")
@@ -77,7 +75,7 @@ def _patterns(items: list[Any] | None) -> tuple[Pattern, ...]:
 
 def unit_families(units_rules: dict[str, Any] | None = None) -> dict[str, dict[str, float]]:
     """Family name → {written unit: factor to the family's first unit}, from rules/units.yaml."""
-    raw = (units_rules or rules("units"))["families"]
+    raw = (units_rules or rulebook.units())["families"]
     return {name: {str(u): float(f) for u, f in members.items()} for name, members in raw.items()}
 
 
@@ -119,9 +117,9 @@ def _compile(e: dict[str, Any], families: dict[str, dict[str, float]], topics: s
 
 def load_catalog(path: Path | None = None) -> tuple[Entry, ...]:
     """Compile a catalog file (default: rules/indicators.yaml); ValueError names a bad entry."""
-    raw = yaml.safe_load(path.read_text("utf-8")) if path else rules("indicators")
+    raw = rulebook.read_rule_file(path) if path else rulebook.indicators()
     families = unit_families()
-    topics = {t["id"] for t in rules("topics")["topics"]}
+    topics = {t["id"] for t in rulebook.topics()["topics"]}
     entries = tuple(_compile(e, families, topics) for e in raw["indicators"])
     ids = [e.id for e in entries]
     if len(set(ids)) != len(ids):
@@ -143,5 +141,5 @@ def by_id() -> dict[str, Entry]:
 @functools.cache
 def topic_names() -> dict[str, str]:
     """纲要 topic id → its short Chinese name (rules/topics.yaml `short`)."""
-    return {t["id"]: t.get("short") or t["name"] for t in rules("topics")["topics"]}
+    return {t["id"]: t.get("short") or t["name"] for t in rulebook.topics()["topics"]}
 

@@ -13,8 +13,8 @@ import re
 
 import pandas as pd
 
+from govreports import rules as rulebook
 from govreports.indicators.catalog import by_id
-from govreports.rules import rules
 
 BY = ("region", "agency")
 LONG_COLUMNS = ["region", "agency", "report_year", "value", "unit", "sub", "rule", "n_mentions", "doc_id",
@@ -23,7 +23,7 @@ LONG_COLUMNS = ["region", "agency", "report_year", "value", "unit", "sub", "rule
 
 @functools.cache
 def _government() -> re.Pattern[str]:
-    return re.compile(rules("indicator_values")["government_agency"])
+    return re.compile(rulebook.indicator_values()["government_agency"])
 
 
 def panel_rows(values: pd.DataFrame, indicator_id: str, *, by: str = "region", sub: str | None = None) -> pd.DataFrame:

@@ -12,9 +12,9 @@ import functools
 import re
 from dataclasses import dataclass
 
+from govreports import rules as rulebook
 from govreports.indicators.catalog import by_id
 from govreports.models import IndicatorChoice, IndicatorValue
-from govreports.rules import rules
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class _Rules:
 
 @functools.cache
 def _rules() -> _Rules:
-    r = rules("indicator_values")
+    r = rulebook.indicator_values()
     return _Rules(frozenset(r["modalities"]), re.compile(r["total_cue"]), int(r["total_cue_chars"]),
                   tuple(r["order"]))
 

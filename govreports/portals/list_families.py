@@ -24,12 +24,12 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from govreports.rules import rules
+from govreports import rules as rulebook
 
 
 @functools.cache
 def _rules() -> dict[str, Any]:
-    return rules("list_families")
+    return dict(rulebook.list_families())
 
 
 @functools.cache

@@ -16,17 +16,14 @@ import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-import yaml
-
+from govreports import rules as rulebook
 from govreports.models import Quantity
 from govreports.quantities import numerals
-from govreports.rules import RULES_DIR
+from govreports.rules.types import QuantitiesRules
 from govreports.text import citations, rxfirst, tokenize
 from govreports.text.textfold import simplified
 
-RULES = RULES_DIR
 _SP = r"[ \u3000\xa0]{0,2}"
 
 
@@ -42,18 +39,14 @@ class Grammar:
     approximators: dict[str, str]
     suffixes: tuple[tuple[re.Pattern[str], str], ...]
     multipliers: dict[str, int]
-    rules: dict[str, Any]
+    rules: QuantitiesRules
     filters: dict[str, re.Pattern[str]]  # the NOT-a-quantity regexes of the rules, compiled once
-
-
-def _load(name: str) -> dict[str, Any]:
-    return yaml.safe_load((RULES / name).read_text(encoding="utf-8"))
 
 
 @functools.cache
 def grammar() -> Grammar:
     """Compile rules/quantities.yaml + rules/units.yaml once per process."""
-    q, u = _load("quantities.yaml"), _load("units.yaml")
+    q, u = rulebook.quantities(), rulebook.units()
     units = sorted(u["units"], key=len, reverse=True)
     mults = sorted(q["multipliers"], key=len, reverse=True)
     pfx = "|".join(f"(?:{p})" for p in q["prefixes"])

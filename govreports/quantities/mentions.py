@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 
+from govreports import rules as rulebook
 from govreports.models import Quantity, Section
 from govreports.quantities.grammar import grammar, scan
 from govreports.text import citations, tokenize
+from govreports.text.charclasses import CLAUSE_END, LAST_CLAUSE_END, LAST_SENTENCE_END, SENTENCE_END
 
 __all__ = ["extract_quantities", "grammar", "in_plan_part", "innermost_section", "scan"]
 
-_SENTENCE_END = re.compile(r"[。！？；;!?\n]")
-_CLAUSE_END = re.compile(r"[。！？；;!?\n,，、:：()（）]")
-#: the last sentence / clause end of a stretch, found in one backward-matching call
-_LAST_SENTENCE_END = re.compile(r"(?s).*" + _SENTENCE_END.pattern)
-_LAST_CLAUSE_END = re.compile(r"(?s).*" + _CLAUSE_END.pattern)
-#: a year governing what follows; not a date (2022年3月), a range end, a baseline (较2022年) or 至今
-_YEAR = re.compile(r"(?<![0-9\-—~至到较比与])((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)(?!\s*(?:至今|以来|[-—~至到]))")
+#: context cue name → its key in rules/quantities.yaml
+_CUE_KEYS = {"target": "target_cues", "future": "future_cues", "change": "change_cues",
+             "decrease": "decrease_cues", "negative_change": "negative_change_cues",
+             "fillers": "subject_fillers", "year": "governing_year"}
 
 
 def innermost_section(sections: list[Section], offset: int) -> Section | None:
@@ -47,25 +45,16 @@ def in_plan_part(sections: list[Section], section: Section | None,
     return False
 
 
-@dataclass(frozen=True)
-class _Cues:
-    """The context rules of rules/quantities.yaml, compiled once (they run for every mention)."""
-
-    target: re.Pattern[str]
-    future: re.Pattern[str]
-    change: re.Pattern[str]
-    decrease: re.Pattern[str]
-    negative_change: re.Pattern[str]
-    fillers: re.Pattern[str]
-    stops: frozenset[str]
+@functools.cache
+def _cues() -> dict[str, re.Pattern[str]]:
+    """The context cues of rules/quantities.yaml, compiled once (they run for every mention)."""
+    r = rulebook.quantities()
+    return {name: re.compile(r[key]) for name, key in _CUE_KEYS.items()}
 
 
 @functools.cache
-def _cues() -> _Cues:
-    r = grammar().rules
-    return _Cues(re.compile(r["target_cues"]), re.compile(r["future_cues"]), re.compile(r["change_cues"]),
-                 re.compile(r["decrease_cues"]), re.compile(r["negative_change_cues"]),
-                 re.compile(r["subject_fillers"]), frozenset(r["subject_stops"]))
+def _stops() -> frozenset[str]:
+    return frozenset(rulebook.quantities()["subject_stops"])
 
 
 def _change(q: Quantity, before: str) -> None:
@@ -74,35 +63,34 @@ def _change(q: Quantity, before: str) -> None:
     负增长5% is a change of -5; 减少-200万元 keeps its written minus and is still a decrease.
     """
     cues = _cues()
-    if not cues.change.search(before) and not cues.negative_change.search(before):
+    if not cues["change"].search(before) and not cues["negative_change"].search(before):
         return
     q.change = True
-    if cues.negative_change.search(before) and q.value is not None and q.value > 0:
+    if cues["negative_change"].search(before) and q.value is not None and q.value > 0:
         q.value, q.low, q.high = -q.value, (-q.low if q.low else q.low), (-q.high if q.high else q.high)
     negative = q.value is not None and q.value < 0
-    q.change_direction = "decrease" if negative or cues.decrease.search(before) else "increase"
+    q.change_direction = "decrease" if negative or cues["decrease"].search(before) else "increase"
 
 
 def _modality(head: str, blocked_free: str, doc_type: str, report_year: int | None,
               in_plan: bool) -> str:
     """target (plans, plan parts, 力争…), historical (an earlier year governs it), else actual."""
-    if doc_type == "work_plan" or in_plan or _cues().target.search(head):
+    if doc_type == "work_plan" or in_plan or _cues()["target"].search(head):
         return "target"
-    years = _YEAR.findall(blocked_free)
+    years = _cues()["year"].findall(blocked_free)
     if years and report_year:
         year = int(years[-1])
         if year < report_year:
             return "historical"
-        if year > report_year and _cues().future.search(head):
+        if year > report_year and _cues()["future"].search(head):
             return "target"  # "2024年,我局将…" in a 2023 report; a bare 2024年初 is still actual
     return "actual"
 
 
 def _subject(body: str, q: Quantity, clause_start: int, clause_end: int) -> str | None:
-    cues = _cues()
-    stops = cues.stops
+    stops = _stops()
     head = body[clause_start:q.start].strip()
-    while head and (trimmed := cues.fillers.sub("", head)) != head:
+    while head and (trimmed := _cues()["fillers"].sub("", head)) != head:
         head = trimmed
     before, verb_only = tokenize.noun_phrase_before(head, stops) if head else (None, False)
     if before and not verb_only:
@@ -133,8 +121,8 @@ def extract_quantities(body: str, sections: list[Section] | None = None, *, doc_
     blocked = citations.name_spans(body)
     out = scan(body)
     for q in out:
-        s_start, s_end = _bounds(body, _SENTENCE_END, _LAST_SENTENCE_END, q.start, q.end)
-        c_start, c_end = _bounds(body, _CLAUSE_END, _LAST_CLAUSE_END, q.start, q.end)
+        s_start, s_end = _bounds(body, SENTENCE_END, LAST_SENTENCE_END, q.start, q.end)
+        c_start, c_end = _bounds(body, CLAUSE_END, LAST_CLAUSE_END, q.start, q.end)
         q.sentence = body[s_start:s_end].strip()
         section = innermost_section(sections, q.start)
         q.section_id = section.id if section else None

@@ -11,12 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-import yaml
-
-from govreports.rules import RULES_DIR
+from govreports import rules as rulebook
 from govreports.sections.markers import first_char, iter_lines, match_marker
-
-RULES = RULES_DIR / "parts.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +41,7 @@ class PartRules:
 @cache
 def rules() -> PartRules:
     """Load and compile rules/parts.yaml (once per process)."""
-    spec = yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    spec = rulebook.parts()
     kw = spec["keywords"]
     return PartRules(
         keywords=tuple((part, _any_of(kw[part])) for part in spec["priority"]),

@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from functools import cache
 
 import cn2an
-import yaml
 
-from govreports.rules import RULES_DIR
+from govreports import rules as rulebook
 from govreports.text.textfold import drop_glosses
 
-RULES = RULES_DIR / "headings.yaml"
 ENUM = "enum"
 _CIRCLED_ONE = 0x2460  # ①
 
@@ -101,7 +99,7 @@ def _family(fid: str, spec: dict, cn: str) -> Family:
 @cache
 def grammar() -> Grammar:
     """Load and compile rules/headings.yaml (once per process)."""
-    spec = yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    spec = rulebook.headings()
     cn = spec["numeral"]
     tags = spec["owner_tags"]
     role = tags["role"]

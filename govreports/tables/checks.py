@@ -20,20 +20,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import yaml
 
+from govreports import rules as rulebook
 from govreports.indicators.catalog import catalog
 from govreports.models import PARTS
-from govreports.rules import RULES_DIR
 from govreports.tables.schemas import SCHEMAS
-
-RULES = RULES_DIR
-UNITS_YAML = RULES / "units.yaml"
-HEADINGS_YAML = RULES / "headings.yaml"
 
 #: (row index in the checked table, an example value saying what is wrong there)
 Violation = tuple[int, Any]
@@ -69,17 +63,17 @@ class CheckData:
 
 
 @cache
-def unit_classes(path: Path = UNITS_YAML) -> dict[str, str]:
+def unit_classes() -> dict[str, str]:
     """Output unit → unit class, from rules/units.yaml (aliases folded: ％ is written %)."""
-    rules = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    rules = rulebook.units()
     aliases = rules.get("aliases") or {}
     return {aliases.get(unit, unit): cls for unit, cls in (rules.get("units") or {}).items()}
 
 
 @cache
-def heading_markers(path: Path = HEADINGS_YAML) -> list[str]:
+def heading_markers() -> list[str]:
     """Marker family ids rules/headings.yaml defines (the values sections.marker may take)."""
-    rules = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    rules = rulebook.headings()
     ids = [family["id"] for family in rules.get("families") or []]
     if isinstance(rules.get("enum"), dict) and "id" in rules["enum"]:
         ids.append(rules["enum"]["id"])

@@ -16,13 +16,11 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pyarrow as pa
-import yaml
 
+from govreports import rules as rulebook
 from govreports.models import PARTS, REQUIRED_PARTS, Qualifier
-from govreports.rules import RULES_DIR
 from govreports.tables import schemas
 
-RULES = RULES_DIR
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "datasets.md"
 
 #: part id → (code in shared/docs/domain.md §1.2, name in the 2019 规定 or the genre).
@@ -79,7 +77,7 @@ def _table_section(name: str, schema: pa.Schema) -> list[str]:
 
 def _qualifier_words() -> dict[str, list[str]]:
     """qualifier → the words that set it, from the quantity grammar (lookbehinds stripped)."""
-    rules = yaml.safe_load((RULES / "quantities.yaml").read_text(encoding="utf-8"))
+    rules = rulebook.quantities()
     words: dict[str, list[str]] = {}
     for group in ("prefixes", "approximators", "suffixes"):
         for pattern, qualifier in (rules.get(group) or {}).items():

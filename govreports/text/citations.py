@@ -12,22 +12,20 @@ import bisect
 import functools
 import re
 
+from govreports import rules as rulebook
 from govreports.models import Citation
 
+_RULES = rulebook.text()["citations"]
 #: longest title kept: anything longer is an unclosed 《 running into the text.
-MAX_TITLE = 120
-_TRAILING_PAREN = re.compile(r"(?:[(（][^()（）]{0,20}[)）]\s*)+$")
-_KINDS = (
-    ("regulation", ("条例", "规定", "办法", "规则", "细则")),
-    ("law", ("法典",)),
-    ("plan", ("纲要", "规划", "方案", "计划", "要点")),
-    ("notice", ("通知", "意见")),
-)
-_NOT_LAW = ("办法", "方法", "做法", "说法", "看法", "用法", "想法", "写法")
+MAX_TITLE = int(_RULES["max_title"])
+_TRAILING_PAREN = re.compile(_RULES["trailing_paren"])
+_KINDS = tuple((kind, tuple(endings)) for kind, endings in _RULES["kinds"].items())
+_LAW_ENDING = _RULES["law_ending"]
+_NOT_LAW = tuple(_RULES["not_law"])
 #: the only characters the title scan acts on.
 _BRACKETS = re.compile(r"[《》\n]")
 #: short quoted names and slogans (“3熟”, “十七连冠”, “八五”): their numbers count nothing.
-_SHORT_QUOTES = re.compile(r"“[^“”\n]{1,8}”|\"[^\"\n]{1,8}\"|「[^「」\n]{1,8}」|‘[^‘’\n]{1,8}’")
+_SHORT_QUOTES = re.compile(_RULES["short_quotes"])
 
 
 def citation_kind(title: str) -> str:
@@ -36,7 +34,7 @@ def citation_kind(title: str) -> str:
     for kind, endings in _KINDS:
         if core.endswith(endings):
             return kind
-    if core.endswith("法") and not core.endswith(_NOT_LAW):
+    if core.endswith(_LAW_ENDING) and not core.endswith(_NOT_LAW):
         return "law"
     return "other"
 

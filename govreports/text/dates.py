@@ -1,6 +1,7 @@
 """Portal dates in every spelling ('2022-01-13 10:42:02', '2022年1月13日', '2022/1/13') as ISO dates.
 
-Why hand-written: three regexes; dateutil guesses too freely (it reads '2022' alone as a date).
+Why hand-written: three regexes (rules/text.yaml `dates:`); dateutil guesses too freely (it reads
+'2022' alone as a date).
 """
 
 from __future__ import annotations
@@ -8,10 +9,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-_TIME = re.compile(r"\d{1,2}\s*:\s*\d{2}(\s*:\s*\d{2})?")
+from govreports import rules as rulebook
+
+_DATE = re.compile(rulebook.text()["dates"]["date"])
+_TIME = re.compile(rulebook.text()["dates"]["time"])
 #: a bare portal date at a line start ("2022-03-07 点击数:"), with its time if any
-LEAD_DATE = re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*")
+LEAD_DATE = re.compile(rulebook.text()["dates"]["lead_date"])
 
 
 def iso_date(value: str | None) -> str | None:

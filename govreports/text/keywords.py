@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import re
 from bisect import bisect_left
 from collections import Counter
 from heapq import nlargest
@@ -24,9 +23,7 @@ from pathlib import Path
 from govreports import rules as rulebook
 from govreports.models import Keyword, Section
 from govreports.text import tokenize
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_DIGIT = re.compile(r"[0-9０-９]")
+from govreports.text.charclasses import DIGIT, HAN_BASIC
 
 
 class IdfTable(dict[str, float]):
@@ -105,7 +102,7 @@ _BREAKS = frozenset(" \t\r\n\u3000。，、；：！？")
 
 def _is_candidate(token: str, pos: str, stops: frozenset[str]) -> bool:
     """2+ characters, some Chinese, no digits, not filler, not a skipped part of speech."""
-    return (len(token) >= 2 and bool(_CJK.search(token)) and not _DIGIT.search(token)
+    return (len(token) >= 2 and bool(HAN_BASIC.search(token)) and not DIGIT.search(token)
             and token not in stops and not pos.startswith(_SKIP_POS))
 
 
@@ -200,7 +197,7 @@ def extract_keywords(body: str, sections: list[Section] | None = None, top_k: in
 @functools.cache
 def _topics() -> tuple[int, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]]:
     """min_terms and (short name, heading cues, keywords) per chapter of rules/topics.yaml, read once."""
-    rules = rulebook.rules("topics")
+    rules = rulebook.topics()
     return rules["min_terms"], tuple((t["short"], tuple(t["heading"]), tuple(str(w) for w in t["keywords"]))
                                      for t in rules["topics"])
 

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
 
-from govreports.rules import rules
+from govreports import rules as rulebook
 
 
-@functools.cache
 def fold_table() -> dict[int, str]:
     """ord(Traditional) → Simplified character, for str.translate."""
-    text = resources.files("govreports.rules").joinpath("trad_fold.txt").read_text("utf-8")
-    return {ord(line[0]): line[1] for line in text.splitlines() if len(line) == 2 and not line.startswith("#")}
+    return rulebook.trad_fold()
 
 
 @functools.cache
@@ -51,7 +48,7 @@ def restore(value: str | None, folded: str, original: str) -> str | None:
 
 @functools.cache
 def _gloss_re() -> re.Pattern[str]:
-    return re.compile(rules("chrome")["pinyin_gloss"])
+    return re.compile(rulebook.chrome()["pinyin_gloss"])
 
 
 def drop_glosses(text: str) -> str:

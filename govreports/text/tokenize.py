@@ -18,30 +18,19 @@ from typing import Any
 
 import rjieba
 
-from govreports.rules import RULES_DIR
+from govreports import rules as rulebook
+from govreports.rules.types import UserWord
+from govreports.text.charclasses import HAN_BASIC_WORD
 
-RULES = RULES_DIR
 
-
-@functools.cache
-def user_words() -> tuple[tuple[str, int | None, str | None], ...]:
+def user_words() -> tuple[UserWord, ...]:
     """(word, freq, tag) triples of rules/userdict.txt (jieba's `word [freq] [tag]` format)."""
-    rows = []
-    for line in (RULES / "userdict.txt").read_text(encoding="utf-8").splitlines():
-        parts = line.split("#", 1)[0].split()
-        if not parts:
-            continue
-        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-        tag = parts[-1] if len(parts) > 1 and not parts[-1].isdigit() else None
-        rows.append((parts[0], freq, tag))
-    return tuple(rows)
+    return rulebook.userdict()
 
 
-@functools.cache
 def stop_words() -> frozenset[str]:
     """Generic report filler that says nothing about a report's content (推进, 加强, 工作 …)."""
-    text = (RULES / "stopwords.txt").read_text(encoding="utf-8")
-    return frozenset(w for line in text.splitlines() if (w := line.split("#", 1)[0].strip()))
+    return rulebook.stopwords()
 
 
 @functools.cache
@@ -89,7 +78,7 @@ def spans(text: str) -> list[tuple[int, int]]:
 
 
 def _is_cjk_word(token: str) -> bool:
-    return bool(token) and all("\u4e00" <= ch <= "\u9fff" for ch in token)
+    return HAN_BASIC_WORD.fullmatch(token) is not None
 
 
 _PHRASE_TAGS = ("n", "vn", "j", "l", "an", "nz", "eng")
@@ -101,13 +90,13 @@ def _nominal(pos: str) -> bool:
     return (pos.startswith(_PHRASE_TAGS) or pos == "") and not pos.startswith(_NAME_TAGS)
 
 
-def _grow(picked: list[str], token: str, max_chars: int) -> bool:
-    """Add `token` to a phrase being picked unless it would pass `max_chars`; False once the phrase
-    is complete (it would overflow, or it now has three tokens)."""
+def _extend(picked: list[str], token: str, max_chars: int) -> bool:
+    """Add `token` to a phrase being built unless it would grow past `max_chars` characters;
+    True when the phrase is complete (too long for the token, or three tokens long)."""
     if picked and len(token) + sum(map(len, picked)) > max_chars:
-        return False
+        return True
     picked.append(token)
-    return len(picked) < 3
+    return len(picked) == 3
 
 
 def noun_phrase_before(text: str, stops: frozenset[str], max_chars: int = 8) -> tuple[str | None, bool]:
@@ -129,7 +118,7 @@ def noun_phrase_before(text: str, stops: frozenset[str], max_chars: int = 8) -> 
         elif verb_only or not (_nominal(pos) or (picked == [picked[-1]] and picked[-1] in _SUFFIX_NOUNS
                                                  and pos.startswith("v"))):
             break
-        if not _grow(picked, token, max_chars):
+        if _extend(picked, token, max_chars):
             break
     return ("".join(reversed(picked)) or None), verb_only
 
@@ -142,6 +131,6 @@ def noun_phrase_after(text: str, stops: frozenset[str], max_chars: int = 8) -> s
             continue
         if not _is_cjk_word(token) or token in stops or not _nominal(pos):
             break
-        if not _grow(picked, token, max_chars):
+        if _extend(picked, token, max_chars):
             break
     return "".join(picked) or None

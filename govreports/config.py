@@ -175,6 +175,26 @@ class DataPaths:
             raise ValueError(f"bad source name {source!r}")
         return self.state_dir / f"fetch-{source}.json"
 
+    @property
+    def inbox_lock_path(self) -> Path:
+        """raw/inbox.lock: flock()ed while the inbox is received (one receiver at a time)."""
+        return self.raw_dir / "inbox.lock"
+
+    @property
+    def sidecar_lock_path(self) -> Path:
+        """raw/objects/.sidecar.lock: flock()ed while a page's sightings are updated."""
+        return self.objects_dir / ".sidecar.lock"
+
+    @property
+    def retry_ledger_path(self) -> Path:
+        """raw/state/retries.json: pages whose parse failed, their attempts and backoff."""
+        return self.state_dir / "retries.json"
+
+    @property
+    def prefect_home(self) -> Path:
+        """<data_dir>/.prefect: the default PREFECT_HOME of runs started by the command."""
+        return self.data_dir / ".prefect"
+
     def ensure(self) -> DataPaths:
         """Deprecated: govreports/io/files.ensure_dirs(paths). Kept only because curated.publish
         (being split on another branch) still calls it; remove once that call is ensure_dirs."""

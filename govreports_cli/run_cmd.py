@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 
 def _prepare_env(data_dir: Path) -> None:
     """Environment defaults for an in-process Prefect run; values already set win."""
-    os.environ.setdefault("PREFECT_HOME", str(data_dir / ".prefect"))
+    from govreports.config import DataPaths
+
+    os.environ.setdefault("PREFECT_HOME", str(DataPaths.from_dir(data_dir).prefect_home))
     # Prefect creates its home without parents and then cannot open its database: make it first
     Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")

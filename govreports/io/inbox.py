@@ -232,7 +232,7 @@ def receive(paths: DataPaths, *, max_bytes: int = 20_000_000, default_source: st
         settle: seconds a page's mtime must be unchanged (default: settle_seconds()).
     """
     ensure_dirs(paths)
-    with exclusive_lock(paths.raw_dir / "inbox.lock"):
+    with exclusive_lock(paths.inbox_lock_path):
         return _receive(paths, max_bytes, default_source, settle_seconds() if settle is None else settle, on_file)
 
 

@@ -127,7 +127,7 @@ def score_curated(truth: dict[str, dict[str, Any]], data_dir: Path) -> dict[str,
     """
     import govreports
     from govreports.config import DataPaths
-    from tasks._worker import origin
+    from govreports.io.parse_pool import origin
 
     paths = DataPaths.from_dir(data_dir)
     docs = govreports.read("documents", data_dir=data_dir)
@@ -144,7 +144,7 @@ def score_curated(truth: dict[str, dict[str, Any]], data_dir: Path) -> dict[str,
     score = Score()
     names = {}
     for sha in _all_hashes(paths):
-        names[origin(str(data_dir), sha)["name"]] = sha
+        names[origin(paths, sha)["name"]] = sha
     for name, page in truth.items():
         sha = names.get(name)
         score.add_page(page, by_sha.get(sha, []) if sha else [])

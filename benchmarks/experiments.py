@@ -4,7 +4,7 @@ Proposals that were adopted leave this module: the faster keywords, title scan a
 now live in the core (their identical output is checked by benchmarks/equivalence.py over every
 sampled page, and their old forms by tests). What stays is the one measurement that still
 informs a design choice: the cost of starting a spawned pool of 2 workers, which is why
-tasks/_worker.py keeps one pool for the whole run instead of one per batch.
+govreports/io/parse_pool.py keeps one pool for the whole run instead of one per batch.
 
     python -m benchmarks.experiments [--pages 300]
 """
@@ -49,7 +49,7 @@ def pool_start_cost(paths: list[Path], batches: int = 3) -> dict[str, Any]:
     per_batch = sorted(costs)[len(costs) // 2]
     return {"pool_start_s_per_batch": round(per_batch, 2), "batch_pages": 200,
             "extra_s_per_10k_pages_serial": round(per_batch * 10_000 / 200, 1),
-            "note": "what one spawn pool per parse batch would add; tasks/_worker reuses one pool per run"}
+            "note": "what one spawn pool per parse batch would add; io/parse_pool reuses one pool per run"}
 
 
 def run_all(paths: list[Path]) -> dict[str, Any]:

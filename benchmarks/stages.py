@@ -134,7 +134,7 @@ def _table_stages(results: list[Any]) -> tuple[dict[str, float], dict[str, int]]
         validate_tables(results_to_tables(results[:1], code_version=version, run_id="warm"))
         out["_validate_fixed"] = CLOCK() - start
         start = CLOCK()
-        outcome = validate_tables(tables, run_dir=Path(tmp) / "run")
+        outcome = validate_tables(tables)
         out["validate"] = CLOCK() - start
         start = CLOCK()
         curated.publish(DataPaths.from_dir(Path(tmp)), outcome.tables, run_id="bench", code_version=version)

@@ -15,17 +15,27 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from govreports.config import DataPaths
+from govreports.run_contract import (
+    BatchManifest,
+    PageEntry,
+    ReleaseOutcome,
+    RunSummary,
+    ValidatedBatch,
+    ValidationOutcome,
+)
+from govreports_cli import stage_log
+
 #: the deployments' schedule timezone; the logical date is the calendar day there.
 SCHEDULE_TZ = ZoneInfo("Asia/Shanghai")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = REPO_ROOT / "samples" / "inbox"
 
 
-def resolve_data_dir(data_dir: str | None) -> str:
-    """The parameter, else $GOVREPORTS_DATA_DIR, else the repo root (DataPaths decides)."""
-    from govreports.config import DataPaths
-
-    return str(DataPaths.from_dir(data_dir or None).data_dir)
+def resolve_paths(data_dir: str | None) -> DataPaths:
+    """The data layout of the parameter, else $GOVREPORTS_DATA_DIR, else the repo root (DataPaths
+    decides): built once per flow run and passed to every task."""
+    return DataPaths.from_dir(data_dir or None)
 
 
 NO_SOURCES = "none"
@@ -89,8 +99,8 @@ def task_runner_for(dask_address: str | None) -> Any:
     return DaskTaskRunner(address=dask_address)
 
 
-def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str, stage_dir: str,
-                     size: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+def stage_in_batches(paths: DataPaths, hashes: list[str], version: str, run_id: str,
+                     size: int) -> tuple[list[BatchManifest], list[ValidatedBatch], list[dict[str, Any]]]:
     """Parse, stage and validate pages batch by batch; returns (manifests, validated batches, failures).
 
     Parse batches run as submitted tasks (on the default thread pool one at a time, one ahead:
@@ -103,22 +113,21 @@ def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str
     error while staging (disk full, read-only data dir) fails the run. Once the last batch is
     parsed the parse workers are stopped: the last validation and the publish run without them.
     """
-    runs_dir = Path(stage_dir).parent.parent
-    if any(runs_dir.glob("*/stage")):  # stages of killed runs (not of live ones): swept by every run
+    stage_dir = str(paths.stage_dir(run_id))
+    if any(paths.runs_dir.glob("*/stage")):  # stages of killed runs (not of live ones): swept by every run
         from govreports.io import staging
 
-        staging.sweep_stale(runs_dir)
+        staging.sweep_stale(paths.runs_dir)
     if not hashes:
         return [], [], []  # nothing new: not even the parser's imports (≈0.4 s)
     from prefect.context import FlowRunContext
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from govreports.io import staging
-    from tasks import progress
-    from tasks._worker import close_pool
-    from tasks.parse import batches, parse_batch
+    from govreports.io.parse_pool import batches, close_pool
+    from govreports.run_contract import failed_batch_entries
+    from tasks.parse import parse_batch
     from tasks.publish import validate_batch
-    from tasks.summary import failed_batch_entries
 
     staging.claim(Path(stage_dir))
     context = FlowRunContext.get()
@@ -127,12 +136,14 @@ def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str
     total = len(hashes)
 
     def submit(n: int) -> Any:
-        return parse_batch.submit(data_dir, groups[n], version, run_id, stage_dir, n,
+        return parse_batch.submit(paths, groups[n], version, run_id, stage_dir, n,
                                   sum(map(len, groups[:n])), total)
 
     ahead = len(groups) if fan_out else 1
     futures = {n: submit(n) for n in range(min(ahead, len(groups)))}
-    manifests, validated, failed = [], [], []
+    manifests: list[BatchManifest] = []
+    validated: list[ValidatedBatch] = []
+    failed: list[dict[str, Any]] = []
     done = 0
     for n, group in enumerate(groups):
         future = futures.pop(n)
@@ -145,37 +156,60 @@ def stage_in_batches(data_dir: str, hashes: list[str], version: str, run_id: str
         if future.state.is_completed():
             manifest = future.result()
             manifests.append(manifest)
-            errors = sum(1 for page in manifest["pages"] if page.get("error"))
-            progress.stage("parsed", f"parsed {done}/{total} pages (batch {n}: {errors} page errors)",
-                           done=done, total=total)
-            validated.append(validate_batch(manifest["dir"], run_id, n))
-            progress.stage("validated", f"validated {done}/{total} pages (batch {n}: "
-                           f"{len(validated[-1]['failed_docs'])} documents quarantined)", done=done, total=total)
+            errors = sum(1 for page in manifest.pages if page.error)
+            stage_log.stage("parsed", f"parsed {done}/{total} pages (batch {n}: {errors} page errors)",
+                            done=done, total=total)
+            validated.append(validate_batch(manifest.dir, run_id, n))
+            stage_log.stage("validated", f"validated {done}/{total} pages (batch {n}: "
+                            f"{len(validated[-1].failed_docs)} documents quarantined)", done=done, total=total)
         else:
             error = future.state.result(raise_on_failure=False)
             if isinstance(error, OSError):  # disk full, read-only: the run cannot go on, no page is to blame
                 raise error
             failed.extend(failed_batch_entries(group, future.state.message or future.state.name))
-            progress.stage("parsed", f"parse batch {n} failed: {future.state.message or future.state.name}; "
-                           f"its {len(group)} pages stay pending", done=done, total=total, level=logging.WARNING)
+            stage_log.stage("parsed", f"parse batch {n} failed: {future.state.message or future.state.name}; "
+                            f"its {len(group)} pages stay pending", done=done, total=total, level=logging.WARNING)
     return manifests, validated, failed
+
+
+def finish_run(paths: DataPaths, summary: RunSummary, validated: list[ValidatedBatch], pages: list[PageEntry],
+               pages_total: int, **publish_args: Any) -> RunSummary:
+    """The tail every run shares: validation.json, publish, clear the stage, summary.json, report.
+
+    `summary` holds what the run did so far (pages, parse, retries); its validation, release and
+    report are filled in here. `publish_args` go to the publish task (replace_years, retried).
+    """
+    from tasks.publish import publish, write_report, write_summary, write_validation
+
+    release = None
+    summary.validation = ValidationOutcome()
+    if validated:
+        summary.validation = write_validation(paths, summary.run_id, validated)
+        release = publish(paths, [v.dir for v in validated], run_id=summary.run_id,
+                          code_version=summary.code_version, kind=summary.kind,
+                          raw_hashes=[e.sha256 for e in pages], **publish_args)
+    clear_stage(paths.stage_dir(summary.run_id))
+    log_published(release, pages_total)
+    summary.release = ReleaseOutcome.of(release)
+    write_summary(paths, summary)
+    summary.report = write_report(paths, summary, summary.release.number)
+    stage_log.stage("report", f"report: {summary.report}")
+    return summary
 
 
 def log_published(release: Any, pages: int) -> None:
     """The run's last stage line: the release it published, or why none."""
-    from tasks import progress
-
     if release is None:
-        progress.stage("published", "nothing new: no new release", done=pages, total=pages)
+        stage_log.stage("published", "nothing new: no new release", done=pages, total=pages)
         return
     changed = ", ".join(f"{name} +{c.get('added', 0)}/-{c.get('removed', 0)}"
                         for name, c in sorted(release.changes.items()) if c.get("added") or c.get("removed"))
-    progress.stage("published", f"published release {release.release}" + (f": {changed}" if changed else ""),
-                   done=pages, total=pages)
+    stage_log.stage("published", f"published release {release.release}" + (f": {changed}" if changed else ""),
+                    done=pages, total=pages)
 
 
-def clear_stage(stage_dir: str) -> None:
+def clear_stage(stage_dir: Path) -> None:
     """The run's staged rows are scratch once published (or found to change nothing)."""
     from govreports.io.staging import clear
 
-    clear(Path(stage_dir))
+    clear(stage_dir)

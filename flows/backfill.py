@@ -9,16 +9,13 @@ code publishes nothing (the curated store sees no change), so it is safe to repe
 
 from __future__ import annotations
 
-from typing import Any
-
 from prefect import flow
 
 from flows import _runtime as rt
-from govreports.config import DataPaths, code_version
-from tasks import progress
-from tasks import summary as sm
+from govreports.config import code_version
+from govreports.run_contract import PagesCounts, ParseCounts, RunSummary
+from govreports_cli import stage_log
 from tasks.ingest import hashes_for_years
-from tasks.publish import publish, write_report, write_summary, write_validation
 
 
 def resolve_years(years: list[int] | None, start: int | None, end: int | None) -> list[int]:
@@ -36,43 +33,24 @@ def resolve_years(years: list[int] | None, start: int | None, end: int | None) -
 
 @flow(name="backfill")
 def backfill(years: list[int] | None = None, start: int | None = None, end: int | None = None,
-             data_dir: str | None = None, batch_size: int = 1000) -> dict[str, Any]:
+             data_dir: str | None = None, batch_size: int = 1000) -> RunSummary:
     """Replace the given report years in every curated table; returns the run summary."""
     chosen = resolve_years(years, start, end)
-    data_dir = rt.resolve_data_dir(data_dir)
-    paths, version = DataPaths.from_dir(data_dir), code_version()
+    paths, version = rt.resolve_paths(data_dir), code_version()
     logical = rt.logical_time()
     run_id = rt.make_run_id(logical)
-    run_dir = paths.run_dir(run_id)
 
-    hashes = hashes_for_years(data_dir, chosen)
-    progress.stage("parsed", f"{len(hashes)} raw pages of {', '.join(map(str, chosen))} to re-parse",
-                   done=0, total=len(hashes))
-    stage_dir = str(run_dir / "stage")
-    staged, validated, failed = rt.stage_in_batches(data_dir, hashes, version, run_id, stage_dir, batch_size)
-    pages = [entry for batch in staged for entry in batch["pages"]]
-    release, outcome = None, None
-    if validated:
-        outcome = write_validation(str(run_dir), validated)
-        # only pages parsed now: rows of a page whose batch failed must stay as they are
-        release = publish(data_dir, [v["dir"] for v in validated], run_id=run_id, code_version=version,
-                          kind="backfill", replace_years=chosen, raw_hashes=[e["sha256"] for e in pages])
-    rt.clear_stage(stage_dir)
-    rt.log_published(release, len(hashes))
-
-    summary = {
-        "run_id": run_id, "kind": "backfill", "years": chosen, "logical_date": logical.date().isoformat(),
-        "scheduled_start_time": logical.isoformat(), "code_version": version, "data_dir": data_dir,
-        "pages": {"received": 0, "fetched": 0, "not_modified": 0, "skipped": 0, "failed": [],
-                  "reparsed": len(hashes)},
-        "parse": sm.parse_section(pages, failed),
-        "validation": sm.validation_section(outcome),
-        "release": sm.release_section(release),
-    }
-    write_summary(str(run_dir), summary)
-    summary["report"] = write_report(data_dir, summary, summary["release"]["number"])
-    progress.stage("report", f"report: {summary['report']}")
-    return summary
+    hashes = hashes_for_years(paths, chosen)
+    stage_log.stage("parsed", f"{len(hashes)} raw pages of {', '.join(map(str, chosen))} to re-parse",
+                    done=0, total=len(hashes))
+    staged, validated, failed = rt.stage_in_batches(paths, hashes, version, run_id, batch_size)
+    pages = [entry for batch in staged for entry in batch.pages]
+    summary = RunSummary(
+        run_id=run_id, kind="backfill", years=chosen, logical_date=logical.date().isoformat(),
+        scheduled_start_time=logical.isoformat(), code_version=version, data_dir=str(paths.data_dir),
+        pages=PagesCounts.reparsed_pages(len(hashes)), parse=ParseCounts.of(pages, failed))
+    # only pages parsed now are published: rows of a page whose batch failed must stay as they are
+    return rt.finish_run(paths, summary, validated, pages, len(hashes), replace_years=chosen)
 
 
 if __name__ == "__main__":

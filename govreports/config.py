@@ -164,13 +164,42 @@ class DataPaths:
             raise ValueError(f"bad run id {run_id!r}")
         return self.runs_dir / run_id
 
-    def ensure(self) -> DataPaths:
-        """Create the local directories (not the remote curated store); returns self for chaining."""
-        for path in (self.inbox_dir, self.objects_dir, self.quarantine_dir, self.state_dir, self.runs_dir):
-            path.mkdir(parents=True, exist_ok=True)
-        if isinstance(self.curated_dir, Path):
-            self.curated_dir.mkdir(parents=True, exist_ok=True)
-        return self
+    def stage_dir(self, run_id: str) -> Path:
+        """runs/<run_id>/stage: the run's staged rows (scratch until published)."""
+        return self.run_dir(run_id) / "stage"
+
+    def fetch_state_path(self, source: str) -> Path:
+        """raw/state/fetch-<source>.json: one portal's fetch state (one file per source, so concurrent
+        fetch tasks never overwrite each other's)."""
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", source):
+            raise ValueError(f"bad source name {source!r}")
+        return self.state_dir / f"fetch-{source}.json"
+
+    @property
+    def inbox_lock_path(self) -> Path:
+        """raw/inbox.lock: flock()ed while the inbox is received (one receiver at a time)."""
+        return self.raw_dir / "inbox.lock"
+
+    @property
+    def sidecar_lock_path(self) -> Path:
+        """raw/objects/.sidecar.lock: flock()ed while a page's sightings are updated."""
+        return self.objects_dir / ".sidecar.lock"
+
+    @property
+    def retry_ledger_path(self) -> Path:
+        """raw/state/retries.json: pages whose parse failed, their attempts and backoff."""
+        return self.state_dir / "retries.json"
+
+    @property
+    def prefect_home(self) -> Path:
+        """<data_dir>/.prefect: the default PREFECT_HOME of runs started by the command."""
+        return self.data_dir / ".prefect"
+
+    @property
+    def local_dirs(self) -> tuple[Path, ...]:
+        """The directories a deployment needs on local disk (govreports/io/files.ensure_dirs makes them)."""
+        dirs = (self.inbox_dir, self.objects_dir, self.quarantine_dir, self.state_dir, self.runs_dir)
+        return (*dirs, self.curated_dir) if isinstance(self.curated_dir, Path) else dirs
 
 
 def _code_files(package_dir: Path) -> list[Path]:

@@ -225,6 +225,17 @@ def retry(
     raise typer.Exit(run_retry(pages or [], data_dir, sources=sources, every=every))
 
 
+@app.command()
+def datadict(
+    out: Annotated[Path | None, typer.Option(help="Where to write it (default: docs/datasets.md).")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Compare only; exit 1 when out of date.")] = False,
+) -> None:
+    """Write the data dictionary (docs/datasets.md) from the table schemas and rules, or check it."""
+    from govreports_cli.datadict_cmd import DEFAULT_OUT, run_datadict
+
+    raise typer.Exit(run_datadict(out or DEFAULT_OUT, check=check))
+
+
 #: set by `run` and `backfill`: their process may skip the interpreter's teardown (see main)
 _FAST_EXIT: list[bool] = []
 

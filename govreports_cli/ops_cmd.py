@@ -58,7 +58,7 @@ def run_retry(pages: list[str], data_dir: Path | None, *, sources: Path | None, 
     except (Exception, asyncio.CancelledError) as exc:
         print(f"retry failed: {failure(exc, root)}", file=sys.stderr)
         return 1
-    due = summary["made_due"]
+    due = summary.made_due or {"pages": [], "urls": []}
     print(f"retrying {len(due['pages'])} failed pages and {len(due['urls'])} failed report URLs")
     print_summary(summary)
     return 0

@@ -3,7 +3,7 @@ lines (`--log-json`), or nothing but problems (`-q`).
 
 One view per command, made before anything slow is imported, so the first line appears at once.
 The command's own steps (checking the config, starting the Prefect server, loading the pipeline)
-call `step`; the flow's stage lines arrive as log records of Prefect's run loggers (tasks/progress.py
+call `step`; the flow's stage lines arrive as log records of Prefect's run loggers (stage_log.py
 puts stage, pages done and pages in all in the record), which `attach` routes here instead of to
 Prefect's console handler, so the terminal and the Prefect UI say the same thing. Lines go to stderr;
 stdout keeps the run's summary (or, with --log-json, every line as JSON).

@@ -11,16 +11,16 @@ file's path and exits 1, rather than exiting 0 having opened nothing.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import webbrowser
 from pathlib import Path
 
 from govreports.config import DataPaths
+from govreports.io import runs
 from govreports.io.reading import no_release_message
 from govreports.io.releases import get_release
-from govreports.report.build import summary_from_release, write_run_report
+from govreports.run_contract import RunSummary
 from govreports_cli.data_cmd import console, fail
 
 
@@ -33,16 +33,14 @@ def write_report(version: int | None, data_dir: Path | None, out: Path | None, o
         return fail(str(exc).strip("'\""))
     if release is None:
         return fail(no_release_message(paths))
-    summary_path = paths.run_dir(release.run_id) / "summary.json"
     summary = None
-    if summary_path.is_file():
-        try:
-            summary = json.loads(summary_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            console(stderr=True).print(f"warning: {summary_path} unreadable ({exc}); using the release log only")
-    if not isinstance(summary, dict) or summary.get("run_id") != release.run_id:
-        summary = summary_from_release(release)
-    html = write_run_report(paths, summary, release.release, out=out.expanduser().absolute() if out else None)
+    try:
+        summary = runs.read_summary(paths, release.run_id)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        console(stderr=True).print(f"warning: {runs.summary_path(paths, release.run_id)} unreadable ({exc}); "
+                                   "using the release log only")
+    summary = summary or RunSummary.from_release(release)
+    html = runs.write_run_report(paths, summary, release.release, out=out.expanduser().absolute() if out else None)
     console().print(f"release {release.release}: wrote {html} and {html.with_suffix('.json')}")
     if open_browser and not open_in_browser(html):
         return fail(f"no browser to open it here (no display?): open {html.as_uri()} on a machine with one")

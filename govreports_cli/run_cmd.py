@@ -20,15 +20,20 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govreports_cli import lifeline, prefect_server, preflight
 from govreports_cli.progress import RunView
 
+if TYPE_CHECKING:
+    from govreports.run_contract import RunSummary
+
 
 def _prepare_env(data_dir: Path) -> None:
     """Environment defaults for an in-process Prefect run; values already set win."""
-    os.environ.setdefault("PREFECT_HOME", str(data_dir / ".prefect"))
+    from govreports.config import DataPaths
+
+    os.environ.setdefault("PREFECT_HOME", str(DataPaths.from_dir(data_dir).prefect_home))
     # Prefect creates its home without parents and then cannot open its database: make it first
     Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
@@ -122,7 +127,7 @@ def _run(shown: RunView, root: Path, kind: str, params: dict[str, Any], *, serve
         else:
             os.environ["PREFECT_API_URL"] = previous_url
     if shown.mode == "json":
-        shown.result(summary)
+        shown.result(summary.to_json())
     elif shown.mode == "rich":
         print_summary(summary)
     return 0
@@ -144,7 +149,7 @@ def _load_flow(kind: str, dask_address: str | None) -> Any:
     return nightly.with_options(task_runner=rt.task_runner_for(dask_address))
 
 
-def _call(flow: Any, params: dict[str, Any], shown: RunView, api: prefect_server.PrefectApi) -> dict[str, Any]:
+def _call(flow: Any, params: dict[str, Any], shown: RunView, api: prefect_server.PrefectApi) -> RunSummary:
     """Run the flow with its run logs routed to the view; send the logs to the API before returning."""
     from prefect.logging.configuration import ensure_logging_setup
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -194,7 +199,7 @@ def _close_pool() -> None:
     """The parse workers, if the run started them (never import the parser just to say no)."""
     import sys
 
-    worker = sys.modules.get("tasks._worker")
+    worker = sys.modules.get("govreports.io.parse_pool")
     if worker is not None:
         worker.close_pool()
 
@@ -226,29 +231,34 @@ def failure(exc: BaseException, data_dir: Path) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
-def print_summary(summary: dict[str, Any]) -> None:
+def print_summary(summary: RunSummary) -> None:
     """A few lines a person reads after a run; the details are in the report."""
-    pages, parse, release = summary["pages"], summary["parse"], summary["release"]
-    quarantined = summary.get("validation", {}).get("quarantined", [])
-    head = f"{summary['kind']} run {summary['run_id']} (logical date {summary['logical_date']})"
-    if summary.get("years"):
-        head += f" years {', '.join(map(str, summary['years']))}"
+    from govreports.run_contract import PagesCounts, ReleaseOutcome, ValidationOutcome
+
+    pages, parse = summary.pages or PagesCounts(), summary.parse
+    release = summary.release or ReleaseOutcome(number=None)
+    quarantined = (summary.validation or ValidationOutcome()).quarantined
+    head = f"{summary.kind} run {summary.run_id} (logical date {summary.logical_date})"
+    if summary.years:
+        head += f" years {', '.join(map(str, summary.years))}"
     print(head)
-    if summary["kind"] == "backfill":
-        print(f"  pages: re-parsed {pages.get('reparsed', 0)}")
+    if summary.kind == "backfill":
+        print(f"  pages: re-parsed {pages.reparsed or 0}")
     else:
-        print(f"  pages: received {pages.get('received', 0)}, waiting in the inbox {pages.get('waiting', 0)}, "
-              f"fetched {pages.get('fetched', 0)}, "
-              f"not modified {pages.get('not_modified', 0)}, failed {len(pages.get('failed', []))}")
-    print(f"  parsed: {parse['pages']} pages, {parse['pages_ok']} with reports, {parse['documents']} documents, "
-          f"{len(parse['errors'])} page errors")
-    for failure in (pages.get("failed", []) + parse["errors"])[:10]:
+        print(f"  pages: received {pages.received or 0}, waiting in the inbox {pages.waiting or 0}, "
+              f"fetched {pages.fetched or 0}, "
+              f"not modified {pages.not_modified or 0}, failed {len(pages.failed)}")
+    errors = parse.errors if parse else []
+    if parse:
+        print(f"  parsed: {parse.pages} pages, {parse.pages_ok} with reports, {parse.documents} documents, "
+              f"{len(errors)} page errors")
+    for failure in (pages.failed + errors)[:10]:
         what = failure.get("url") or failure.get("name") or failure.get("source") or failure.get("sha256")
         print(f"    ! {what}: {failure.get('reason') or failure.get('error')}")
     print(f"  quarantined documents: {len(quarantined)}")
-    if release.get("number") is None:
-        print(f"  {release.get('note', 'nothing new: no new version')}")
+    if release.number is None:
+        print(f"  {release.note or 'nothing new: no new version'}")
     else:
-        print(f"  published release {release['number']}")
-    if summary.get("report"):
-        print(f"  report: {summary['report']}")
+        print(f"  published release {release.number}")
+    if summary.report:
+        print(f"  report: {summary.report}")

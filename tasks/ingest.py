@@ -19,7 +19,8 @@ from prefect.tasks import exponential_backoff
 from govreports.config import DataPaths
 from govreports.io import curated, fetch, inbox, raw_store, retry_ledger
 from govreports.portals.sources import Source
-from tasks import progress
+from govreports.run_contract import PageEntry
+from govreports_cli import stage_log as progress
 
 
 def _is_io_error(task: Any, task_run: Any, state: Any) -> bool:
@@ -30,7 +31,7 @@ def _is_io_error(task: Any, task_run: Any, state: Any) -> bool:
 
 @task(name="receive-inbox", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5,
       retry_condition_fn=_is_io_error)
-def receive_inbox(data_dir: str) -> dict[str, Any]:
+def receive_inbox(paths: DataPaths) -> dict[str, Any]:
     """Move inbox files into the raw store; what it refuses is quarantined (or left) with a reason."""
     counter: list[progress.Counter] = []
 
@@ -40,7 +41,7 @@ def receive_inbox(data_dir: str) -> dict[str, Any]:
         if seen:
             counter[0].advance(seen - counter[0].done)
 
-    report = inbox.receive(DataPaths.from_dir(data_dir), on_file=on_file)
+    report = inbox.receive(paths, on_file=on_file)
     return {
         "received": len(report.stored),
         "new": sum(1 for page in report.stored if page.is_new),
@@ -58,13 +59,12 @@ def receive_inbox(data_dir: str) -> dict[str, Any]:
     retry_jitter_factor=0.5,
     retry_condition_fn=_is_io_error,
 )
-def fetch_source(data_dir: str, source: Source, state_file: str, source_name: str) -> dict[str, Any]:
+def fetch_source(paths: DataPaths, source: Source, state_file: str, source_name: str) -> dict[str, Any]:
     """Fetch one portal, store each page byte for byte, save its fetch state; per-URL failures are data.
 
     One task per source, so one slow or broken portal is retried on its own and the others go
     on. State is one file per source so concurrent fetch tasks never overwrite each other's.
     """
-    paths = DataPaths.from_dir(data_dir)
     state_path = Path(state_file)
     state = fetch.FetchState.load(state_path)
     report = fetch.fetch_source(source, state)
@@ -88,26 +88,25 @@ def fetch_source(data_dir: str, source: Source, state_file: str, source_name: st
 
 
 @task(name="list-pending", cache_policy=NO_CACHE)
-def list_pending(data_dir: str) -> list[str]:
+def list_pending(paths: DataPaths) -> list[str]:
     """Hashes in raw/ whose pages no curated version has processed yet, sorted."""
-    paths = DataPaths.from_dir(data_dir)
     done = set(curated.processed_hashes(paths))
     return sorted(sha for sha in raw_store.iter_hashes(paths) if sha not in done)
 
 
 @task(name="hashes-for-years", cache_policy=NO_CACHE)
-def hashes_for_years(data_dir: str, years: list[int]) -> list[str]:
+def hashes_for_years(paths: DataPaths, years: list[int]) -> list[str]:
     """Raw pages whose documents belong to `years`, per the curated tables (for backfills)."""
-    return sorted(curated.hashes_for_years(DataPaths.from_dir(data_dir), years))
+    return sorted(curated.hashes_for_years(paths, years))
 
 
 @task(name="due-retries", cache_policy=NO_CACHE)
-def due_retries(data_dir: str) -> list[str]:
+def due_retries(paths: DataPaths) -> list[str]:
     """Pages whose earlier parse failed and whose backoff has passed (not parked): parse them again."""
-    return retry_ledger.due(DataPaths.from_dir(data_dir), datetime.now(UTC))
+    return retry_ledger.due(paths, datetime.now(UTC))
 
 
 @task(name="record-retries", cache_policy=NO_CACHE)
-def record_parse_outcomes(data_dir: str, pages: list[dict[str, Any]]) -> dict[str, int]:
+def record_parse_outcomes(paths: DataPaths, pages: list[PageEntry]) -> dict[str, int]:
     """Count one more attempt for each page that failed to parse (parking it after N); forget the ones that now parse."""
-    return retry_ledger.record(DataPaths.from_dir(data_dir), pages, datetime.now(UTC))
+    return retry_ledger.record(paths, [p.to_json() for p in pages], datetime.now(UTC))

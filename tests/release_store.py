@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from govreports.config import DataPaths
 from govreports.io import curated, raw_store
+from govreports.io.files import ensure_dirs
 from govreports.models import PageResult
 from govreports.parse import parse_page
 from govreports.tables.rows import results_to_tables
@@ -65,7 +66,7 @@ def _without(tables: dict[str, pa.Table], doc_id: str, failed: str, run_id: str)
 
 def build_store(root: Path) -> Store:
     """Publish the three releases under `root` (raw pages stored too, so lineage resolves)."""
-    paths = DataPaths.from_dir(root, env={}).ensure()
+    paths = ensure_dirs(DataPaths.from_dir(root, env={}))
     results = parsed()
     for page in SAMPLES:
         raw_store.put(paths, page.read_bytes(), source="inbox", url=f"http://portal.example/{page.name}",

@@ -32,12 +32,12 @@ def test_dask_run_publishes_exactly_the_serial_rows(tmp_path):
     _fill_inbox(serial_dir)
     _fill_inbox(dask_dir)
     # batch_size=2: several batches, so the Dask run really spreads them over both workers
-    serial = nightly(data_dir=str(serial_dir), sources_file=no_sources(tmp_path), batch_size=2)
+    serial = nightly(data_dir=str(serial_dir), sources_file=no_sources(tmp_path), batch_size=2).to_json()
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address="127.0.0.1:0") as cluster:
         runner = rt.task_runner_for(cluster.scheduler_address)  # what `govreports run --dask-address tcp://…` does
         distributed = nightly.with_options(task_runner=runner)(data_dir=str(dask_dir), batch_size=2,
-                                                              sources_file=no_sources(tmp_path))
+                                                              sources_file=no_sources(tmp_path)).to_json()
         done = {name: prefix.state_counts["memory"] for name, prefix in cluster.scheduler.task_prefixes.items()}
     assert done.get("parse_batch") == 4, done  # 7 pages, 2 per batch: all 4 batches ran on the cluster
     assert serial["release"]["number"] == distributed["release"]["number"] == 1
@@ -55,21 +55,20 @@ def test_local_means_a_two_worker_local_cluster():
 
 
 def test_the_in_task_process_pool_parses_exactly_like_the_serial_path(tmp_path):
-    """Large batches are staged by a pool of 2 spawned processes (tasks/_worker.py): same entries, same rows."""
-    from govreports.io import inbox, raw_store, staging
-    from tasks import _worker
-    from tasks._worker import stage_many
+    """Large batches are staged by a pool of 2 spawned processes (govreports/io/parse_pool.py): same entries, same rows."""
+    from govreports.io import inbox, parse_pool, raw_store, staging
+    from govreports.io.parse_pool import stage_many
 
     _fill_inbox(tmp_path)
     paths = DataPaths.from_dir(tmp_path)
     inbox.receive(paths)
     hashes = list(raw_store.iter_hashes(paths))
-    serial_entries = stage_many(str(tmp_path), hashes, "v", "run", str(tmp_path / "serial"), chunk_size=3, pool=False)
-    pooled_entries = stage_many(str(tmp_path), hashes, "v", "run", str(tmp_path / "pooled"), chunk_size=3, pool=True)
-    assert pooled_entries == serial_entries and [e["sha256"] for e in serial_entries] == hashes
+    serial_entries = stage_many(paths, hashes, "v", "run", str(tmp_path / "serial"), chunk_size=3, pool=False)
+    pooled_entries = stage_many(paths, hashes, "v", "run", str(tmp_path / "pooled"), chunk_size=3, pool=True)
+    assert pooled_entries == serial_entries and [e.sha256 for e in serial_entries] == hashes
     for name in staging.SCHEMAS:
         assert staging.read_table(tmp_path / "pooled", name).equals(staging.read_table(tmp_path / "serial", name)), name
     assert staging.read_table(tmp_path / "pooled", "documents").num_rows >= len(SAMPLES)
-    pool = _worker._POOL
-    again = stage_many(str(tmp_path), hashes[:2], "v", "run", str(tmp_path / "again"), chunk_size=3, pool=True)
-    assert again == serial_entries[:2] and _worker._POOL is pool is not None, "the pool is reused"
+    pool = parse_pool._POOL
+    again = stage_many(paths, hashes[:2], "v", "run", str(tmp_path / "again"), chunk_size=3, pool=True)
+    assert again == serial_entries[:2] and parse_pool._POOL is pool is not None, "the pool is reused"

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import get_args
 
+from typer.testing import CliRunner
+
 from govreports.indicators.binding import catalog
 from govreports.models import PARTS, Qualifier
 from govreports.tables import datadict, schemas
+from govreports_cli.datadict_cmd import DEFAULT_OUT, run_datadict
+from govreports_cli.main import app
 
 
 def test_committed_datasets_md_is_current():
-    committed = datadict.DEFAULT_OUT.read_text(encoding="utf-8")
-    assert committed == datadict.render(), "docs/datasets.md is stale: run `python -m govreports.tables.datadict`"
+    committed = DEFAULT_OUT.read_text(encoding="utf-8")
+    assert committed == datadict.render(), "docs/datasets.md is stale: run `govreports datadict`"
 
 
 def test_every_column_is_documented_with_type_meaning_and_example():
@@ -42,9 +46,11 @@ def test_vocabularies_and_catalog_cover_the_code():
 
 def test_check_mode_reports_a_stale_file(tmp_path, capsys):
     out = tmp_path / "datasets.md"
-    assert datadict.main(["--out", str(out), "--check"]) == 1
-    assert datadict.main(["--out", str(out)]) == 0
-    assert datadict.main(["--out", str(out), "--check"]) == 0
+    runner = CliRunner()
+    assert runner.invoke(app, ["datadict", "--out", str(out), "--check"]).exit_code == 1
+    assert runner.invoke(app, ["datadict", "--out", str(out)]).exit_code == 0
+    assert out.read_text(encoding="utf-8") == datadict.render()
+    assert run_datadict(out, check=True) == 0
     out.write_text(out.read_text(encoding="utf-8").replace("One row per", "One line per"), encoding="utf-8")
-    assert datadict.main(["--out", str(out), "--check"]) == 1
+    assert run_datadict(out, check=True) == 1
     assert "out of date" in capsys.readouterr().err

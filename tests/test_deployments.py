@@ -216,14 +216,15 @@ def _seed_with_stale_year(data_dir: Path) -> int:
 
     from govreports.config import DataPaths
     from govreports.io import curated, inbox
+    from govreports.io.files import ensure_dirs
+    from govreports.io.parse_pool import parse_stored
     from govreports.tables.rows import results_to_tables
-    from tasks._worker import parse_stored
 
-    paths = DataPaths.from_dir(data_dir).ensure()
+    paths = ensure_dirs(DataPaths.from_dir(data_dir))
     for page in sorted((ROOT / "samples" / "inbox").glob("*")):
         shutil.copy2(page, paths.inbox_dir / page.name)
     stored = inbox.receive(paths).stored
-    results = [parse_stored(str(data_dir), p.sha256) for p in stored]
+    results = [parse_stored(paths, p.sha256) for p in stored]
     year = min(d.report_year for r in results for d in r.documents if d.report_year)
     for doc in (d for r in results for d in r.documents if d.report_year == year):
         doc.title = STALE

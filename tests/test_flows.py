@@ -159,7 +159,7 @@ def test_backfill_replaces_only_its_year_and_is_idempotent(published, tmp_path):
     old = rows_by_year()
     assert any('"STALE"' in row for row in old[target])
 
-    first = backfill(years=[target], data_dir=str(data))
+    first = backfill(years=[target], data_dir=str(data)).to_json()
     assert first["release"]["number"] == 3 and first["years"] == [target]
     new = rows_by_year()
     assert not any('"STALE"' in row for row in new[target]), "the year was re-parsed with today's code"
@@ -167,7 +167,7 @@ def test_backfill_replaces_only_its_year_and_is_idempotent(published, tmp_path):
     for year in years:
         if year != target:
             assert new.get(year) == old.get(year), f"year {year} changed"
-    again = backfill(years=[target], data_dir=str(data))
+    again = backfill(years=[target], data_dir=str(data)).to_json()
     assert again["release"]["number"] is None
     assert len(curated.versions(data_dir=data)) == 3
     assert rows_by_year() == new
@@ -235,71 +235,70 @@ def store_samples(paths: DataPaths, n: int) -> list[str]:
 
 def crash_on(monkeypatch: pytest.MonkeyPatch, sha: str) -> None:
     """Make the worker's parser raise ZeroDivisionError("boom") on the page `sha` (and only on it)."""
-    from tasks import _worker
+    from govreports.io import parse_pool
 
-    real = _worker.parse_page
+    real = parse_pool.parse_page
 
     def flaky(data, source, **kwargs):
         if kwargs["raw_sha256"] == sha:
             raise ZeroDivisionError("boom")
         return real(data, source, **kwargs)
 
-    monkeypatch.setattr(_worker, "parse_page", flaky)
+    monkeypatch.setattr(parse_pool, "parse_page", flaky)
 
 
 def test_a_page_that_crashes_the_parser_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
-    from tasks import _worker
+    from govreports.io import parse_pool
 
     paths = DataPaths.from_dir(tmp_path)
     hashes = store_samples(paths, 2)
     crash_on(monkeypatch, hashes[0])
-    crashed, ok = [_worker.parse_stored(str(tmp_path), sha) for sha in hashes]
+    crashed, ok = [parse_pool.parse_stored(paths, sha) for sha in hashes]
     assert crashed.error == "crash: ZeroDivisionError: boom" and crashed.raw_sha256 == hashes[0]
     assert crashed.source == "inbox" and not crashed.documents
     assert ok.error is None and ok.documents
 
 
 def test_a_staged_batch_is_reused_only_when_complete_and_for_the_same_pages_and_code(tmp_path, monkeypatch):
-    from govreports.io import staging
+    from govreports.io import parse_pool, staging
     from tasks import parse as parse_mod
 
     paths = DataPaths.from_dir(tmp_path)
     hashes = store_samples(paths, 2)
     stage = tmp_path / "stage"
-    first = parse_mod.parse_batch.fn(str(tmp_path), hashes, "v1", "run-1", str(stage), 0)
-    assert [e["sha256"] for e in first["pages"]] == sorted(hashes)
-    assert all(e["documents"] >= 1 and e["error"] is None for e in first["pages"])
-    staged = staging.read_tables(Path(first["dir"]) / "parsed")
+    first = parse_mod.parse_batch.fn(paths, hashes, "v1", "run-1", str(stage), 0)
+    assert [e.sha256 for e in first.pages] == sorted(hashes)
+    assert all(e.documents >= 1 and e.error is None for e in first.pages)
+    staged = staging.read_tables(Path(first.dir) / "parsed")
     assert sorted(set(staged["documents"].column("raw_sha256").to_pylist())) == sorted(hashes)
     assert staged["sections"].num_rows and staged["quantities"].num_rows
 
     calls = []
     monkeypatch.setattr(parse_mod, "stage_many", lambda *args, **kwargs: calls.append(args) or [])
-    assert parse_mod.parse_batch.fn(str(tmp_path), hashes[::-1], "v1", "run-1", str(stage), 0) == first
+    assert parse_mod.parse_batch.fn(paths, hashes[::-1], "v1", "run-1", str(stage), 0) == first
     assert not calls, "a complete batch of the same pages and code is reused (a retried flow run)"
-    parse_mod.parse_batch.fn(str(tmp_path), hashes, "v2", "run-1", str(stage), 0)
+    parse_mod.parse_batch.fn(paths, hashes, "v2", "run-1", str(stage), 0)
     assert len(calls) == 1, "other code: staged again"
-    (Path(first["dir"]) / staging.MANIFEST).unlink()
-    parse_mod.parse_batch.fn(str(tmp_path), hashes, "v2", "run-1", str(stage), 0)
+    (Path(first.dir) / staging.MANIFEST).unlink()
+    parse_mod.parse_batch.fn(paths, hashes, "v2", "run-1", str(stage), 0)
     assert len(calls) == 2, "no manifest = cut short: staged again"
-    assert parse_mod.batch_key(["b", "a"], "1") == parse_mod.batch_key(["a", "b"], "1")
-    assert parse_mod.batch_key(["a", "b"], "1") != parse_mod.batch_key(["a", "b"], "2")
-    assert parse_mod.batch_key(["a"], "1") != parse_mod.batch_key(["a", "b"], "1")
-    assert parse_mod.batches(["c", "a", "b"], 2) == [["a", "b"], ["c"]]
+    assert parse_pool.batch_key(["b", "a"], "1") == parse_pool.batch_key(["a", "b"], "1")
+    assert parse_pool.batch_key(["a", "b"], "1") != parse_pool.batch_key(["a", "b"], "2")
+    assert parse_pool.batch_key(["a"], "1") != parse_pool.batch_key(["a", "b"], "1")
+    assert parse_pool.batches(["c", "a", "b"], 2) == [["a", "b"], ["c"]]
 
 
 def test_a_crashing_page_is_staged_as_an_error_and_its_chunk_mates_as_rows(tmp_path, monkeypatch):
-    from govreports.io import staging
-    from tasks import _worker
+    from govreports.io import parse_pool, staging
 
     paths = DataPaths.from_dir(tmp_path)
     hashes = sorted(store_samples(paths, 3))
     crash_on(monkeypatch, hashes[1])
     out = tmp_path / "parsed"
-    entries = _worker.stage_many(str(tmp_path), hashes, "v", "run", str(out), chunk_size=2, pool=False)
-    assert [e["sha256"] for e in entries] == hashes
-    assert entries[1]["error"] == "crash: ZeroDivisionError: boom" and entries[1]["documents"] == 0
-    assert entries[1]["name"] in {p.name for p in SAMPLES[:3]}, "named as a person knows it"
+    entries = parse_pool.stage_many(paths, hashes, "v", "run", str(out), chunk_size=2, pool=False)
+    assert [e.sha256 for e in entries] == hashes
+    assert entries[1].error == "crash: ZeroDivisionError: boom" and entries[1].documents == 0
+    assert entries[1].name in {p.name for p in SAMPLES[:3]}, "named as a person knows it"
     documents = staging.read_table(out, "documents")
     assert set(documents.column("raw_sha256").to_pylist()) == {hashes[0], hashes[2]}
     pages = staging.read_table(out, "pages")
@@ -309,25 +308,24 @@ def test_a_crashing_page_is_staged_as_an_error_and_its_chunk_mates_as_rows(tmp_p
 
 
 def test_a_page_whose_raw_object_or_sidecar_is_gone_is_recorded_and_its_chunk_staged(tmp_path):
-    from govreports.io import staging
-    from tasks import _worker
+    from govreports.io import parse_pool, staging
 
     paths = DataPaths.from_dir(tmp_path)
     hashes = sorted(store_samples(paths, 3))
     paths.object_path(hashes[0]).unlink()
     paths.sidecar_path(hashes[2]).write_text("{not json", encoding="utf-8")
     out = tmp_path / "parsed"
-    entries = _worker.stage_many(str(tmp_path), hashes, "v", "run", str(out), pool=False)
-    assert entries[0]["error"].startswith("unreadable:") and entries[0]["documents"] == 0
-    assert entries[1]["error"] is None and entries[1]["documents"] >= 1
-    assert entries[2]["error"].startswith("unreadable:")
+    entries = parse_pool.stage_many(paths, hashes, "v", "run", str(out), pool=False)
+    assert entries[0].error.startswith("unreadable:") and entries[0].documents == 0
+    assert entries[1].error is None and entries[1].documents >= 1
+    assert entries[2].error.startswith("unreadable:")
     assert set(staging.read_table(out, "documents").column("raw_sha256").to_pylist()) == {hashes[1]}
     assert staging.read_table(out, "pages").num_rows == 3
 
 
 def test_a_backfill_keeps_the_run_that_first_quarantined_a_document(tmp_path):
+    from govreports.io.publish_inputs import keep_first_quarantine_runs
     from govreports.tables.schemas import SCHEMAS
-    from tasks.publish import keep_first_quarantine_runs
 
     paths = DataPaths.from_dir(tmp_path)
 

@@ -39,7 +39,7 @@ def test_nightly_publishes_every_report_of_the_three_families(portal, tmp_path):
 
 
 def test_failed_parse_backs_off_then_retry_publishes_it(portal, tmp_path, monkeypatch):
-    import tasks._worker as worker
+    import govreports.io.parse_pool as worker
 
     real = worker.parse_page
     broken = portal.body(portal.reports["trs"][0])
@@ -66,7 +66,7 @@ def test_failed_parse_backs_off_then_retry_publishes_it(portal, tmp_path, monkey
     monkeypatch.setattr(worker, "parse_page", real)  # the code fix
     from flows.retry import retry
 
-    summary = retry(pages=[sha[:12]], data_dir=str(data), sources_file=sources)
+    summary = retry(pages=[sha[:12]], data_dir=str(data), sources_file=sources).to_json()
     assert summary["made_due"]["pages"] == [sha]
     assert summary["retries"]["retried"] == 1 and summary["retries"]["recovered"] == 1
     assert summary["release"]["number"] is not None

@@ -11,11 +11,12 @@ import pytest
 
 from govreports.config import DataPaths
 from govreports.io import inbox, raw_store
+from govreports.io.files import ensure_dirs
 
 
 @pytest.fixture
 def paths(tmp_path: Path) -> DataPaths:
-    return DataPaths.from_dir(tmp_path / "data", env={}).ensure()
+    return ensure_dirs(DataPaths.from_dir(tmp_path / "data", env={}))
 
 
 def _all_files(root: Path) -> set[Path]:

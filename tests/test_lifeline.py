@@ -44,7 +44,7 @@ def test_kill_9_of_a_run_leaves_no_process_and_its_stage_is_swept(tmp_path: Path
     data = tmp_path / "data"
     inbox = data / "raw" / "inbox"
     inbox.mkdir(parents=True)
-    for i in range(200):  # enough pages for the parse pool (tasks/_worker.POOL_MIN_PAGES)
+    for i in range(200):  # enough pages for the parse pool (govreports/io/parse_pool.POOL_MIN_PAGES)
         sample = SAMPLES[i % len(SAMPLES)]
         (inbox / f"{i:03d}-{sample.name}").write_bytes(sample.read_bytes() + f"\n（副本{i}）\n".encode())
     (tmp_path / "none.yaml").write_text("sources: []\n")

@@ -12,13 +12,14 @@ import pytest
 
 from govreports.config import DataPaths, code_version
 from govreports.io import raw_store
+from govreports.io.files import ensure_dirs
 
 PAGE = "<html><body>2023年法治政府建设年度报告</body></html>".encode()
 
 
 @pytest.fixture
 def paths(tmp_path: Path) -> DataPaths:
-    return DataPaths.from_dir(tmp_path / "data", env={}).ensure()
+    return ensure_dirs(DataPaths.from_dir(tmp_path / "data", env={}))
 
 
 def test_layout_is_built_in_one_place(tmp_path: Path):

@@ -1,6 +1,6 @@
 """The run report rendered against a real three-release store: sections present, numbers right.
 
-The summary is built with the flow's own summary functions (tasks/summary.py), so a change of the
+The summary is built with the flow's own run contract (govreports/run_contract.py), so a change of the
 summary's shape that the report does not follow fails here rather than in the nightly run.
 """
 
@@ -11,17 +11,23 @@ import os
 import re
 import shutil
 import subprocess
-from types import SimpleNamespace
 
 import pytest
 
 from govreports.io import curated
+from govreports.io.parse_pool import page_entry
 from govreports.io.releases import get_release
+from govreports.io.runs import write_run_report
 from govreports.models import PageResult
-from govreports.report.build import write_run_report
+from govreports.run_contract import (
+    NOTHING_NEW,
+    PagesCounts,
+    ParseCounts,
+    ReleaseOutcome,
+    RunSummary,
+    ValidationOutcome,
+)
 from govreports_cli.report_cmd import write_report
-from tasks import summary as sm
-from tasks._worker import page_entry
 from tests.release_store import QUARANTINE_FAILED, build_store
 
 SECTIONS = ("pages", "parse", "documents", "validation", "changes", "indicators", "completeness", "coverage")
@@ -39,14 +45,14 @@ def nightly_summary(store, run_id="nightly-2", release=2):
     fetches = [{"fetched": 2, "new": 1, "not_modified": 1, "skipped": 3,
                 "failed": [{"source": "x-portal", "url": "http://x.example/a.html", "reason": "HTTP 404"}]}]
     results = [*store.results, PageResult(source="inbox", raw_sha256=EMPTY_PAGE, error="no_report: no report text")]
-    outcome = SimpleNamespace(
-        results={"success": False, "rows_in": {"documents": 6}, "rows_out": {"documents": 5},
+    outcome = ValidationOutcome.of(
+        {"success": False, "rows_in": {"documents": 6}, "rows_out": {"documents": 5},
                  "suites": {"documents": {"gx": {"statistics": {"evaluated_expectations": 12,
                                                                 "unsuccessful_expectations": 1}},
                                           "checks": [{"success": True}, {"success": True}]},
                             "indicators": {"gx": {"statistics": {"evaluated_expectations": 13,
                                                                  "unsuccessful_expectations": 0}}, "checks": []}}},
-        failed_docs={store.quarantined: [QUARANTINE_FAILED]})
+        {store.quarantined: [QUARANTINE_FAILED]})
     validation_json = {"success": False, "quarantined": {store.quarantined: [QUARANTINE_FAILED]},
                        "suites": {"documents": {"gx": {"expectations": [
                            {"expectation_type": "expect_column_pair_values_a_to_be_greater_than_b", "success": False,
@@ -57,12 +63,12 @@ def nightly_summary(store, run_id="nightly-2", release=2):
     run_dir = store.paths.run_dir(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "validation.json").write_text(json.dumps(validation_json), encoding="utf-8")
-    return {"run_id": run_id, "kind": "nightly", "logical_date": "2026-11-23", "code_version": "0.1.0+test",
-            "pages": sm.pages_section(inbox, fetches),
-            "parse": sm.parse_section([page_entry(r, {"name": "empty.html"} if r.raw_sha256 == EMPTY_PAGE else None)
-                                       for r in results], []),
-            "validation": sm.validation_section(outcome),
-            "release": sm.release_section(get_release(store.paths, release) if release else None)}
+    return RunSummary(run_id=run_id, kind="nightly", logical_date="2026-11-23", code_version="0.1.0+test",
+                      pages=PagesCounts.gathered(inbox, fetches),
+                      parse=ParseCounts.of([page_entry(r, {"name": "empty.html"} if r.raw_sha256 == EMPTY_PAGE
+                                                       else None) for r in results]),
+                      validation=outcome,
+                      release=ReleaseOutcome.of(get_release(store.paths, release) if release else None))
 
 
 def test_report_has_every_section_and_the_run_s_numbers(store):
@@ -144,17 +150,17 @@ def test_report_is_self_contained_and_deterministic(store):
 
 def test_a_run_that_published_nothing_still_reports_its_pages(store):
     summary = nightly_summary(store, run_id="nightly-9", release=None)
-    summary["validation"] = sm.validation_section(None)
+    summary.validation = ValidationOutcome.of(None, None)
     (store.paths.run_dir("nightly-9") / "validation.json").unlink()  # nothing parsed, nothing validated
     html = write_run_report(store.paths, summary, None).read_text(encoding="utf-8")
-    assert "no new release" in html and sm.NOTHING_NEW in html
+    assert "no new release" in html and NOTHING_NEW in html
     assert "HTTP 404" in html and 'id="changes"' not in html and "<svg" not in html
     assert "Nothing was validated" in html
 
 
 def test_release_found_by_run_id_when_the_summary_has_no_number(store):
     summary = nightly_summary(store)
-    summary["release"]["number"] = None
+    summary.release.number = None
     model_path = write_run_report(store.paths, summary, None).with_suffix(".json")
     assert json.loads(model_path.read_text(encoding="utf-8"))["release"]["number"] == 2
 
@@ -172,7 +178,7 @@ def test_report_command_rebuilds_from_the_release_log_when_the_summary_is_gone(s
 
 def test_report_command_uses_the_run_summary_and_out(store, tmp_path):
     summary = nightly_summary(store)
-    (store.paths.run_dir("nightly-2") / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    (store.paths.run_dir("nightly-2") / "summary.json").write_text(json.dumps(summary.to_json()), encoding="utf-8")
     out = tmp_path / "r2.html"
     assert write_report(version=2, data_dir=store.paths.data_dir, out=out, open_browser=False) == 0
     assert "HTTP 404" in out.read_text(encoding="utf-8") and out.with_suffix(".json").is_file()

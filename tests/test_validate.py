@@ -13,6 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from govreports.config import DataPaths
+from govreports.io import runs
 from govreports.tables.schemas import SCHEMAS
 from govreports.tables.validate import SchemaMismatchError, SuiteError, validate_tables
 from tests.support.validation import TODAY, doc_ids, good_tables, row_of, set_value
@@ -23,8 +25,8 @@ def clean() -> dict[str, pa.Table]:
     return good_tables()
 
 
-def test_good_tables_pass_untouched(clean, tmp_path):
-    outcome = validate_tables(clean, run_dir=tmp_path, today=TODAY)
+def test_good_tables_pass_untouched(clean):
+    outcome = validate_tables(clean, today=TODAY)
     assert outcome.failed_docs == {}
     assert outcome.quarantine.num_rows == 0
     for name, table in clean.items():
@@ -32,10 +34,10 @@ def test_good_tables_pass_untouched(clean, tmp_path):
     assert outcome.results["success"] is True
 
 
-def test_a_bad_document_leaves_every_table_for_quarantine(clean, tmp_path):
+def test_a_bad_document_leaves_every_table_for_quarantine(clean):
     bad = doc_ids(clean)[1]
     tables = set_value(clean, "quantities", row_of(clean, "quantities", bad), "value", 5e15)
-    outcome = validate_tables(tables, run_dir=tmp_path, today=TODAY)
+    outcome = validate_tables(tables, today=TODAY)
     assert list(outcome.failed_docs) == [bad]
     assert outcome.failed_docs[bad] == ["quantities.value_within_1e13"]
     for name, table in outcome.tables.items():
@@ -81,8 +83,10 @@ def test_cross_table_check_failures_quarantine_like_gx_ones(clean):
 def test_results_json_keeps_gx_and_check_results_per_suite(clean, tmp_path):
     bad = doc_ids(clean)[0]
     tables = set_value(clean, "documents", 0, "publish_date", dt.date(2021, 5, 1))
-    outcome = validate_tables(tables, run_dir=tmp_path, today=TODAY)
-    written = json.loads((tmp_path / "validation.json").read_text(encoding="utf-8"))
+    outcome = validate_tables(tables, today=TODAY)
+    paths = DataPaths.from_dir(tmp_path, env={})
+    runs.write_validation(paths, "run-1", outcome.results)  # what the flow writes, read back
+    written = runs.read_validation(paths, "run-1")
     assert written == outcome.results
     assert written["quarantined"] == {bad: ["documents.dates_not_before_report_year"]}
     assert set(written["suites"]) == set(clean)

@@ -36,6 +36,7 @@ from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 from govreports.config import DataPaths
 from govreports.io import append, replace
+from govreports.io.files import ensure_dirs
 from govreports.io.reading import dataset, hashes_for_years, processed_hashes, read, read_arrow, versions
 from govreports.io.releases import (
     Release,
@@ -219,7 +220,7 @@ def publish(
     if years is not None and "pages" in tables:  # the pages a backfill re-parsed replace their rows
         hashes |= set(append.owners(tables["pages"], "pages")[1])
     if paths.curated_is_local:
-        paths.ensure()
+        ensure_dirs(paths)
     with publish_lock(paths):
         pub = _open(paths, run_id, kind)
         done = _write_tables(pub, tables, years, hashes, retried)

@@ -13,6 +13,17 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from govreports.config import DataPaths
+
+
+def ensure_dirs(paths: DataPaths) -> DataPaths:
+    """Create the deployment's local directories (not a remote curated store); returns `paths`."""
+    for path in paths.local_dirs:
+        path.mkdir(parents=True, exist_ok=True)
+    return paths
 
 
 def fsync_dir(path: Path) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 
 from govreports.config import DataPaths
 from govreports.io import raw_store
-from govreports.io.files import atomic_write, exclusive_lock, fsync_dir
+from govreports.io.files import atomic_write, ensure_dirs, exclusive_lock, fsync_dir
 
 PAGE_EXTENSIONS = frozenset({".html", ".htm", ".txt", ".shtml"})
 SIDECAR_SUFFIXES = (".json", ".meta.json")
@@ -231,8 +231,8 @@ def receive(paths: DataPaths, *, max_bytes: int = 20_000_000, default_source: st
         on_file: called as (files looked at, files in all) before each file, for progress.
         settle: seconds a page's mtime must be unchanged (default: settle_seconds()).
     """
-    paths.ensure()
-    with exclusive_lock(paths.raw_dir / "inbox.lock"):
+    ensure_dirs(paths)
+    with exclusive_lock(paths.inbox_lock_path):
         return _receive(paths, max_bytes, default_source, settle_seconds() if settle is None else settle, on_file)
 
 

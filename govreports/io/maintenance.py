@@ -26,6 +26,7 @@ from typing import Any
 from deltalake import CommitProperties, DeltaTable
 
 from govreports.config import DataPaths
+from govreports.io.files import ensure_dirs
 from govreports.io.releases import RELEASES, Release, append_release, read_releases
 from govreports.io.tablestore import (
     ensure_tables,
@@ -87,7 +88,7 @@ def maintain(paths: DataPaths, *, run_id: str, code_version: str, keep_releases:
         raise ValueError("keep_releases must be at least 1 (the latest release is always kept)")
     report = MaintenanceReport(dry_run=dry_run)
     if paths.curated_is_local:
-        paths.ensure()
+        ensure_dirs(paths)
     with publish_lock(paths):
         ensure_tables(paths)
         releases = read_releases(paths)

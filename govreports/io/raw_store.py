@@ -95,7 +95,7 @@ def put(
     }
     side = paths.sidecar_path(sha)
     # read-modify-write of the sidecar: serialise writers (threads and processes) with a flock
-    with exclusive_lock(paths.objects_dir / ".sidecar.lock"):
+    with exclusive_lock(paths.sidecar_lock_path):
         meta = _read_sidecar(side, sha)
         seen = {_canonical(s) for s in meta.get("sightings", [])}
         if _canonical(sighting) not in seen:

@@ -20,11 +20,9 @@ from govreports.io.files import atomic_write
 from govreports.io.reading import read_if_published
 from govreports.portals.retry_policy import DEFAULT_POLICY, RetryPolicy, unpark
 
-FILE = "retries.json"
-
 
 def _path(paths: DataPaths) -> Path:
-    return paths.state_dir / FILE
+    return paths.retry_ledger_path
 
 
 def load(paths: DataPaths) -> dict[str, dict[str, Any]]:

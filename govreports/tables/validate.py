@@ -245,15 +245,13 @@ def _drop(table: pa.Table, bad: set[str], rows: set[int]) -> pa.Table:
     return table.filter(pc.fill_null(keep, True))
 
 
-def validate_tables(tables: dict[str, pa.Table], *, run_dir: Path | None = None,
-                    suites_dir: Path | None = None, today: dt.date | None = None,
+def validate_tables(tables: dict[str, pa.Table], *, suites_dir: Path | None = None, today: dt.date | None = None,
                     run_id: str | None = None) -> ValidationOutcome:
     """Run every table's suite and checks; return the passing rows and the quarantine.
 
     Args:
         tables: the curated tables (results_to_tables); a "quarantine" table, if present, is not
             validated but carried over with the new quarantine rows appended.
-        run_dir: when given, the full results go to run_dir/validation.json.
         suites_dir: the suites (default: the repo's expectations/).
         today: the date that bounds report years and dates (default: today).
         run_id: stamped on the new quarantine rows (None: the caller fills it in).
@@ -297,10 +295,6 @@ def validate_tables(tables: dict[str, pa.Table], *, run_dir: Path | None = None,
         "rows_in": {n: t.num_rows for n, t in curated.items()},
         "rows_out": {n: t.num_rows for n, t in out.items()},
     })
-    if run_dir is not None:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "validation.json").write_text(json.dumps(results, ensure_ascii=False, indent=1),
-                                                 encoding="utf-8")
     return ValidationOutcome(out, quarantine, results, failed_docs)
 
 

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import rjieba
@@ -48,10 +45,9 @@ def jieba_module() -> Any:
     import jieba  # imported lazily: 0.3 s, and only keyword tooling needs it
 
     jieba.setLogLevel(logging.WARNING)
-    cache_dir = Path(tempfile.gettempdir()) / "govreports-jieba"
-    os.makedirs(cache_dir, exist_ok=True)
-    jieba.dt.tmp_dir = str(cache_dir)
-    jieba.dt.cache_file = str(cache_dir / "jieba.cache")
+    # jieba writes its own dictionary cache (to the system temp dir); ours has a name of its own so
+    # it never meets another program's jieba.cache
+    jieba.dt.cache_file = "govreports-jieba.cache"
     jieba.initialize()
     for word, freq, tag in user_words():
         jieba.add_word(word, freq, tag)

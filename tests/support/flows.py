@@ -22,11 +22,12 @@ def no_sources(directory: Path) -> str:
 
 
 def nightly(data_dir: Path, **kwargs) -> dict:
-    """The nightly flow on `data_dir` (needs the session's Prefect server: the `prefect_server` fixture)."""
+    """The nightly flow's summary as JSON (what summary.json holds, plus the report's path); needs the
+    session's Prefect server (the `prefect_server` fixture)."""
     from flows.nightly import nightly as flow
 
     kwargs.setdefault("sources_file", no_sources(data_dir))
-    return flow(data_dir=str(data_dir), **kwargs)
+    return flow(data_dir=str(data_dir), **kwargs).to_json()
 
 
 def read_all(data_dir: Path, version: int | None = None) -> dict[str, list[dict]]:

@@ -1,8 +1,8 @@
 """Parse stored pages by hash and stage their tables, in this process or in a pool of workers.
 
-Kept free of Prefect on purpose: `parse_batch` may hand pages to a spawned process pool, and
-each worker imports this module; importing Prefect there would cost ≈1 s per worker and drag
-its settings and threads into a process that only needs the core. The parsing itself is the
+In io/ (no Prefect, as all of govreports/): tasks/parse.py's `parse_batch` hands pages to a
+spawned process pool, and each worker imports this module; importing Prefect there would cost
+≈1 s per worker and drag its settings and threads into a process that only needs the core. The parsing itself is the
 core's `parse_page`; this module reads bytes by hash, turns a crash into a recorded per-page
 error (one bad page never loses the rest of a batch) and writes each chunk's tables to the stage.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import importlib.abc
 import multiprocessing
 import os
@@ -26,6 +27,7 @@ from govreports.config import DataPaths
 from govreports.io import raw_store, staging
 from govreports.models import PageResult
 from govreports.parse import parse_page
+from govreports.run_contract import PageEntry
 from govreports.tables.rows import results_to_tables
 
 #: below this many pages a batch is parsed serially. Measured on the 2-vCPU dev box: a warm
@@ -37,6 +39,9 @@ POOL_WORKERS = 2
 #: one Parquet file per table) is small per page, small enough that both workers stay busy and a
 #: worker's memory stays a few MB of records.
 CHUNK_PAGES = 50
+#: the glue around parse_page (source lookup, crash capture, table building) is part of what a
+#: staged batch means, so this module's code is part of the batch key
+_POOL_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 _POOL: ProcessPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
@@ -50,26 +55,26 @@ def _first(sightings: list[dict[str, Any]], *keys: str) -> str | None:
     return None
 
 
-def origin(data_dir: str, sha: str) -> dict[str, str | None]:
+def origin(paths: DataPaths, sha: str) -> dict[str, str | None]:
     """Where a stored page came from, per its first sighting (arrival order, so stable).
 
     `source` is the sources.yaml name or "inbox" (what the curated tables carry); `url` the portal
     URL when known; `name` what a person recognises: the URL, else the inbox file name.
     """
-    sightings = raw_store.sidecar(DataPaths.from_dir(data_dir), sha).get("sightings") or []
+    sightings = raw_store.sidecar(paths, sha).get("sightings") or []
     url = _first(sightings, "url")
     return {"source": _first(sightings, "source") or "unknown", "url": url,
             "name": url or _first(sightings, "original_name") or sha,
             "content_type": _first(sightings, "content_type")}
 
 
-def parse_stored(data_dir: str, sha: str, where: dict[str, str | None] | None = None) -> PageResult:
+def parse_stored(paths: DataPaths, sha: str, where: dict[str, str | None] | None = None) -> PageResult:
     """Parse one stored page; never raises (an unexpected exception becomes `error="crash: …"`)."""
     source = "unknown"
     try:
-        where = where or origin(data_dir, sha)
+        where = where or origin(paths, sha)
         source = where["source"] or source
-        data = raw_store.get(DataPaths.from_dir(data_dir), sha)
+        data = raw_store.get(paths, sha)
     except Exception as exc:  # a missing or damaged object is recorded, not fatal
         return PageResult(source=source, raw_sha256=sha, error=f"unreadable: {type(exc).__name__}: {exc}")
     try:
@@ -147,29 +152,29 @@ def _discard_pool(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _safe_origin(data_dir: str, sha: str) -> dict[str, str | None] | None:
+def _safe_origin(paths: DataPaths, sha: str) -> dict[str, str | None] | None:
     """origin(), or None when the sidecar cannot be read (parse_stored then records why)."""
     try:
-        return origin(data_dir, sha)
+        return origin(paths, sha)
     except Exception:  # a damaged or missing sidecar is the page's problem, not the chunk's
         return None
 
 
-def page_entry(result: PageResult, where: dict[str, str | None] | None) -> dict[str, Any]:
+def page_entry(result: PageResult, where: dict[str, str | None] | None) -> PageEntry:
     """What the run summary keeps of a parsed page: small and JSON-able (the rows are staged)."""
-    return {"sha256": result.raw_sha256, "source": result.source, "name": (where or {}).get("name"),
-            "error": result.error, "documents": len(result.documents)}
+    return PageEntry(sha256=result.raw_sha256, source=result.source, name=(where or {}).get("name"),
+                     error=result.error, documents=len(result.documents))
 
 
-def stage_chunk(data_dir: str, hashes: list[str], code_version: str, run_id: str, out_dir: str,
-                part: str) -> list[dict[str, Any]]:
+def stage_chunk(paths: DataPaths, hashes: list[str], code_version: str, run_id: str, out_dir: str,
+                part: str) -> list[PageEntry]:
     """Parse `hashes`, write their tables under `out_dir` (staging), return one page entry each.
 
     Runs in a pool worker: only page entries cross the process boundary (≈100 bytes a page,
     where a PageResult pickles to ≈37 KB), and the tables go to disk straight from here.
     """
-    wheres = [_safe_origin(data_dir, sha) for sha in hashes]
-    results = [parse_stored(data_dir, sha, where) for sha, where in zip(hashes, wheres, strict=True)]
+    wheres = [_safe_origin(paths, sha) for sha in hashes]
+    results = [parse_stored(paths, sha, where) for sha, where in zip(hashes, wheres, strict=True)]
     urls = {sha: w["url"] for sha, w in zip(hashes, wheres, strict=True) if w and w.get("url")}
     tables = results_to_tables(results, code_version=code_version, run_id=run_id, urls=urls)
     staging.write_tables(Path(out_dir), tables, part)
@@ -181,9 +186,9 @@ def chunks(hashes: list[str], size: int) -> list[list[str]]:
     return [hashes[i:i + size] for i in range(0, len(hashes), size)]
 
 
-def stage_many(data_dir: str, hashes: list[str], code_version: str, run_id: str, out_dir: str, *,
+def stage_many(paths: DataPaths, hashes: list[str], code_version: str, run_id: str, out_dir: str, *,
                chunk_size: int = CHUNK_PAGES, pool: bool | None = None,
-               on_chunk: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+               on_chunk: Callable[[int], None] | None = None) -> list[PageEntry]:
     """Stage pages in chunks, on the shared pool for large batches; entries in the order of `hashes`.
 
     A chunk whose worker died is redone page by page, each in its own process, so only the page
@@ -195,15 +200,15 @@ def stage_many(data_dir: str, hashes: list[str], code_version: str, run_id: str,
     groups = chunks(list(hashes), chunk_size)
     done = on_chunk or (lambda pages: None)
     if not pool:
-        serial: list[dict[str, Any]] = []
+        serial: list[PageEntry] = []
         for n, group in enumerate(groups):
-            serial += stage_chunk(data_dir, group, code_version, run_id, out_dir, f"c{n:05d}")
+            serial += stage_chunk(paths, group, code_version, run_id, out_dir, f"c{n:05d}")
             done(len(group))
         return serial
     executor = _shared_pool()
-    entries: dict[int, list[dict[str, Any]]] = {}
+    entries: dict[int, list[PageEntry]] = {}
     try:
-        futures = {n: executor.submit(stage_chunk, data_dir, g, code_version, run_id, out_dir, f"c{n:05d}")
+        futures = {n: executor.submit(stage_chunk, paths, g, code_version, run_id, out_dir, f"c{n:05d}")
                    for n, g in enumerate(groups)}
     except BrokenProcessPool:
         futures = {}
@@ -225,10 +230,26 @@ def stage_many(data_dir: str, hashes: list[str], code_version: str, run_id: str,
             part = f"c{n:05d}-p{k:04d}"
             try:
                 with _spawn_pool(1) as one:
-                    entries[n] += one.submit(stage_chunk, data_dir, [sha], code_version, run_id, out_dir,
+                    entries[n] += one.submit(stage_chunk, paths, [sha], code_version, run_id, out_dir,
                                              part).result()
             except BrokenProcessPool:
-                entries[n].append({"sha256": sha, "source": "unknown", "name": None, "documents": 0,
-                                   "error": "crash: BrokenProcessPool: worker process died"})
+                entries[n].append(PageEntry(sha256=sha, source="unknown", name=None, documents=0,
+                                            error="crash: BrokenProcessPool: worker process died"))
         done(len(group))
     return [e for n in range(len(groups)) for e in entries[n]]
+
+
+def batch_key(hashes: list[str], code_version: str) -> str:
+    """Sorted page hashes + code version + this module's own code: same key, same staged rows."""
+    digest = hashlib.sha256(_POOL_DIGEST.encode())
+    digest.update(b"\0" + code_version.encode())
+    for sha in sorted(hashes):
+        digest.update(b"\0" + sha.encode())
+    return digest.hexdigest()
+
+
+def batches(hashes: list[str], size: int) -> list[list[str]]:
+    """Split sorted hashes into batches of at most `size` (deterministic, so batch keys repeat)."""
+    ordered = sorted(hashes)
+    size = max(1, size)
+    return [ordered[i:i + size] for i in range(0, len(ordered), size)]

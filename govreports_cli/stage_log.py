@@ -1,5 +1,8 @@
 """Stage lines of a run: one call logs to the Prefect run (its UI page) and moves the CLI's progress bar.
 
+The emitting side of progress.py's view (the flows and tasks call it; progress.py reads it), kept
+beside the view so the record's shape is defined in one package.
+
 Every line goes through Prefect's run logger (`get_run_logger`), so the flow run's page in the Prefect
 UI says what the terminal says. The structured part (stage, pages done, pages in all) rides in the
 record's `extra` under `govreports`, where the `govreports` command's log handler

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from govreports.clean.chrome import fold, strip_chrome
+from govreports.clean.chrome import strip_chrome
+from govreports.clean.chrome_lines import fold
 from govreports.clean.html_text import html_to_page
 from govreports.clean.pagetext import join_wrapped, read_page
 from govreports.text.dates import iso_date

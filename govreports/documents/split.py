@@ -15,7 +15,7 @@ import unicodedata
 from itertools import pairwise
 
 from govreports import rules as rulebook
-from govreports.clean.chrome import chrome_rules
+from govreports.clean.chrome_lines import chrome_rules
 from govreports.documents.agency import is_org
 from govreports.models import DocDraft, PageText
 from govreports.text.textfold import drop_glosses, simplified

@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import re
 import shutil
-import stat
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,10 +32,16 @@ from typing import Any
 from govreports.config import DataPaths
 from govreports.io import raw_store
 from govreports.io.files import atomic_write, ensure_dirs, exclusive_lock, fsync_dir
+from govreports.io.inbox_files import (
+    Reject,
+    Wait,
+    check_page,
+    load_sidecar,
+    looks_like_sidecar,
+    pair_sidecars,
+    printable,
+)
 
-PAGE_EXTENSIONS = frozenset({".html", ".htm", ".txt", ".shtml"})
-SIDECAR_SUFFIXES = (".json", ".meta.json")
-MAX_SIDECAR_BYTES = 1_000_000
 SETTLE_ENV = "GOVREPORTS_INBOX_SETTLE_SECONDS"
 DEFAULT_SETTLE_SECONDS = 10.0
 _NAME_BUDGET = 200  # bytes: leaves room for "~NNN", ".json" and ".reason.txt" under NAME_MAX (255)
@@ -66,14 +69,6 @@ class InboxReport:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
-class _Reject(Exception):
-    """An inbox entry that must go to quarantine; the message is the recorded reason."""
-
-
-class _Wait(Exception):
-    """An inbox entry that may still be being written: left for a later run; the message says why."""
-
-
 def settle_seconds() -> float:
     """How long a page's mtime must be unchanged before it is taken ($GOVREPORTS_INBOX_SETTLE_SECONDS)."""
     value = os.environ.get(SETTLE_ENV, "").strip()
@@ -83,15 +78,10 @@ def settle_seconds() -> float:
         return DEFAULT_SETTLE_SECONDS
 
 
-def _printable(name: str) -> str:
-    """The name as valid UTF-8 text (undecodable bytes from the filesystem become U+FFFD)."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
 def sanitise(name: str) -> str:
     """One safe path component: letters/digits (any script), '.', '_', '-'; no leading dot or dash,
     no '..' run, at most _NAME_BUDGET UTF-8 bytes."""
-    safe = "".join(ch if (ch.isalnum() and ch.isprintable()) or ch in "._-" else "_" for ch in _printable(name))
+    safe = "".join(ch if (ch.isalnum() and ch.isprintable()) or ch in "._-" else "_" for ch in printable(name))
     safe = re.sub(r"\.{2,}", "_", safe).lstrip(".-") or "unnamed"
     encoded = safe.encode("utf-8")[:_NAME_BUDGET]
     return encoded.decode("utf-8", "ignore")
@@ -126,97 +116,12 @@ def _quarantine(paths: DataPaths, name: str, reason: str, sidecar: str | None) -
     if dst.parent != qdir:  # sanitise() yields one component; belt and braces
         raise RuntimeError(f"refusing to quarantine outside {qdir}: {target!r}")
     _move(paths.inbox_dir / name, dst)
-    lines = [f"reason: {reason}", f"original_name: {_printable(name)}"]
+    lines = [f"reason: {reason}", f"original_name: {printable(name)}"]
     if sidecar is not None:
         _move(paths.inbox_dir / sidecar, qdir / (target + ".json"))
-        lines.append(f"sidecar: {_printable(sidecar)} -> {target}.json")
+        lines.append(f"sidecar: {printable(sidecar)} -> {target}.json")
     atomic_write(qdir / (target + ".reason.txt"), ("\n".join(lines) + "\n").encode("utf-8"))
     return target
-
-
-def _read_regular(path: Path, limit: int) -> bytes:
-    """Read a regular file without following symlinks or blocking on FIFOs; at most `limit` bytes."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise _Reject(f"unreadable: {exc.strerror or exc}") from exc
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise _Reject("not a regular file")
-        if st.st_size > limit:
-            raise _Reject(f"larger than the limit ({st.st_size} > {limit} bytes)")
-        chunks, total = [], 0
-        while chunk := os.read(fd, min(1 << 20, limit + 1 - total)):
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                raise _Reject(f"larger than the limit (> {limit} bytes)")
-        after = os.fstat(fd)
-        if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or total != st.st_size:
-            raise _Wait("changed while being read (still being written?)")
-        return b"".join(chunks)
-    except OSError as exc:
-        raise _Reject(f"unreadable: {exc.strerror or exc}") from exc
-    finally:
-        os.close(fd)
-
-
-def _check_page(path: Path, name: str, max_bytes: int, settle: float) -> bytes:
-    st = os.lstat(path)
-    if stat.S_ISLNK(st.st_mode):
-        raise _Reject("symlink (links are never followed)")
-    if stat.S_ISDIR(st.st_mode):
-        raise _Reject("directory")
-    if not stat.S_ISREG(st.st_mode):
-        raise _Reject("not a regular file")
-    ext = os.path.splitext(name)[1].lower()
-    if ext not in PAGE_EXTENSIONS:
-        raise _Reject(f"unknown extension {_printable(ext) or '(none)'!r}; accepted: {sorted(PAGE_EXTENSIONS)}")
-    age = time.time() - st.st_mtime
-    if age < settle:
-        raise _Wait(f"modified {max(age, 0):.0f} s ago; taken once unchanged for {settle:g} s")
-    if st.st_size == 0:
-        raise _Reject("empty file")
-    if st.st_size > max_bytes:
-        raise _Reject(f"larger than the limit ({st.st_size} > {max_bytes} bytes)")
-    data = _read_regular(path, max_bytes)
-    if not data:
-        raise _Reject("empty file")
-    return data
-
-
-def _load_sidecar(path: Path) -> dict[str, Any]:
-    try:
-        meta = json.loads(_read_regular(path, MAX_SIDECAR_BYTES).decode("utf-8"))
-    except _Reject as exc:
-        raise _Reject(f"bad sidecar: {exc}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _Reject(f"bad sidecar: not UTF-8 JSON ({exc})") from exc
-    if not isinstance(meta, dict):
-        raise _Reject("bad sidecar: not a JSON object")
-    for key in ("url", "source", "content_type", "received_at"):
-        if meta.get(key) is not None and not isinstance(meta[key], str):
-            raise _Reject(f"bad sidecar: {key!r} must be a string")
-    headers = meta.get("headers") or {}
-    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
-        raise _Reject("bad sidecar: 'headers' must map names to strings")
-    return meta
-
-
-def _pair_sidecars(names: list[str]) -> tuple[dict[str, list[str]], set[str]]:
-    present = set(names)
-    pairs = {n: [n + s for s in SIDECAR_SUFFIXES if n + s in present] for n in names}
-    pairs = {n: s for n, s in pairs.items() if s}
-    return pairs, {s for group in pairs.values() for s in group}
-
-
-def _looks_like_sidecar(name: str) -> bool:
-    for suffix in SIDECAR_SUFFIXES:
-        if name.endswith(suffix) and os.path.splitext(name[: -len(suffix)])[1].lower() in PAGE_EXTENSIONS:
-            return True
-    return False
 
 
 def receive(paths: DataPaths, *, max_bytes: int = 20_000_000, default_source: str = "inbox",
@@ -240,7 +145,7 @@ def _receive(paths: DataPaths, max_bytes: int, default_source: str, settle: floa
              on_file: Callable[[int, int], None] | None) -> InboxReport:
     inbox, report = paths.inbox_dir, InboxReport()
     names = sorted(os.listdir(inbox))
-    sidecars_of, claimed = _pair_sidecars(names)
+    sidecars_of, claimed = pair_sidecars(names)
     total = len(names) - len(claimed)
     for seen, name in enumerate(n for n in names if n not in claimed):  # a claimed sidecar travels with its page
         if on_file:
@@ -256,21 +161,21 @@ def _take(paths: DataPaths, report: InboxReport, name: str, sidecars: list[str],
           default_source: str, settle: float) -> None:
     """One inbox name (with its sidecars): stored, quarantined, left waiting, or left with an error."""
     if (name.startswith(".") and not name.startswith("..")) or name.endswith(".part"):
-        report.waiting.append((_printable(name), "hidden or .part name (upload in progress?)"))
+        report.waiting.append((printable(name), "hidden or .part name (upload in progress?)"))
         return
     try:
         got = _read(paths.inbox_dir, name, sidecars, max_bytes, settle)
-    except _Reject as exc:
+    except Reject as exc:
         _reject(paths, report, name, sidecars, exc)
         return
-    except _Wait as exc:
-        report.waiting.append((_printable(name), str(exc)))
+    except Wait as exc:
+        report.waiting.append((printable(name), str(exc)))
         return
     except OSError as exc:
-        report.errors.append((_printable(name), f"left in the inbox: {exc}"))
+        report.errors.append((printable(name), f"left in the inbox: {exc}"))
         return
     if got is None:
-        report.waiting.append((_printable(name), "sidecar waiting for its page"))
+        report.waiting.append((printable(name), "sidecar waiting for its page"))
         return
     _store(paths, report, name, sidecars[0] if sidecars else None, *got, default_source)
 
@@ -278,26 +183,26 @@ def _take(paths: DataPaths, report: InboxReport, name: str, sidecars: list[str],
 def _read(inbox: Path, name: str, sidecars: list[str], max_bytes: int,
           settle: float) -> tuple[bytes, dict[str, Any]] | None:
     """A page's bytes and its sidecar's fields; None for a sidecar whose page has not arrived."""
-    if _looks_like_sidecar(name) and os.path.lexists(inbox / name) and not sidecars:
+    if looks_like_sidecar(name) and os.path.lexists(inbox / name) and not sidecars:
         return None
     if name.startswith(".."):
-        raise _Reject("name starts with '..' (neither a page name nor an upload in progress)")
-    data = _check_page(inbox / name, name, max_bytes, settle)
+        raise Reject("name starts with '..' (neither a page name nor an upload in progress)")
+    data = check_page(inbox / name, name, max_bytes, settle)
     if len(sidecars) > 1:
-        raise _Reject(f"two sidecars: {', '.join(map(_printable, sidecars))}")
-    return data, (_load_sidecar(inbox / sidecars[0]) if sidecars else {})
+        raise Reject(f"two sidecars: {', '.join(map(printable, sidecars))}")
+    return data, (load_sidecar(inbox / sidecars[0]) if sidecars else {})
 
 
-def _reject(paths: DataPaths, report: InboxReport, name: str, sidecars: list[str], exc: _Reject) -> None:
+def _reject(paths: DataPaths, report: InboxReport, name: str, sidecars: list[str], exc: Reject) -> None:
     """Move a refused page (and its sidecars) to quarantine, or record why it could not be moved."""
     try:
         extra = sidecars[1] if len(sidecars) > 1 else None
         target = _quarantine(paths, name, str(exc), sidecars[0] if sidecars else None)
         if extra:
-            _quarantine(paths, extra, f"second sidecar of {_printable(name)}", None)
-        report.quarantined.append((_printable(name), f"{exc} -> {target}"))
+            _quarantine(paths, extra, f"second sidecar of {printable(name)}", None)
+        report.quarantined.append((printable(name), f"{exc} -> {target}"))
     except OSError as move_exc:
-        report.errors.append((_printable(name), f"{exc}; could not quarantine: {move_exc}"))
+        report.errors.append((printable(name), f"{exc}; could not quarantine: {move_exc}"))
 
 
 def _store(paths: DataPaths, report: InboxReport, name: str, sidecar: str | None, data: bytes,
@@ -307,14 +212,14 @@ def _store(paths: DataPaths, report: InboxReport, name: str, sidecar: str | None
     try:
         stored = raw_store.put(
             paths, data, source=meta.get("source") or default_source, url=meta.get("url"), via="inbox",
-            original_name=_printable(name), content_type=meta.get("content_type"),
+            original_name=printable(name), content_type=meta.get("content_type"),
             headers=meta.get("headers"), received_at=meta.get("received_at"),
         )
     except OSError as exc:  # e.g. disk full: this page stays in the inbox, the others are tried
-        report.errors.append((_printable(name), f"left in the inbox: cannot store it: {exc}"))
+        report.errors.append((printable(name), f"left in the inbox: cannot store it: {exc}"))
         return
     for done in (name, sidecar) if sidecar else (name,):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(inbox / done)
-    report.stored.append(ReceivedPage(_printable(name), stored.sha256, stored.path, stored.is_new,
+    report.stored.append(ReceivedPage(printable(name), stored.sha256, stored.path, stored.is_new,
                                       meta.get("source") or default_source, meta.get("url")))

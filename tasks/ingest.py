@@ -17,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
 from govreports.config import DataPaths
-from govreports.io import curated, fetch, inbox, raw_store, retry_ledger
+from govreports.io import curated, fetch_store, inbox, raw_store, retry_ledger
 from govreports.portals.sources import Source
 from govreports.run_contract import PageEntry
 from govreports_cli import stage_log as progress
@@ -65,26 +65,10 @@ def fetch_source(paths: DataPaths, source: Source, state_file: str, source_name:
     One task per source, so one slow or broken portal is retried on its own and the others go
     on. State is one file per source so concurrent fetch tasks never overwrite each other's.
     """
-    state_path = Path(state_file)
-    state = fetch.FetchState.load(state_path)
-    report = fetch.fetch_source(source, state)
-    new = 0
-    for page in report.reports:  # list pages only lead to reports; they are not parsed or kept
-        stored = raw_store.put(paths, page.data, source=source_name, url=page.final_url or page.url, via="fetch",
-                               content_type=page.content_type, headers=dict(page.headers))
-        new += bool(stored.is_new)
-    state.save(state_path)  # only after the pages are stored: a crash in between re-fetches them
-    progress.stage("fetched", f"fetched {source_name}: {len(report.reports)} report pages ({new} new), "
-                   f"{len(report.not_modified)} not modified, {len(report.failures)} failed")
-    return {
-        "fetched": len(report.reports),
-        "new": new,
-        "list_pages": len(report.pages) - len(report.reports),
-        "not_modified": len(report.not_modified),
-        "already_seen": len(report.already_seen),
-        "skipped": len(report.skipped),
-        "failed": [{"source": source_name, "url": url, "reason": reason} for url, reason in report.failures],
-    }
+    outcome = fetch_store.fetch_into_store(paths, source, Path(state_file), source_name)
+    progress.stage("fetched", f"fetched {source_name}: {outcome['fetched']} report pages ({outcome['new']} new), "
+                   f"{outcome['not_modified']} not modified, {len(outcome['failed'])} failed")
+    return outcome
 
 
 @task(name="list-pending", cache_policy=NO_CACHE)

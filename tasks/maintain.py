@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from govreports.config import DataPaths
-from govreports.io import maintenance, retry_ledger
-from govreports.io.fetch_state import FetchState
-from govreports.portals.retry_policy import unpark
+from govreports.io import fetch_state, maintenance, retry_ledger
 
 
 @task(name="maintain-store", cache_policy=NO_CACHE)
@@ -31,13 +28,4 @@ def make_failures_due(paths: DataPaths, state_files: list[str], selected: list[s
     `selected` holds sha256 prefixes of stored pages, or report URLs; None means every failure.
     """
     pages = retry_ledger.make_due(paths, None if selected is None else [s for s in selected if "://" not in s])
-    urls: list[str] = []
-    for state_file in state_files:
-        state = FetchState.load(state_file)
-        chosen = [u for u in state.failures if selected is None or u in selected]
-        for url in chosen:
-            state.failures[url] = unpark(state.failures[url])
-        if chosen:
-            state.save(Path(state_file))
-        urls += chosen
-    return {"pages": pages, "urls": sorted(urls)}
+    return {"pages": pages, "urls": fetch_state.unpark_failures(state_files, selected)}

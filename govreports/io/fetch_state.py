@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govreports.portals.retry_policy import unpark
+
 STATE_VERSION = 1
 
 
@@ -120,3 +122,17 @@ class FetchState:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def unpark_failures(state_files: list[str], selected: list[str] | None) -> list[str]:
+    """Make failed report URLs due again in each source's state: all, or those in `selected`."""
+    urls: list[str] = []
+    for state_file in state_files:
+        state = FetchState.load(state_file)
+        chosen = [u for u in state.failures if selected is None or u in selected]
+        for url in chosen:
+            state.failures[url] = unpark(state.failures[url])
+        if chosen:
+            state.save(Path(state_file))
+        urls += chosen
+    return sorted(urls)

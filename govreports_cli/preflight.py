@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from govreports import settings
 from govreports.config import ENV_DATA_DIR, DataPaths
 
 USAGE = 2
@@ -83,3 +84,11 @@ def has_release(root: Path) -> None:
     paths = DataPaths.from_dir(root)
     if get_release(paths) is None:
         raise UsageError(no_release_message(paths))
+
+
+def environment() -> None:
+    """The GOVREPORTS_* settings that are not paths are well-formed (govreports/settings.py)."""
+    try:
+        settings.check_all()
+    except settings.SettingError as exc:
+        raise UsageError(str(exc)) from None

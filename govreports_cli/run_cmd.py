@@ -58,6 +58,7 @@ def run_nightly(data_dir: Path | None, *, sources: Path | None, with_samples: bo
     try:
         root = preflight.data_dir(data_dir, init=init)
         sources_path = None if no_sources else preflight.sources_file(sources)
+        preflight.environment()
     except preflight.UsageError as exc:
         RunView(view, live=False).error(str(exc))
         return preflight.USAGE
@@ -76,6 +77,7 @@ def run_backfill(years: list[int], data_dir: Path | None, *, as_range: bool, ser
     try:
         root = preflight.data_dir(data_dir)
         preflight.has_release(root)
+        preflight.environment()
     except preflight.UsageError as exc:
         RunView(view, live=False).error(str(exc))
         return preflight.USAGE

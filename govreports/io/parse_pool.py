@@ -23,6 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
+from govreports import settings
 from govreports.config import DataPaths
 from govreports.io import raw_store, staging
 from govreports.models import PageResult
@@ -34,7 +35,6 @@ from govreports.tables.rows import results_to_tables
 #: parse costs ≈0.05–0.15 s a page, starting a worker ≈5–10 s (imports, tokenizer), so the pool
 #: pays off only from a few hundred pages on, and only because later batches reuse it.
 POOL_MIN_PAGES = 150
-POOL_WORKERS = 2
 #: pages a pool worker parses and stages per call: large enough that a call's overhead (pickling,
 #: one Parquet file per table) is small per page, small enough that both workers stay busy and a
 #: worker's memory stays a few MB of records.
@@ -129,7 +129,7 @@ def _shared_pool() -> ProcessPoolExecutor:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            _POOL = _spawn_pool(POOL_WORKERS)
+            _POOL = _spawn_pool(settings.parse_workers())
         return _POOL
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from govreports.config import DataPaths
+from govreports.io.durable_batch import DurableBatch, Staged
 from govreports.io.files import atomic_write, exclusive_lock, write_once
 
 Via = Literal["inbox", "fetch"]
@@ -53,6 +54,46 @@ def _read_sidecar(path: Path, sha256: str) -> dict[str, Any]:
         return {"sha256": sha256, "sightings": []}
 
 
+def _checked(data: Any, via: str) -> bytes:
+    if via not in ("inbox", "fetch"):
+        raise ValueError(f"via must be 'inbox' or 'fetch', not {via!r}")
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"data must be bytes, not {type(data).__name__}")
+    return bytes(data)
+
+
+def _check_size(path: Path, sha: str, size: int) -> None:
+    if path.stat().st_size != size:
+        raise RawStoreError(f"raw object {sha} exists with a different size: the store is damaged")
+
+
+def _sighting(source: str, url: str | None, via: str, original_name: str | None, content_type: str | None,
+              headers: Mapping[str, str] | None, received_at: str | None) -> dict[str, Any]:
+    return {
+        "source": source,
+        "url": url,
+        "via": via,
+        "original_name": original_name,
+        "content_type": content_type,
+        "received_at": received_at or _now(),
+        "headers": dict(sorted((headers or {}).items())),
+    }
+
+
+def _add_sighting(meta: dict[str, Any], sighting: dict[str, Any], sha: str, size: int) -> bool:
+    """Append `sighting` to a sidecar's content unless an identical one is there; True when it changed."""
+    if _canonical(sighting) in {_canonical(s) for s in meta.get("sightings", [])}:
+        return False
+    meta["sha256"] = sha
+    meta["size"] = size
+    meta.setdefault("sightings", []).append(sighting)
+    return True
+
+
+def _sidecar_bytes(meta: dict[str, Any]) -> bytes:
+    return (json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+
+
 def put(
     paths: DataPaths,
     data: bytes,
@@ -74,36 +115,102 @@ def put(
     Returns:
         The page's hash and path; `is_new` tells whether the bytes were stored by this call.
     """
-    if via not in ("inbox", "fetch"):
-        raise ValueError(f"via must be 'inbox' or 'fetch', not {via!r}")
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise TypeError(f"data must be bytes, not {type(data).__name__}")
-    data = bytes(data)
+    data = _checked(data, via)
     sha = hashlib.sha256(data).hexdigest()
     path = paths.object_path(sha)
     is_new = write_once(path, data)
-    if not is_new and path.stat().st_size != len(data):
-        raise RawStoreError(f"raw object {sha} exists with a different size: the store is damaged")
-    sighting = {
-        "source": source,
-        "url": url,
-        "via": via,
-        "original_name": original_name,
-        "content_type": content_type,
-        "received_at": received_at or _now(),
-        "headers": dict(sorted((headers or {}).items())),
-    }
+    if not is_new:
+        _check_size(path, sha, len(data))
+    sighting = _sighting(source, url, via, original_name, content_type, headers, received_at)
     side = paths.sidecar_path(sha)
     # read-modify-write of the sidecar: serialise writers (threads and processes) with a flock
     with exclusive_lock(paths.sidecar_lock_path):
         meta = _read_sidecar(side, sha)
-        seen = {_canonical(s) for s in meta.get("sightings", [])}
-        if _canonical(sighting) not in seen:
-            meta["sha256"] = sha
-            meta["size"] = len(data)
-            meta.setdefault("sightings", []).append(sighting)
-            atomic_write(side, (json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode())
+        if _add_sighting(meta, sighting, sha, len(data)):
+            atomic_write(side, _sidecar_bytes(meta))
     return StoredPage(sha256=sha, path=path, is_new=is_new)
+
+
+@dataclass(slots=True)
+class _Pending:
+    sha: str
+    size: int
+    sighting: dict[str, Any]
+    stages_object: bool  # the first page of its bytes in the batch, and the bytes were not stored yet
+
+
+class PutBatch:
+    """Many `put`s made durable together with a few filesystem syncs (io/durable_batch.py): the inbox's
+    path, where thousands of pages arrive at once and per-page fsyncs were most of the time.
+
+    `add` stages a page's bytes (an OSError such as a full disk stages nothing of that page);
+    `commit` records every sighting under the sidecar lock and publishes objects and sidecars at
+    once. Nothing is durable, and no caller may delete its copy, before `commit` returns.
+    """
+
+    def __init__(self, paths: DataPaths) -> None:
+        self.paths = paths
+        self.nbytes = 0
+        self._pending: list[_Pending] = []
+        self._objects: dict[str, Staged] = {}
+        self._files = DurableBatch()
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def add(self, data: bytes, *, source: str, url: str | None = None, via: Via = "inbox",
+            original_name: str | None = None, content_type: str | None = None,
+            headers: Mapping[str, str] | None = None, received_at: str | None = None) -> None:
+        """Stage one page (arguments as for `put`)."""
+        data = _checked(data, via)
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.paths.object_path(sha)
+        first = sha not in self._objects and not path.exists()
+        if first:
+            self._objects[sha] = self._files.stage(path, data, once=True, mode=0o444)
+        elif sha not in self._objects:
+            _check_size(path, sha, len(data))
+        sighting = _sighting(source, url, via, original_name, content_type, headers, received_at)
+        self._pending.append(_Pending(sha, len(data), sighting, first))
+        self.nbytes += len(data)
+
+    def commit(self) -> list[StoredPage | OSError]:
+        """Publish every staged page; per page (in `add` order) where it is, or why it is not stored."""
+        with self._files, exclusive_lock(self.paths.sidecar_lock_path):
+            metas: dict[str, dict[str, Any]] = {}
+            changed: dict[str, bool] = {}
+            for page in self._pending:
+                meta = metas.setdefault(page.sha, _read_sidecar(self.paths.sidecar_path(page.sha), page.sha))
+                changed[page.sha] = _add_sighting(meta, page.sighting, page.sha, page.size) or changed.get(page.sha, False)
+            failed: dict[str, OSError] = {}
+            sides: dict[str, Staged] = {}
+            for sha in (sha for sha, yes in changed.items() if yes):
+                try:
+                    sides[sha] = self._files.stage(self.paths.sidecar_path(sha), _sidecar_bytes(metas[sha]),
+                                                   once=False, after=self._objects.get(sha))
+                except OSError as exc:
+                    failed[sha] = exc
+            try:
+                self._files.publish()
+            except OSError as exc:  # not durable: every page of the batch stays where it came from
+                return [exc for _ in self._pending]
+        return [self._outcome(page, failed, sides) for page in self._pending]
+
+    def discard(self) -> None:
+        """Forget every staged page (their temp files are removed); nothing of them was published."""
+        self._pending.clear()
+        self._objects.clear()
+        self._files.discard()
+
+    def _outcome(self, page: _Pending, failed: dict[str, OSError], sides: dict[str, Staged]) -> StoredPage | OSError:
+        path = self.paths.object_path(page.sha)
+        obj, side = self._objects.get(page.sha), sides.get(page.sha)
+        error = failed.get(page.sha) or (obj and obj.error) or (side and side.error)
+        if error:
+            return error
+        if obj is not None and obj.created is False:  # a concurrent writer linked the same name first
+            _check_size(path, page.sha, page.size)
+        return StoredPage(sha256=page.sha, path=path, is_new=page.stages_object and bool(obj and obj.created))
 
 
 def has(paths: DataPaths, sha256: str) -> bool:

@@ -1,0 +1,106 @@
+"""Receiving the inbox: wall and CPU seconds, and how many fsync/syncfs calls it makes (issue 16).
+
+    python -m benchmarks.inbox --pages 2000 [--repeat 3] [--work DIR]
+
+Generates N pages (benchmarks/corpus.py, seed 7; kept in the work dir between repeats), copies them
+into a fresh data dir's inbox, and times `govreports.io.inbox.receive` in this process, counting
+every `os.fsync` and every `syncfs` the store makes. The work dir defaults to one under /tmp: it
+must be on a real disk (not tmpfs), or syncs cost nothing and the figures mean little.
+Durability costs depend on what else writes to the same disk (syncfs flushes the whole
+filesystem), so repeats report min and median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.corpus import generate
+
+
+class SyncCounter:
+    """Counts os.fsync and the batch's syncfs while installed (a context manager)."""
+
+    def __init__(self) -> None:
+        self.fsync = 0
+        self.syncfs = 0
+        self._undo: list[tuple[Any, str, Any]] = []
+
+    def _wrap(self, owner: Any, attr: str, field: str) -> None:
+        real = getattr(owner, attr)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            setattr(self, field, getattr(self, field) + 1)
+            return real(*args, **kwargs)
+
+        self._undo.append((owner, attr, real))
+        setattr(owner, attr, counted)
+
+    def __enter__(self) -> SyncCounter:
+        self._wrap(os, "fsync", "fsync")
+        try:
+            from govreports.io import durable_batch
+        except ImportError:  # the per-page store (before issue 16) has no syncfs
+            return self
+        self._wrap(durable_batch, "_syncfs", "syncfs")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for owner, attr, real in reversed(self._undo):
+            setattr(owner, attr, real)
+
+
+def measure_once(pages: Path, work: Path) -> dict[str, Any]:
+    """Receive a fresh copy of `pages` once; wall, CPU and sync counts."""
+    from govreports.config import DataPaths
+    from govreports.io import inbox
+    from govreports.io.files import ensure_dirs
+
+    data = work / "data"
+    shutil.rmtree(data, ignore_errors=True)
+    paths = ensure_dirs(DataPaths.from_dir(data, env={}))
+    for page in sorted(pages.iterdir()):
+        shutil.copyfile(page, paths.inbox_dir / page.name)
+    os.sync()  # the copies' own writeback is not the receiver's cost
+    with SyncCounter() as counter:
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        report = inbox.receive(paths, settle=0)
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    assert not report.errors and not report.quarantined, (report.errors, report.quarantined)
+    return {"stored": len(report.stored), "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
+            "fsync": counter.fsync, "syncfs": counter.syncfs}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pages", type=int, default=2000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--work", type=Path, default=None)
+    args = ap.parse_args()
+    import govreports
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="inbox-bench-"))
+    pages = work / f"pages-{args.pages}"
+    if not pages.is_dir():
+        generate(pages, args.pages, seed=7)
+    runs = [measure_once(pages, work) for _ in range(args.repeat)]
+    summary = {
+        "code": str(Path(govreports.__file__).parent), "pages": args.pages,
+        "wall_s_min": min(r["wall_s"] for r in runs), "wall_s_median": statistics.median(r["wall_s"] for r in runs),
+        "cpu_s_median": statistics.median(r["cpu_s"] for r in runs),
+        "fsync": runs[0]["fsync"], "syncfs": runs[0]["syncfs"], "runs": runs,
+    }
+    print(json.dumps(summary, indent=1))
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

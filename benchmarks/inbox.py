@@ -5,7 +5,9 @@
 Generates N pages (benchmarks/corpus.py, seed 7; kept in the work dir between repeats), copies them
 into a fresh data dir's inbox, and times `govreports.io.inbox.receive` in this process, counting
 every `os.fsync` and every `syncfs` the store makes. The work dir defaults to one under /tmp: it
-must be on a real disk (not tmpfs), or syncs cost nothing and the figures mean little.
+must be on a real disk (not tmpfs), or syncs cost nothing and the figures mean little. To compare
+two code versions, run this module from each tree with the same `--work DIR --keep`, then delete
+DIR/data-* (see the comment in main).
 Durability costs depend on what else writes to the same disk (syncfs flushes the whole
 filesystem), so repeats report min and median.
 """
@@ -57,25 +59,24 @@ class SyncCounter:
             setattr(owner, attr, real)
 
 
-def measure_once(pages: Path, work: Path) -> dict[str, Any]:
-    """Receive a fresh copy of `pages` once; wall, CPU and sync counts."""
+def measure_once(pages: Path, data: Path) -> dict[str, Any]:
+    """Receive a copy of `pages` into the new data dir `data`; wall, CPU and sync counts."""
     from govreports.config import DataPaths
     from govreports.io import inbox
     from govreports.io.files import ensure_dirs
 
-    data = work / "data"
-    shutil.rmtree(data, ignore_errors=True)
     paths = ensure_dirs(DataPaths.from_dir(data, env={}))
     for page in sorted(pages.iterdir()):
         shutil.copyfile(page, paths.inbox_dir / page.name)
     os.sync()  # the copies' own writeback is not the receiver's cost
     with SyncCounter() as counter:
-        wall0, cpu0 = time.perf_counter(), time.process_time()
+        wall0, t0 = time.perf_counter(), os.times()
         report = inbox.receive(paths, settle=0)
-        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        wall, t1 = time.perf_counter() - wall0, os.times()
     assert not report.errors and not report.quarantined, (report.errors, report.quarantined)
-    return {"stored": len(report.stored), "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
-            "fsync": counter.fsync, "syncfs": counter.syncfs}
+    user, system = t1.user - t0.user, t1.system - t0.system
+    return {"stored": len(report.stored), "wall_s": round(wall, 3), "cpu_s": round(user + system, 3),
+            "user_s": round(user, 3), "sys_s": round(system, 3), "fsync": counter.fsync, "syncfs": counter.syncfs}
 
 
 def main() -> None:
@@ -83,6 +84,7 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--work", type=Path, default=None)
+    ap.add_argument("--keep", action="store_true", help="keep the data dirs (delete them later: see below)")
     args = ap.parse_args()
     import govreports
 
@@ -90,16 +92,25 @@ def main() -> None:
     pages = work / f"pages-{args.pages}"
     if not pages.is_dir():
         generate(pages, args.pages, seed=7)
-    runs = [measure_once(pages, work) for _ in range(args.repeat)]
+    # Each run gets a new data dir and none is deleted until the end: creating thousands of files on
+    # ext4 just after deleting thousands costs seconds of system time (inode allocation), which would
+    # be measured as the receiver's. For the same reason, compare code versions with --keep and
+    # delete the data dirs only after the last one.
+    tag = f"data-{os.getpid()}"
+    runs = [measure_once(pages, work / f"{tag}-{i}") for i in range(args.repeat)]
     summary = {
         "code": str(Path(govreports.__file__).parent), "pages": args.pages,
         "wall_s_min": min(r["wall_s"] for r in runs), "wall_s_median": statistics.median(r["wall_s"] for r in runs),
         "cpu_s_median": statistics.median(r["cpu_s"] for r in runs),
-        "fsync": runs[0]["fsync"], "syncfs": runs[0]["syncfs"], "runs": runs,
+        "sys_s_median": statistics.median(r["sys_s"] for r in runs),
+            "fsync": runs[0]["fsync"], "syncfs": runs[0]["syncfs"], "load_avg": os.getloadavg()[0], "runs": runs,
     }
     print(json.dumps(summary, indent=1))
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
+    elif not args.keep:
+        for i in range(args.repeat):
+            shutil.rmtree(work / f"{tag}-{i}", ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ of files beats a database here: it is inspectable, rsync-able, and needs no serv
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -135,7 +136,6 @@ def put(
 class _Pending:
     sha: str
     size: int
-    sighting: dict[str, Any]
     stages_object: bool  # the first page of its bytes in the batch, and the bytes were not stored yet
 
 
@@ -143,9 +143,10 @@ class PutBatch:
     """Many `put`s made durable together with a few filesystem syncs (io/durable_batch.py): the inbox's
     path, where thousands of pages arrive at once and per-page fsyncs were most of the time.
 
-    `add` stages a page's bytes (an OSError such as a full disk stages nothing of that page);
-    `commit` records every sighting under the sidecar lock and publishes objects and sidecars at
-    once. Nothing is durable, and no caller may delete its copy, before `commit` returns.
+    `add` stages a page's bytes and its sidecar's new content (taking the sidecar lock on the first
+    page and holding it until `commit` or `discard`); an OSError such as a full disk stages nothing
+    of that page. `commit` publishes objects and sidecars at once. Nothing is durable, and no caller
+    may delete its copy, before `commit` returns. One batch, one commit.
     """
 
     def __init__(self, paths: DataPaths) -> None:
@@ -153,7 +154,10 @@ class PutBatch:
         self.nbytes = 0
         self._pending: list[_Pending] = []
         self._objects: dict[str, Staged] = {}
+        self._sides: dict[str, Staged] = {}
+        self._metas: dict[str, dict[str, Any]] = {}
         self._files = DurableBatch()
+        self._lock = contextlib.ExitStack()
 
     def __len__(self) -> int:
         return len(self._pending)
@@ -165,47 +169,53 @@ class PutBatch:
         data = _checked(data, via)
         sha = hashlib.sha256(data).hexdigest()
         path = self.paths.object_path(sha)
+        if not self._pending:  # read-modify-write of sidecars: serialised with `put` for the whole batch
+            self._lock.enter_context(exclusive_lock(self.paths.sidecar_lock_path))
         first = sha not in self._objects and not path.exists()
-        if first:
-            self._objects[sha] = self._files.stage(path, data, once=True, mode=0o444)
-        elif sha not in self._objects:
+        if not first and sha not in self._objects:
             _check_size(path, sha, len(data))
-        sighting = _sighting(source, url, via, original_name, content_type, headers, received_at)
-        self._pending.append(_Pending(sha, len(data), sighting, first))
+        obj = self._files.stage(path, data, once=True, mode=0o444) if first else self._objects.get(sha)
+        try:
+            meta = self._metas.get(sha) or _read_sidecar(self.paths.sidecar_path(sha), sha)
+            meta = {**meta, "sightings": list(meta.get("sightings", []))}
+            sighting = _sighting(source, url, via, original_name, content_type, headers, received_at)
+            side = self._files.stage(self.paths.sidecar_path(sha), _sidecar_bytes(meta), once=False, after=obj) \
+                if _add_sighting(meta, sighting, sha, len(data)) else None
+        except BaseException:
+            if first and obj is not None:
+                self._files.drop(obj)  # give the space back: nothing of this page is stored
+            raise
+        if side is not None:
+            if sha in self._sides:
+                self._files.drop(self._sides[sha])
+            self._sides[sha] = side
+        if first and obj is not None:
+            self._objects[sha] = obj
+        self._metas[sha] = meta
+        self._pending.append(_Pending(sha, len(data), first))
         self.nbytes += len(data)
 
     def commit(self) -> list[StoredPage | OSError]:
         """Publish every staged page; per page (in `add` order) where it is, or why it is not stored."""
-        with self._files, exclusive_lock(self.paths.sidecar_lock_path):
-            metas: dict[str, dict[str, Any]] = {}
-            changed: dict[str, bool] = {}
-            for page in self._pending:
-                meta = metas.setdefault(page.sha, _read_sidecar(self.paths.sidecar_path(page.sha), page.sha))
-                changed[page.sha] = _add_sighting(meta, page.sighting, page.sha, page.size) or changed.get(page.sha, False)
-            failed: dict[str, OSError] = {}
-            sides: dict[str, Staged] = {}
-            for sha in (sha for sha, yes in changed.items() if yes):
-                try:
-                    sides[sha] = self._files.stage(self.paths.sidecar_path(sha), _sidecar_bytes(metas[sha]),
-                                                   once=False, after=self._objects.get(sha))
-                except OSError as exc:
-                    failed[sha] = exc
-            try:
-                self._files.publish()
-            except OSError as exc:  # not durable: every page of the batch stays where it came from
-                return [exc for _ in self._pending]
-        return [self._outcome(page, failed, sides) for page in self._pending]
+        try:
+            self._files.publish()
+        except OSError as exc:  # not durable: every page of the batch stays where it came from
+            return [exc for _ in self._pending]
+        finally:
+            self.discard()
+        return [self._outcome(page) for page in self._pending]
 
     def discard(self) -> None:
-        """Forget every staged page (their temp files are removed); nothing of them was published."""
-        self._pending.clear()
-        self._objects.clear()
-        self._files.discard()
+        """Remove the temp files of pages not published and release the sidecar lock."""
+        try:
+            self._files.discard()
+        finally:
+            self._lock.close()
 
-    def _outcome(self, page: _Pending, failed: dict[str, OSError], sides: dict[str, Staged]) -> StoredPage | OSError:
+    def _outcome(self, page: _Pending) -> StoredPage | OSError:
         path = self.paths.object_path(page.sha)
-        obj, side = self._objects.get(page.sha), sides.get(page.sha)
-        error = failed.get(page.sha) or (obj and obj.error) or (side and side.error)
+        obj, side = self._objects.get(page.sha), self._sides.get(page.sha)
+        error = (obj and obj.error) or (side and side.error)
         if error:
             return error
         if obj is not None and obj.created is False:  # a concurrent writer linked the same name first

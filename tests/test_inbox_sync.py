@@ -221,23 +221,27 @@ def _full_on(monkeypatch: pytest.MonkeyPatch, doomed: Callable[[bytes], bool]) -
     monkeypatch.setattr(durable_batch, "write_temp", write_temp)
 
 
-@pytest.mark.parametrize("what", ["page", "sidecar"])
-def test_a_full_disk_on_one_page_leaves_that_page_and_stores_the_rest(tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch, what: str):
+@pytest.mark.parametrize(("what", "i"), [("page", 0), ("page", 2), ("sidecar", 2), ("sidecar", 4)])
+def test_a_full_disk_on_one_page_leaves_that_page_and_stores_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                       what: str, i: int):
     paths = _paths(tmp_path / "d")
     _drop(paths, 6)
+    monkeypatch.setattr(inbox, "CHUNK_PAGES", 4)
     if what == "page":
-        _full_on(monkeypatch, lambda data: data == b"<p>page 2</p>")
+        _full_on(monkeypatch, lambda data: data == f"<p>page {i}</p>".encode())
     else:
-        _full_on(monkeypatch, lambda data: b'"original_name": "p002.html"' in data)
+        _full_on(monkeypatch, lambda data: f'"original_name": "p00{i}.html"'.encode() in data)
     report = inbox.receive(paths)
-    assert [r.name for r in report.stored] == ["p000.html", "p001.html", "p003.html", "p004.html", "p005.html"]
-    assert report.errors == [("p002.html", "left in the inbox: cannot store it: [Errno 28] No space left on device")]
-    assert os.listdir(paths.inbox_dir) == ["p002.html"]
+    name = f"p00{i}.html"
+    assert [r.name for r in report.stored] == [f"p00{k}.html" for k in range(6) if k != i]
+    assert report.errors == [(name, "left in the inbox: cannot store it: [Errno 28] No space left on device")]
+    assert sorted(os.listdir(paths.inbox_dir)) == [name, f"{name}.json"] if i == 0 else [name]
+    assert not [p for p in paths.objects_dir.rglob(".tmp-*")]
+    assert not raw_store.has(paths, hashlib.sha256(f"<p>page {i}</p>".encode()).hexdigest())  # its bytes gave way
     monkeypatch.undo()
     (again,) = inbox.receive(paths).stored
-    assert again.name == "p002.html" and raw_store.get(paths, again.sha256) == b"<p>page 2</p>"
-    assert [s["original_name"] for s in raw_store.sidecar(paths, again.sha256)["sightings"]] == ["p002.html"]
+    assert again.name == name and raw_store.get(paths, again.sha256) == f"<p>page {i}</p>".encode()
+    assert [s["original_name"] for s in raw_store.sidecar(paths, again.sha256)["sightings"]] == [name]
 
 
 def test_a_damaged_object_stops_the_receive_after_storing_the_pages_before_it(tmp_path: Path,

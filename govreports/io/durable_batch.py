@@ -48,12 +48,12 @@ def sync_filesystems(dirs: Iterable[Path]) -> None:
     """One syncfs per filesystem that holds any of `dirs`."""
     seen: set[int] = set()
     for directory in dirs:
+        if (dev := os.stat(directory).st_dev) in seen:
+            continue
+        seen.add(dev)
         fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            dev = os.fstat(fd).st_dev
-            if dev not in seen:
-                seen.add(dev)
-                _syncfs(fd)
+            _syncfs(fd)
         finally:
             os.close(fd)
 
@@ -66,7 +66,7 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Staged:
     """One file waiting in the batch: its temp name, its target, and how it is put in place."""
 
@@ -107,13 +107,13 @@ class DurableBatch:
     def drop(self, entry: Staged) -> None:
         """Take one staged file back out of the batch (its temp file is removed)."""
         self.staged.remove(entry)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(entry.tmp)
+        _remove(entry.tmp)
 
     def discard(self) -> None:
         """Remove every temp file still waiting (published ones are gone already)."""
-        while self.staged:
-            self.drop(self.staged[-1])
+        for entry in self.staged:
+            _remove(entry.tmp)
+        self.staged.clear()
 
     def publish(self) -> list[Staged]:
         """Make every staged file durable, put it in place, make the names durable; returns the entries.
@@ -137,7 +137,8 @@ class DurableBatch:
                 entry.created = _place(entry)
             except OSError as exc:
                 entry.error = exc
-            self.drop(entry)
+            _remove(entry.tmp)  # the name linked to it stays; a replaced one is gone already
+        self.staged.clear()
         if _SYNCFS is None:
             for directory in dirs:
                 fsync_dir(directory)
@@ -161,3 +162,8 @@ def _place(entry: Staged) -> bool:
             return False
         os.replace(entry.tmp, entry.target)
         return True
+
+
+def _remove(tmp: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)

@@ -246,6 +246,7 @@ class _Chunk:
         batch, pages = self.batch, self.pages
         self.batch, self.pages = raw_store.PutBatch(self.paths), []
         if not pages:
+            batch.discard()  # a first page that failed may have taken the sidecar lock
             return
         for (name, sidecar, meta), stored in zip(pages, batch.commit(), strict=True):
             if isinstance(stored, OSError):

@@ -158,6 +158,7 @@ class PutBatch:
         self._metas: dict[str, dict[str, Any]] = {}
         self._files = DurableBatch()
         self._lock = contextlib.ExitStack()
+        self._locked = False
 
     def __len__(self) -> int:
         return len(self._pending)
@@ -169,8 +170,9 @@ class PutBatch:
         data = _checked(data, via)
         sha = hashlib.sha256(data).hexdigest()
         path = self.paths.object_path(sha)
-        if not self._pending:  # read-modify-write of sidecars: serialised with `put` for the whole batch
+        if not self._locked:  # read-modify-write of sidecars: serialised with `put` for the whole batch
             self._lock.enter_context(exclusive_lock(self.paths.sidecar_lock_path))
+            self._locked = True
         first = sha not in self._objects and not path.exists()
         if not first and sha not in self._objects:
             _check_size(path, sha, len(data))
@@ -211,6 +213,7 @@ class PutBatch:
             self._files.discard()
         finally:
             self._lock.close()
+            self._locked = False
 
     def _outcome(self, page: _Pending) -> StoredPage | OSError:
         path = self.paths.object_path(page.sha)

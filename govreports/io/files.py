@@ -40,14 +40,16 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_temp(directory: Path, data: bytes, *, mode: int = 0o644) -> Path:
-    """Write `data` to a fresh hidden temp file in `directory`, fsynced; the caller renames or links it."""
+def write_temp(directory: Path, data: bytes, *, mode: int = 0o644, sync: bool = True) -> Path:
+    """Write `data` to a fresh hidden temp file in `directory`, fsynced unless `sync` is False (a batch
+    that syncs the whole filesystem once, io/durable_batch.py); the caller renames or links it."""
     fd, name = tempfile.mkstemp(dir=directory, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         os.chmod(name, mode)
     except BaseException:
         with contextlib.suppress(OSError):

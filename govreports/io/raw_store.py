@@ -9,6 +9,7 @@ of files beats a database here: it is inspectable, rsync-able, and needs no serv
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from govreports.config import DataPaths
+from govreports.io.durable_batch import DurableBatch, Staged
 from govreports.io.files import atomic_write, exclusive_lock, write_once
 
 Via = Literal["inbox", "fetch"]
@@ -53,6 +55,46 @@ def _read_sidecar(path: Path, sha256: str) -> dict[str, Any]:
         return {"sha256": sha256, "sightings": []}
 
 
+def _checked(data: Any, via: str) -> bytes:
+    if via not in ("inbox", "fetch"):
+        raise ValueError(f"via must be 'inbox' or 'fetch', not {via!r}")
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"data must be bytes, not {type(data).__name__}")
+    return bytes(data)
+
+
+def _check_size(path: Path, sha: str, size: int) -> None:
+    if path.stat().st_size != size:
+        raise RawStoreError(f"raw object {sha} exists with a different size: the store is damaged")
+
+
+def _sighting(source: str, url: str | None, via: str, original_name: str | None, content_type: str | None,
+              headers: Mapping[str, str] | None, received_at: str | None) -> dict[str, Any]:
+    return {
+        "source": source,
+        "url": url,
+        "via": via,
+        "original_name": original_name,
+        "content_type": content_type,
+        "received_at": received_at or _now(),
+        "headers": dict(sorted((headers or {}).items())),
+    }
+
+
+def _add_sighting(meta: dict[str, Any], sighting: dict[str, Any], sha: str, size: int) -> bool:
+    """Append `sighting` to a sidecar's content unless an identical one is there; True when it changed."""
+    if _canonical(sighting) in {_canonical(s) for s in meta.get("sightings", [])}:
+        return False
+    meta["sha256"] = sha
+    meta["size"] = size
+    meta.setdefault("sightings", []).append(sighting)
+    return True
+
+
+def _sidecar_bytes(meta: dict[str, Any]) -> bytes:
+    return (json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+
+
 def put(
     paths: DataPaths,
     data: bytes,
@@ -74,36 +116,114 @@ def put(
     Returns:
         The page's hash and path; `is_new` tells whether the bytes were stored by this call.
     """
-    if via not in ("inbox", "fetch"):
-        raise ValueError(f"via must be 'inbox' or 'fetch', not {via!r}")
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise TypeError(f"data must be bytes, not {type(data).__name__}")
-    data = bytes(data)
+    data = _checked(data, via)
     sha = hashlib.sha256(data).hexdigest()
     path = paths.object_path(sha)
     is_new = write_once(path, data)
-    if not is_new and path.stat().st_size != len(data):
-        raise RawStoreError(f"raw object {sha} exists with a different size: the store is damaged")
-    sighting = {
-        "source": source,
-        "url": url,
-        "via": via,
-        "original_name": original_name,
-        "content_type": content_type,
-        "received_at": received_at or _now(),
-        "headers": dict(sorted((headers or {}).items())),
-    }
+    if not is_new:
+        _check_size(path, sha, len(data))
+    sighting = _sighting(source, url, via, original_name, content_type, headers, received_at)
     side = paths.sidecar_path(sha)
     # read-modify-write of the sidecar: serialise writers (threads and processes) with a flock
     with exclusive_lock(paths.sidecar_lock_path):
         meta = _read_sidecar(side, sha)
-        seen = {_canonical(s) for s in meta.get("sightings", [])}
-        if _canonical(sighting) not in seen:
-            meta["sha256"] = sha
-            meta["size"] = len(data)
-            meta.setdefault("sightings", []).append(sighting)
-            atomic_write(side, (json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode())
+        if _add_sighting(meta, sighting, sha, len(data)):
+            atomic_write(side, _sidecar_bytes(meta))
     return StoredPage(sha256=sha, path=path, is_new=is_new)
+
+
+@dataclass(slots=True)
+class _Pending:
+    sha: str
+    size: int
+    stages_object: bool  # the first page of its bytes in the batch, and the bytes were not stored yet
+
+
+class PutBatch:
+    """Many `put`s made durable together with a few filesystem syncs (io/durable_batch.py): the inbox's
+    path, where thousands of pages arrive at once and per-page fsyncs were most of the time.
+
+    `add` stages a page's bytes and its sidecar's new content (taking the sidecar lock on the first
+    page and holding it until `commit` or `discard`); an OSError such as a full disk stages nothing
+    of that page. `commit` publishes objects and sidecars at once. Nothing is durable, and no caller
+    may delete its copy, before `commit` returns. One batch, one commit.
+    """
+
+    def __init__(self, paths: DataPaths) -> None:
+        self.paths = paths
+        self.nbytes = 0
+        self._pending: list[_Pending] = []
+        self._objects: dict[str, Staged] = {}
+        self._sides: dict[str, Staged] = {}
+        self._metas: dict[str, dict[str, Any]] = {}
+        self._files = DurableBatch()
+        self._lock = contextlib.ExitStack()
+        self._locked = False
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def add(self, data: bytes, *, source: str, url: str | None = None, via: Via = "inbox",
+            original_name: str | None = None, content_type: str | None = None,
+            headers: Mapping[str, str] | None = None, received_at: str | None = None) -> None:
+        """Stage one page (arguments as for `put`)."""
+        data = _checked(data, via)
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.paths.object_path(sha)
+        if not self._locked:  # read-modify-write of sidecars: serialised with `put` for the whole batch
+            self._lock.enter_context(exclusive_lock(self.paths.sidecar_lock_path))
+            self._locked = True
+        first = sha not in self._objects and not path.exists()
+        if not first and sha not in self._objects:
+            _check_size(path, sha, len(data))
+        obj = self._files.stage(path, data, once=True, mode=0o444) if first else self._objects.get(sha)
+        try:
+            meta = self._metas.get(sha) or _read_sidecar(self.paths.sidecar_path(sha), sha)
+            meta = {**meta, "sightings": list(meta.get("sightings", []))}
+            sighting = _sighting(source, url, via, original_name, content_type, headers, received_at)
+            side = self._files.stage(self.paths.sidecar_path(sha), _sidecar_bytes(meta), once=False, after=obj) \
+                if _add_sighting(meta, sighting, sha, len(data)) else None
+        except BaseException:
+            if first and obj is not None:
+                self._files.drop(obj)  # give the space back: nothing of this page is stored
+            raise
+        if side is not None:
+            if sha in self._sides:
+                self._files.drop(self._sides[sha])
+            self._sides[sha] = side
+        if first and obj is not None:
+            self._objects[sha] = obj
+        self._metas[sha] = meta
+        self._pending.append(_Pending(sha, len(data), first))
+        self.nbytes += len(data)
+
+    def commit(self) -> list[StoredPage | OSError]:
+        """Publish every staged page; per page (in `add` order) where it is, or why it is not stored."""
+        try:
+            self._files.publish()
+        except OSError as exc:  # not durable: every page of the batch stays where it came from
+            return [exc for _ in self._pending]
+        finally:
+            self.discard()
+        return [self._outcome(page) for page in self._pending]
+
+    def discard(self) -> None:
+        """Remove the temp files of pages not published and release the sidecar lock."""
+        try:
+            self._files.discard()
+        finally:
+            self._lock.close()
+            self._locked = False
+
+    def _outcome(self, page: _Pending) -> StoredPage | OSError:
+        path = self.paths.object_path(page.sha)
+        obj, side = self._objects.get(page.sha), self._sides.get(page.sha)
+        error = (obj and obj.error) or (side and side.error)
+        if error:
+            return error
+        if obj is not None and obj.created is False:  # a concurrent writer linked the same name first
+            _check_size(path, page.sha, page.size)
+        return StoredPage(sha256=page.sha, path=path, is_new=page.stages_object and bool(obj and obj.created))
 
 
 def has(paths: DataPaths, sha256: str) -> bool:

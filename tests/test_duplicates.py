@@ -80,3 +80,33 @@ def test_different_reports_of_one_agency_are_not_linked():
     assert link([a], [b]) == {"b": (None, None)}
     c = Candidate("c", fingerprint(base), "宁波市教育局", 2023, "annual_report", base)
     assert link([a], [c]) == {"c": ("a", None)}  # the same body is the same report, whatever the metadata
+
+
+def test_bodies_only_for_the_compared_documents_give_the_same_links():
+    """io/dedupe.py keeps the normalized bodies of `compared` documents only: on many random sets of
+    versions, repeats and unrelated reports the links are those of linking with every body."""
+    import random
+    from dataclasses import replace
+
+    from govreports.documents.duplicates import compared, normalized
+
+    rng = random.Random(18)
+    superseding = 0
+    base = [normalized("".join(rng.choice("法治政府建设报告一二三四五六七八九十") for _ in range(400))) for _ in range(6)]
+    for _ in range(200):
+        docs = []
+        for n in range(rng.randint(2, 14)):
+            text = rng.choice(base)
+            if rng.random() < 0.5:  # a corrected version: a few characters changed
+                cut = rng.randrange(len(text) - 10)
+                text = text[:cut] + "修订" * rng.randint(1, 6) + text[cut + 10:]
+            docs.append(Candidate(f"d{n:02d}", fingerprint(text), rng.choice(["司法局", "教育局", None]),
+                                  rng.choice([2022, 2023]), "annual_report", text,
+                                  region="宁波市", title=rng.choice(["报告", "报告修订稿", "另一份"])))
+        split = rng.randint(0, len(docs))
+        full = link(docs[:split], docs[split:])
+        wanted = compared(docs)
+        light = [d if d.doc_id in wanted else replace(d, text="") for d in docs]
+        assert link(light[:split], light[split:]) == full
+        superseding += sum(1 for _, sup in full.values() if sup)
+    assert superseding > 20, "the sets must exercise the body comparison"

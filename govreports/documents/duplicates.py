@@ -77,16 +77,40 @@ class Candidate:
         return (self.agency, self.region, self.report_year, self.doc_type)
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Candidate:
-        text = normalized(row["body"] or "")
-        return cls(row["doc_id"], row.get("fingerprint") or fingerprint(row["body"] or ""), row.get("agency"),
-                   row.get("report_year"), row.get("doc_type") or "", text, row.get("duplicate_of"),
-                   row.get("supersedes"), row.get("region"), normalized(row.get("title") or ""))
+    def from_row(cls, row: dict[str, Any], *, with_text: bool = True) -> Candidate:
+        """From a documents row; `with_text=False` leaves the normalized body out (text ""): the
+        caller fills it in for the few candidates `compared` names."""
+        body = row.get("body")
+        printed = row.get("fingerprint") or (fingerprint(body) if body is not None else "")  # "": not known yet
+        body = body or ""
+        return cls(row["doc_id"], printed, row.get("agency"),
+                   row.get("report_year"), row.get("doc_type") or "", normalized(body) if with_text else "",
+                   row.get("duplicate_of"), row.get("supersedes"), row.get("region"),
+                   normalized(row.get("title") or ""))
 
 
 def _same_title(a: str, b: str) -> bool:
     """The same title, or one is the other plus a note such as (修订稿)."""
     return a == b or (bool(a) and bool(b) and (a in b or b in a))
+
+
+def compared(candidates: Iterable[Candidate]) -> set[str]:
+    """The doc_ids whose bodies `link` may compare: it compares two documents only when they share
+    agency, region, report year and type, differ in fingerprint and have the same title (`_same_title`).
+    Everything else is decided on fingerprints and keys, so the bodies of all other documents need
+    not be held: linking then holds a few small fields per document, not every normalized body."""
+    groups: dict[tuple, list[Candidate]] = {}
+    for c in candidates:
+        if c.agency:
+            groups.setdefault(c.key, []).append(c)
+    out: set[str] = set()
+    for group in groups.values():
+        if len({c.fingerprint for c in group}) < 2:
+            continue
+        for a in group:
+            if any(b.fingerprint != a.fingerprint and _same_title(a.title, b.title) for b in group):
+                out.add(a.doc_id)
+    return out
 
 
 def link(known: Iterable[Candidate], new: Iterable[Candidate]) -> dict[str, tuple[str | None, str | None]]:

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from govreports.config import DataPaths
-from govreports.documents.duplicates import Candidate, link
+from govreports.documents.duplicates import Candidate, compared, fingerprint, link, normalized
 from govreports.io import staging
 from govreports.io.reading import read_if_published
 
@@ -29,12 +29,22 @@ def _when(row: dict) -> tuple:
 
 
 def _candidates(batches: Iterable[pa.RecordBatch]) -> list[tuple[tuple, Candidate]]:
-    """(order key, Candidate) per row, a batch at a time: the rows (with their bodies) are never all
-    held as Python dicts next to the candidates built from them."""
+    """(order key, Candidate without its body) per row, a batch at a time: no body is kept."""
     out = []
     for batch in batches:
-        out.extend((_when(row), Candidate.from_row(row)) for row in batch.to_pylist())
+        out.extend((_when(row), Candidate.from_row(row, with_text=False)) for row in batch.to_pylist())
     return out
+
+
+def _fill_texts(pairs: list[tuple[tuple, Candidate]], batches: Iterable[pa.RecordBatch], wanted: set[str]) -> None:
+    """Give the candidates in `wanted` their normalized bodies, read again a batch at a time."""
+    by_id = {c.doc_id: c for _, c in pairs if c.doc_id in wanted}
+    if not by_id:
+        return
+    for batch in batches:
+        for doc_id, body in zip(batch.column("doc_id").to_pylist(), batch.column("body").to_pylist(), strict=True):
+            if doc_id in by_id:
+                by_id[doc_id].text = normalized(body or "")
 
 
 def _ordered(pairs: list[tuple[tuple, Candidate]]) -> list[Candidate]:
@@ -48,16 +58,35 @@ def link_staged(paths: DataPaths, valid_dirs: Iterable[str]) -> int:
     they would be left out of the comparison anyway.
     """
     files = [f for d in valid_dirs for f in staging.parts(Path(d), "documents")]
-    staged = _candidates(b for f in files for b in pq.ParquetFile(f).iter_batches(batch_size=256, columns=_COLUMNS))
+
+    def staged_batches(columns: list[str]) -> Iterable[pa.RecordBatch]:
+        return (b for f in files for b in pq.ParquetFile(f).iter_batches(batch_size=256, columns=columns))
+
+    staged = _candidates(staged_batches(_COLUMNS))
     if not staged:
         return 0
     years = sorted({c.report_year for _, c in staged if c.report_year is not None})
     ids = sorted({c.doc_id for _, c in staged})
     filters = [("doc_id", "not in", ids), *([("report_year", "in", years)] if years else [])]
-    released = read_if_published("documents", paths, columns=[*_COLUMNS, "duplicate_of", "supersedes"],
-                                 filters=filters, all_versions=True)
-    known = _candidates(released.to_batches(max_chunksize=256))
-    del released
+    light = [c for c in _COLUMNS if c != "body"]
+    known = _candidates(read_if_published("documents", paths, columns=[*light, "duplicate_of", "supersedes"],
+                                          filters=filters, all_versions=True).to_batches(max_chunksize=256))
+
+    def released_bodies(doc_ids: set[str]) -> Iterable[pa.RecordBatch]:
+        if not doc_ids:
+            return iter(())
+        return read_if_published("documents", paths, columns=["doc_id", "body"], all_versions=True,
+                                 filters=[("doc_id", "in", sorted(doc_ids))]).to_batches(max_chunksize=256)
+
+    unprinted = {c.doc_id for _, c in known if not c.fingerprint}  # released before fingerprints existed
+    for batch in released_bodies(unprinted):
+        bodies = dict(zip(batch.column("doc_id").to_pylist(), batch.column("body").to_pylist(), strict=True))
+        for _, c in known:
+            if c.doc_id in bodies:
+                c.fingerprint = fingerprint(bodies[c.doc_id] or "")
+    wanted = compared(c for _, c in known + staged)
+    _fill_texts(known, released_bodies(wanted & {c.doc_id for _, c in known}), wanted)
+    _fill_texts(staged, staged_batches(["doc_id", "body"]), wanted)
     links = link(_ordered(known), _ordered(staged))
     linked = sum(1 for dup, sup in links.values() if dup or sup)
     if linked:

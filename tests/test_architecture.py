@@ -91,6 +91,12 @@ def test_no_production_function_is_over_the_complexity_bar():
     assert set(over) >= CC_ALLOWED, f"now at most CC {MAX_CC}, drop from CC_ALLOWED: {CC_ALLOWED - set(over)}"
 
 
+def test_the_complexity_measure_sees_a_branchy_function():
+    branches = "\n".join(f"    if x == {i}:\n        return {i}" for i in range(MAX_CC))
+    (block,) = cc_visit(f"def f(x):\n{branches}\n    return -1\n")
+    assert block.complexity == MAX_CC + 1  # one path, plus one per branch: over the bar
+
+
 def _imported_test_modules(source: str) -> set[str]:
     """The tests.test_* modules a test module's source imports (anywhere in it, as `from` or `import`)."""
     names: set[str] = set()

@@ -50,7 +50,8 @@ def test_kill_9_of_a_run_leaves_no_process_and_its_stage_is_swept(tmp_path: Path
     (tmp_path / "none.yaml").write_text("sources: []\n")
     run = subprocess.Popen([str(ROOT / ".venv/bin/govreports"), "run", "--data-dir", str(data),
                             "--sources", str(tmp_path / "none.yaml")],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                           env={**os.environ, "GOVREPORTS_PARSE_WORKERS": "2"})  # two workers to leave behind
     started: dict[int, psutil.Process] = {}
     try:
         parent = psutil.Process(run.pid)

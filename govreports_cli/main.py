@@ -14,6 +14,10 @@ from typing import Annotated, Any
 
 import typer
 
+from govreports.settings import prefer_system_allocator
+
+prefer_system_allocator()  # before any Arrow allocation of this process (and its parse workers)
+
 
 class _App(typer.Typer):
     """The typer app, but a damaged store is one clear line and exit 1, never a traceback."""

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import stat
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 from govreports.config import DataPaths
 from govreports.io import durable_batch, inbox, raw_store
 from govreports.io.files import ensure_dirs
+from tests.support.disks import small_tmpfs
 
 STAMP = "2024-05-01T00:00:00+00:00"
 
@@ -259,12 +259,7 @@ def test_a_damaged_object_stops_the_receive_after_storing_the_pages_before_it(tm
 @pytest.mark.slow
 def test_a_really_full_disk_fails_some_pages_and_loses_none(tmp_path: Path):
     """A real 2 MB tmpfs (needs root; skipped where mount is not allowed): the inbox fills most of it."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
-    try:
+    with small_tmpfs(tmp_path / "disk", "2m") as mount:
         paths = _paths(mount / "data")
         pages = {f"p{i:02d}.html": os.urandom(40_000) for i in range(30)}  # 1.2 MB: cannot all fit twice
         for name, data in pages.items():
@@ -281,5 +276,3 @@ def test_a_really_full_disk_fails_some_pages_and_loses_none(tmp_path: Path):
         shutil.rmtree(paths.objects_dir)  # make room (as if the store had moved to a bigger disk)
         report = inbox.receive(_paths(mount / "data"))
         assert [r.name for r in report.stored] == left and os.listdir(paths.inbox_dir) == []
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)

@@ -1,6 +1,6 @@
-"""Prefect flows: wiring only. Importing the package sets the process's Arrow allocator first
-(govreports/settings.prefer_system_allocator), so a deployment's flow run gets it as the CLI does."""
+"""Prefect flows: wiring only. Importing the package sets the process's allocator defaults first
+(govreports/settings.tune_allocators), so a deployment's flow run gets it as the CLI does."""
 
-from govreports.settings import prefer_system_allocator
+from govreports.settings import tune_allocators
 
-prefer_system_allocator()
+tune_allocators()

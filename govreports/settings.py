@@ -9,6 +9,9 @@ import os
 
 PARSE_WORKERS_ENV = "GOVREPORTS_PARSE_WORKERS"
 ARROW_POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
+#: the jemalloc that the deltalake wheel links reads its options from this variable (prefix _rjem_)
+DELTA_JEMALLOC_ENV = "_RJEM_MALLOC_CONF"
+DELTA_JEMALLOC_CONF = "narenas:1,dirty_decay_ms:200,muzzy_decay_ms:0"
 
 
 class SettingError(ValueError):
@@ -36,12 +39,20 @@ def check_all() -> None:
     parse_workers()
 
 
-def prefer_system_allocator() -> None:
-    """Arrow allocates with the system allocator in this process and its children, unless the
-    operator chose another ($ARROW_DEFAULT_MEMORY_POOL). Call before Arrow's first allocation.
+def tune_allocators() -> None:
+    """Allocator defaults for this process and its children, each unless the operator set it already.
+    Call before Arrow's first allocation and before deltalake is loaded.
 
-    Why: the wheels default to mimalloc, which keeps what a run frees for reuse; after a publish the
-    flow process stayed ≈180 MB higher (5,000 pages: root peak 1,041 MB with mimalloc, 862 MB with
-    the system allocator, same rows; benchmarks/README.md), and that plateau is the run's peak.
+    Why: a run's peak is the flow process after its publish, and that peak was memory freed but kept
+    by an allocator's cache, not memory in use (benchmarks/README.md, round 3):
+
+    * Arrow: the wheels default to mimalloc, which keeps what a run frees; after a publish the flow
+      process stayed ≈180 MB higher (5,000 pages: root peak 1,041 MB with mimalloc, 862 MB with the
+      system allocator, same rows). $ARROW_DEFAULT_MEMORY_POOL = system.
+    * delta-rs: the deltalake wheel links jemalloc (read from $_RJEM_MALLOC_CONF), whose 8 arenas
+      and 10 s decay kept ≈300 MB after writing 20,000 pages' documents in 16 MB commits; one arena
+      and a 0.2 s decay keep ≈135 MB at no measurable CPU cost (a decay of 0 kept ≈80 MB but cost
+      ≈1.1 s more system time for the same write).
     """
     os.environ.setdefault(ARROW_POOL_ENV, "system")
+    os.environ.setdefault(DELTA_JEMALLOC_ENV, DELTA_JEMALLOC_CONF)

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
-from govreports.settings import prefer_system_allocator
+from govreports.settings import tune_allocators
 
-prefer_system_allocator()  # before any Arrow allocation of this process (and its parse workers)
+tune_allocators()  # before any Arrow allocation of this process (and its parse workers)
 
 
 class _App(typer.Typer):

@@ -32,8 +32,8 @@ from govreports.tables.rows import conform, fill_added_columns
 from govreports.tables.schemas import KEYS, SCHEMAS
 
 ROW = "__row"
-#: DuckDB's working memory; beyond it, it spills to its temp dir (bounded memory, not a failure).
-MEMORY_LIMIT = "256MB"
+#: DuckDB's working memory (append.py says why this size); beyond it, it spills to its temp dir
+MEMORY_LIMIT = append.MEMORY_LIMIT
 #: rows per Arrow batch handed back for writing
 BATCH_ROWS = 65_536
 

@@ -203,3 +203,17 @@ def test_batches_merge_into_what_one_validation_of_the_run_says(tmp_path):
                 (theirs.get("result") or {}).get("unexpected_count"), (name, theirs.get("meta"))
     assert merge_results(halves[:1]) == halves[0]
     assert merge_results([])["success"] is True
+
+
+def test_gx_does_not_fingerprint_the_batches(clean, monkeypatch):
+    """GX's md5 of each DataFrame (a batch marker nothing reads) is skipped; bad data still fails."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    def refuse(df):
+        raise AssertionError("GX fingerprinted a batch")
+
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", refuse)
+    bad = doc_ids(clean)[1]
+    outcome = validate_tables(set_value(clean, "quantities", row_of(clean, "quantities", bad), "value", 5e15),
+                              today=TODAY)
+    assert set(outcome.failed_docs) == {bad}

@@ -23,6 +23,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from govreports_cli import prefect_db_template
+
 LOCAL_DEFAULT = "http://127.0.0.1:4200/api"
 PORT_IN_USE = 3  # uvicorn's exit status when it cannot bind
 
@@ -64,6 +66,8 @@ class PrefectApi:
     home: Path | None = None
     process: subprocess.Popen | None = field(default=None, repr=False)
     started: float = field(default_factory=time.monotonic)
+    #: a temporary server that creates its database: save it as the template once it answers
+    template_wanted: bool = False
 
     @property
     def log_path(self) -> Path | None:
@@ -77,6 +81,8 @@ class PrefectApi:
 
     def _spawn(self) -> None:
         assert self.home is not None
+        if not (self.home / prefect_db_template.DB_NAME).exists():
+            self.template_wanted = not prefect_db_template.seed(self.home)
         port = _free_port()
         self.url = f"http://127.0.0.1:{port}/api"
         env = {**os.environ, "PREFECT_HOME": str(self.home), "PREFECT_UI_ENABLED": "0",
@@ -112,6 +118,13 @@ class PrefectApi:
             time.sleep(0.1)
         raise RuntimeError(f"no answer from {self.describe()} within {timeout:.0f} s"
                            + (f": {self._log_tail()}" if self.process else ""))
+
+    def ready(self) -> None:
+        """Once the API answered and before any flow runs: a temporary server that migrated a new
+        database leaves a copy as the template later ones start from (prefect_db_template.py)."""
+        if self.template_wanted:
+            self.template_wanted = False
+            prefect_db_template.keep(self.home)
 
     def _log_tail(self) -> str:
         try:

@@ -115,6 +115,7 @@ def _run(shown: RunView, root: Path, kind: str, params: dict[str, Any], *, serve
         if not ready:
             shown.step("waiting for the Prefect server")
             api.wait(float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
+        api.ready()
         shown.step(f"running the {kind} flow")
         summary = _call(flow, params, shown, api)
     except (Exception, asyncio.CancelledError) as exc:

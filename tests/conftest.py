@@ -2,17 +2,26 @@
 
 Pages that tests drop into an inbox are complete the moment they are written, so the inbox takes
 them at once (settle time 0, inherited by the runs tests start as processes). The tests of the
-settle time itself (tests/test_inbox.py) pass `settle=` explicitly.
+settle time itself (tests/test_inbox.py) pass `settle=` explicitly. The user's cache (where the
+temporary Prefect server's database template is kept: govreports_cli/prefect_db_template.py) is a
+directory of the session's own, also for the commands tests run as processes ($XDG_CACHE_HOME).
 
 Plain helpers (table builders, sample pages, flow runners) live in tests/support/: a test module
 imports those, never another test module (tests/test_architecture.py checks).
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 import pytest
 
 os.environ.setdefault("GOVREPORTS_INBOX_SETTLE_SECONDS", "0")
+_CACHE = tempfile.mkdtemp(prefix="govreports-test-cache-")
+atexit.register(shutil.rmtree, _CACHE, True)
+os.environ["XDG_CACHE_HOME"] = _CACHE
+os.environ["GOVREPORTS_CACHE_DIR"] = os.path.join(_CACHE, "govreports")
 
 
 @pytest.fixture(scope="session")

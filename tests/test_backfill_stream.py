@@ -63,3 +63,29 @@ def test_unpartitioned_pages_table_is_replaced_by_page(tmp_path: Path):
             raw_hashes=[page_sha("p1")])
     after = [tuple(r[k] for k in KEYS[name]) for r in curated.read_arrow(name, data_dir=paths).to_pylist()]
     assert sorted(after, key=repr) == sorted(keys, key=repr)  # same pages, replaced not duplicated
+
+
+def test_a_backfill_of_wide_documents_stays_within_duckdbs_memory(tmp_path: Path, monkeypatch):
+    """Bodies far larger than DuckDB's memory limit: the diff only builds narrow tables of row numbers
+    from the wide rows (a QUALIFY window over whole rows could not spill and ran out of memory)."""
+    import pyarrow as pa
+
+    from govreports.io import replace
+
+    monkeypatch.setattr(replace, "MEMORY_LIMIT", "64MB")  # the bodies below are ≈220 MB
+    pages = {f"p{n}": [2019 + n % 3] for n in range(300)}
+    paths = DataPaths.from_dir(tmp_path / "data", env={})
+    publish(paths, make_tables(pages), run_id="n1", code_version="v1")
+
+    def wide(tag: str) -> dict:
+        tables = make_tables(pages, code="v2")
+        docs = tables["documents"]
+        bodies = [f"{tag}{n:06d}" + "法治政府建设" * 40_000 for n in range(docs.num_rows)]  # ≈720 KB each
+        tables["documents"] = docs.set_column(docs.schema.get_field_index("body"), "body", pa.array(bodies))
+        return tables
+
+    release = publish(paths, wide("a"), run_id="b1", code_version="v2", kind="backfill",
+                      replace_years=[2019, 2020, 2021], raw_hashes=[page_sha(p) for p in pages])
+    assert release is not None and release.changes["documents"]["added"] == len(pages)
+    bodies = curated.read_arrow("documents", data_dir=paths).column("body").to_pylist()
+    assert len(bodies) == len(pages) and all(b.startswith("a") and len(b) == 7 + 240_000 for b in bodies)

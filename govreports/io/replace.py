@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as pads
+import pyarrow.ipc
 
 from govreports.io import append
 from govreports.tables.rows import conform, fill_added_columns
@@ -83,7 +85,15 @@ def _numbered(batches: Iterator[pa.RecordBatch], name: str, start: int = 0) -> p
 
 
 class Session:
-    """One table's diff in a private DuckDB connection (closed, temp dir removed, by `close`)."""
+    """One table's diff: narrow columns in a private DuckDB connection, whole rows in Arrow IPC files.
+
+    Why two stores: DuckDB pins a vector's worth (2,048 rows) of a stored table's strings to read it,
+    so a table of whole rows with report bodies in DuckDB ran out of memory under any small limit
+    (10,000 pages' documents at 64MB). Only the group, the key, a row number and a hash of the whole
+    row (computed by DuckDB as the Arrow batches stream in, outside its buffer pool) go into DuckDB;
+    the rows themselves are written once to an IPC file in the session's temp dir and read back,
+    batch by batch, for the groups being written. `close` removes both.
+    """
 
     def __init__(self, name: str, group: str) -> None:
         self.name, self.group = name, group
@@ -92,6 +102,7 @@ class Session:
                                           "preserve_insertion_order": True})
         self.columns = [_quote(c) for c in SCHEMAS[name].names]
         self.keys = [_quote(k) for k in KEYS[name]]
+        self.spans: dict[str, list[tuple[int, int]]] = {}  # per IPC file: each batch's row numbers [start, end)
 
     def close(self) -> None:
         self.con.close()
@@ -106,15 +117,48 @@ class Session:
         self.load(table, pa.RecordBatchReader.from_batches(
             pa.schema([(column, kind)]), pa.table({column: pa.array(values, kind)}).to_batches()))
 
+    def spill(self, table: str, numbered: pa.RecordBatchReader, extra: list[str] = ()) -> None:
+        """Whole rows of `numbered` to `table`.arrow; DuckDB `table` gets group, key, row number, the
+        row's hash and the `extra` columns."""
+        path = f"{self.tmp}/{table}.arrow"
+        spans = self.spans[table] = []
+
+        def written() -> Iterator[pa.RecordBatch]:
+            with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, numbered.schema) as out:
+                for batch in numbered:
+                    out.write_batch(batch)
+                    rows = batch.column(ROW)
+                    spans.append((rows[0].as_py(), rows[-1].as_py() + 1))
+                    yield batch
+
+        narrow = dict.fromkeys([_quote(self.group), *self.keys, *(_quote(c) for c in extra)])
+        self.con.register("_src", pa.RecordBatchReader.from_batches(numbered.schema, written()))
+        self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT {', '.join(narrow)}, {ROW}, "
+                         f"hash(row({', '.join(self.columns)})) AS _h FROM _src").fetchall()
+        self.con.unregister("_src")
+
+    def read(self, table: str, wanted: np.ndarray) -> Iterator[pa.RecordBatch]:
+        """The rows of `table`.arrow whose numbers are in `wanted` (sorted), in file order."""
+        if not len(wanted):
+            return
+        with pa.OSFile(f"{self.tmp}/{table}.arrow", "rb") as source:
+            reader = pa.ipc.open_file(source)
+            for i, (start, end) in enumerate(self.spans[table]):
+                if np.searchsorted(wanted, start) == np.searchsorted(wanted, end):
+                    continue  # no wanted row in this batch: not read
+                batch = reader.get_batch(i)
+                mask = np.isin(batch.column(ROW).to_numpy(), wanted, assume_unique=True)
+                kept = pa.Table.from_batches([batch.filter(pa.array(mask))]).drop_columns([ROW])
+                yield from conform(self.name, kept).to_batches()
+
     def rows(self, groups: list[Any]) -> Iterator[pa.RecordBatch]:
         self.load_values("_chosen", "g", groups, self._group_type())
-        query = (f"SELECT {', '.join(self.columns)} FROM n WHERE {_quote(self.group)} IN (SELECT g FROM _chosen) "
-                 f"ORDER BY {ROW}")
-        reader = self.con.sql(query).to_arrow_reader(BATCH_ROWS)
         try:
-            for batch in reader:
-                if batch.num_rows:
-                    yield from conform(self.name, pa.Table.from_batches([batch])).to_batches()
+            chosen = f"{_quote(self.group)} IN (SELECT g FROM _chosen)"
+            for table, picked in (("incoming", "n_rows"), ("o", "o_rows")):
+                wanted = self.con.execute(f"SELECT {ROW} FROM {table} WHERE {chosen} AND {ROW} IN "
+                                          f"(SELECT r FROM {picked}) ORDER BY {ROW}").fetchnumpy()[ROW]
+                yield from self.read(table, np.asarray(wanted, dtype=np.int64))
         finally:
             self.con.execute("DROP TABLE _chosen").fetchall()
 
@@ -137,21 +181,27 @@ def diff_groups(name: str, incoming: append.Data, released: pads.Dataset, *, gro
     try:
         g, kind = _quote(group), session._group_type()
         session.load_values("_groups", "g", sorted(set(groups)), kind)
-        session.load("incoming", _numbered(append.iter_batches(incoming), name))
+        session.spill("incoming", _numbered(append.iter_batches(incoming), name))
         in_groups = f"{g} IN (SELECT g FROM _groups)"
         total, inside = session.con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE {in_groups}) FROM incoming").fetchall()[0]
-        session.con.execute(f"CREATE TEMP TABLE n AS SELECT * FROM incoming WHERE {in_groups} "
-                            f"QUALIFY row_number() OVER (PARTITION BY {', '.join(session.keys)} ORDER BY {ROW}) = 1").fetchall()
-        session.con.execute("DROP TABLE incoming").fetchall()
+        # each key's first incoming row in the groups
+        session.con.execute(f"CREATE TEMP TABLE n_rows AS SELECT min({ROW}) AS r FROM incoming "
+                            f"WHERE {in_groups} GROUP BY {', '.join(session.keys)}").fetchall()
         filt = pads.field(group).isin(pa.array(sorted(set(groups)), kind))
-        session.load("o", _numbered(released.to_batches(filter=filt, batch_size=BATCH_ROWS), name))
+        pages = [c for c in ("doc_id", "raw_sha256") if c in SCHEMAS[name].names and c not in (group, *KEYS[name])]
+        session.spill("o", _numbered(released.to_batches(filter=filt, batch_size=BATCH_ROWS), name), pages)
         if kept_pages is not None:
             _keep_outside_rows(session, *kept_pages)
-        row = f"hash(row({', '.join(session.columns)}))"
+        else:
+            session.con.execute("CREATE TEMP TABLE o_rows (r BIGINT)").fetchall()
+        # n: the row hashes the groups will hold (kept released rows with the incoming ones)
+        session.con.execute(f"""CREATE TEMP VIEW n AS
+            SELECT {g}, _h FROM incoming WHERE {ROW} IN (SELECT r FROM n_rows)
+            UNION ALL SELECT {g}, _h FROM o WHERE {ROW} IN (SELECT r FROM o_rows)""").fetchall()
         counts = session.con.execute(f"""
-            WITH nh AS (SELECT {g} AS grp, {row} AS h, count(*) AS c FROM n GROUP BY ALL),
-                 oh AS (SELECT {g} AS grp, {row} AS h, count(*) AS c FROM o GROUP BY ALL)
+            WITH nh AS (SELECT {g} AS grp, _h AS h, count(*) AS c FROM n GROUP BY ALL),
+                 oh AS (SELECT {g} AS grp, _h AS h, count(*) AS c FROM o GROUP BY ALL)
             SELECT grp, sum(greatest(coalesce(nh.c, 0) - coalesce(oh.c, 0), 0)),
                         sum(greatest(coalesce(oh.c, 0) - coalesce(nh.c, 0), 0))
             FROM nh FULL OUTER JOIN oh USING (grp, h) GROUP BY grp""").fetchall()
@@ -160,7 +210,6 @@ def diff_groups(name: str, incoming: append.Data, released: pads.Dataset, *, gro
         change = {"added": sum(changes[grp][0] for grp in changed), "removed": sum(changes[grp][1] for grp in changed)}
         if total - inside:
             change["ignored_outside_years"] = int(total - inside)
-        session.con.execute("DROP TABLE o").fetchall()
         return GroupDiff(changed, change, session)
     except BaseException:
         session.close()
@@ -168,7 +217,7 @@ def diff_groups(name: str, incoming: append.Data, released: pads.Dataset, *, gro
 
 
 def _keep_outside_rows(session: Session, pages: set[str], doc_pages: pa.Table | None) -> None:
-    """Add to `n` the released rows whose page is not re-parsed and whose key no new row has."""
+    """`o_rows`: the released rows (numbers in `o`) whose page is not re-parsed and whose key no new row has."""
     session.load_values("_pages", "h", sorted(pages), pa.string())
     if doc_pages is None:  # the documents table names its page itself
         page, join = "o.raw_sha256", ""
@@ -176,10 +225,13 @@ def _keep_outside_rows(session: Session, pages: set[str], doc_pages: pa.Table | 
         session.load("_doc_pages", doc_pages.to_reader())
         page, join = "d.raw_sha256", "LEFT JOIN (SELECT doc_id, max(raw_sha256) AS raw_sha256 FROM _doc_pages " \
                                      "GROUP BY doc_id) d ON d.doc_id = o.doc_id"
-    same_key = " AND ".join(f"n.{k} IS NOT DISTINCT FROM o.{k}" for k in session.keys)
-    columns = ", ".join(f"o.{c}" for c in session.columns)
+    keys = ", ".join(session.keys)
+    session.con.execute(f"CREATE TEMP TABLE n_keys AS SELECT {keys} FROM incoming "
+                        f"WHERE {ROW} IN (SELECT r FROM n_rows)").fetchall()
+    same_key = " AND ".join(f"n_keys.{k} IS NOT DISTINCT FROM o.{k}" for k in session.keys)
     session.con.execute(f"""
-        INSERT INTO n SELECT {columns}, (SELECT coalesce(max({ROW}), 0) FROM n) + 1 + o.{ROW}
+        CREATE TEMP TABLE o_rows AS SELECT o.{ROW} AS r
         FROM o {join}
         WHERE ({page} IS NULL OR {page} NOT IN (SELECT h FROM _pages))
-          AND NOT EXISTS (SELECT 1 FROM n WHERE {same_key})""").fetchall()
+          AND NOT EXISTS (SELECT 1 FROM n_keys WHERE {same_key})""").fetchall()
+

@@ -12,6 +12,10 @@ ARROW_POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
 #: the jemalloc that the deltalake wheel links reads its options from this variable (prefix _rjem_)
 DELTA_JEMALLOC_ENV = "_RJEM_MALLOC_CONF"
 DELTA_JEMALLOC_CONF = "narenas:1,dirty_decay_ms:200,muzzy_decay_ms:0"
+#: glibc reads this at process start; mallopt(M_MMAP_THRESHOLD) sets it in a process already running
+GLIBC_MMAP_ENV = "MALLOC_MMAP_THRESHOLD_"
+GLIBC_MMAP_THRESHOLD = 1 << 20
+_M_MMAP_THRESHOLD = -3
 
 
 class SettingError(ValueError):
@@ -53,6 +57,23 @@ def tune_allocators() -> None:
       and 10 s decay kept ≈300 MB after writing 20,000 pages' documents in 16 MB commits; one arena
       and a 0.2 s decay keep ≈135 MB at no measurable CPU cost (a decay of 0 kept ≈80 MB but cost
       ≈1.1 s more system time for the same write).
+    * glibc (which Arrow's system pool uses): after a large block is freed, glibc raises its mmap
+      threshold (up to 32 MB), so later big buffers come from the heap and stay there once freed:
+      reading 20,000 pages' staged documents (97 MB of Parquet) left the process 126 MB larger. A
+      fixed 1 MB threshold gives them back (+12 MB) for ≈0.35 s more system time per such read.
     """
     os.environ.setdefault(ARROW_POOL_ENV, "system")
     os.environ.setdefault(DELTA_JEMALLOC_ENV, DELTA_JEMALLOC_CONF)
+    if GLIBC_MMAP_ENV not in os.environ:  # else glibc applied the operator's value when we started
+        os.environ[GLIBC_MMAP_ENV] = str(GLIBC_MMAP_THRESHOLD)  # for the parse workers
+        _mallopt(_M_MMAP_THRESHOLD, GLIBC_MMAP_THRESHOLD)  # for this process, already running
+
+
+def _mallopt(option: int, value: int) -> bool:
+    """glibc's mallopt; False where there is none (another libc)."""
+    import ctypes
+
+    try:
+        return bool(ctypes.CDLL(None).mallopt(option, value))
+    except (AttributeError, OSError):
+        return False

@@ -59,3 +59,34 @@ def test_deltalake_reads_the_variable(tmp_path):
     assert "jemalloc statistics" in stats
     assert "opt.narenas: 1" in stats
     assert "opt.dirty_decay_ms: 200" in stats
+
+
+HEAP_PROBE = """
+import os
+{setup}
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
+block = b"z" * (16 << 20); del block  # glibc would now raise its mmap threshold to 16 MB
+base = rss()
+big, small = [], []
+for _ in range(20):  # 80 MB of 4 MB buffers, small live ones between them
+    big.append(b"x" * (4 << 20)); small.append(b"y" * 100_000)
+del big
+print(rss() - base)
+"""
+
+
+def _retained_mb(setup: str, **env: str) -> int:
+    clean = {k: v for k, v in os.environ.items() if k not in (*OURS, "MALLOC_MMAP_THRESHOLD_")}
+    out = subprocess.run([sys.executable, "-c", HEAP_PROBE.format(setup=setup)], env={**clean, **env},
+                         capture_output=True, text=True, timeout=120, check=True)
+    return int(out.stdout.strip())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's heap")
+def test_freed_big_buffers_go_back_to_the_system():
+    """After the tuning, 80 MB of freed 4 MB buffers leave the heap; without it, glibc keeps them
+    (the control: the probe could not pass if glibc gave them back on its own)."""
+    assert _retained_mb("import flows") < 20
+    assert _retained_mb("import json") > 60
+    assert _retained_mb("import flows", MALLOC_MMAP_THRESHOLD_="33554432") > 60, "an operator's value wins"

@@ -190,7 +190,8 @@ def diff_groups(name: str, incoming: append.Data, released: pads.Dataset, *, gro
                             f"WHERE {in_groups} GROUP BY {', '.join(session.keys)}").fetchall()
         filt = pads.field(group).isin(pa.array(sorted(set(groups)), kind))
         pages = [c for c in ("doc_id", "raw_sha256") if c in SCHEMAS[name].names and c not in (group, *KEYS[name])]
-        session.spill("o", _numbered(released.to_batches(filter=filt, batch_size=BATCH_ROWS), name), pages)
+        session.spill("o", _numbered(released.to_batches(filter=filt, batch_size=BATCH_ROWS, use_threads=False), name),
+                      pages)  # one batch at a time: a threaded scan reads 16 batches ahead
         if kept_pages is not None:
             _keep_outside_rows(session, *kept_pages)
         else:

@@ -90,3 +90,31 @@ def test_freed_big_buffers_go_back_to_the_system():
     assert _retained_mb("import flows") < 20
     assert _retained_mb("import json") > 60
     assert _retained_mb("import flows", MALLOC_MMAP_THRESHOLD_="33554432") > 60, "an operator's value wins"
+
+
+def test_release_memory_frees_arrow_buffers_held_by_garbage_cycles():
+    """What GX leaves after a batch: buffers reachable only from objects that refer to each other."""
+    import gc
+
+    import pyarrow as pa
+
+    from govreports.io.publish_inputs import release_memory
+
+    class Node:
+        pass
+
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()  # only release_memory may collect here
+    try:
+        before = pa.total_allocated_bytes()
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        a.table = pa.table({"x": pa.array(range(2_000_000), pa.int64())})  # 16 MB
+        del a, b
+        assert pa.total_allocated_bytes() - before >= 16_000_000, "the cycle still holds the table"
+        release_memory()
+        assert pa.total_allocated_bytes() - before < 1_000_000
+    finally:
+        if was:
+            gc.enable()

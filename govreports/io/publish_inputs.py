@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,12 @@ def release_memory() -> None:
     """Hand freed heap back to the OS between batches (glibc and Arrow keep it for reuse otherwise).
 
     A batch's validation frees hundreds of MB of pandas and Arrow buffers; without this the
-    process keeps them as its high-water mark, and the next phase (publish) adds to it.
+    process keeps them as its high-water mark, and the next phase (publish) adds to it. Some of
+    them are only garbage once a cycle is broken (GX's validator objects refer to each other and to
+    the batch's DataFrames): collected here, not whenever Python's oldest generation next fills,
+    which let the flow process climb by ≈70 MB a batch between collections.
     """
+    gc.collect()
     pa.default_memory_pool().release_unused()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)

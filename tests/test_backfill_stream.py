@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from govreports.config import DataPaths
 from govreports.io import curated, staging
 from govreports.io.curated import publish
-from govreports.tables.schemas import KEYS, TABLES
+from govreports.tables.schemas import TABLES
 from tests.support.tables import assert_unique_keys, make_tables, page_sha
 
 
@@ -53,16 +55,24 @@ def test_streamed_backfill_matches_a_fresh_publish_and_repeats_as_nothing(tmp_pa
     assert curated.processed_hashes(paths) == {page_sha(p) for p in pages}
 
 
-def test_unpartitioned_pages_table_is_replaced_by_page(tmp_path: Path):
+@pytest.mark.parametrize("predicate_pages", [1_000, 0], ids=["overwrite-by-predicate", "table-rewritten"])
+def test_unpartitioned_pages_table_is_replaced_by_page(tmp_path: Path, monkeypatch, predicate_pages: int):
+    """Few changed pages: their rows are overwritten by a `raw_sha256 IN (...)` predicate; many: the
+    table is rewritten (a long IN list cost delta-rs memory in proportion). Same rows either way."""
+    monkeypatch.setattr(curated, "PREDICATE_PAGES", predicate_pages)
     name = "pages"
     paths = DataPaths.from_dir(tmp_path / "data", env={})
-    publish(paths, make_tables({"p1": [2019], "p2": [2020]}), run_id="n1", code_version="v1")
-    keys = [tuple(r[k] for k in KEYS[name]) for r in curated.read_arrow(name, data_dir=paths).to_pylist()]
-    data = _staged(tmp_path / "stage", [make_tables({"p1": [2019]}, tag="*", code="v2")])
-    publish(paths, data, run_id="b", code_version="v2", kind="backfill", replace_years=[2019],
-            raw_hashes=[page_sha("p1")])
-    after = [tuple(r[k] for k in KEYS[name]) for r in curated.read_arrow(name, data_dir=paths).to_pylist()]
-    assert sorted(after, key=repr) == sorted(keys, key=repr)  # same pages, replaced not duplicated
+    publish(paths, make_tables({"p1": [2019], "p2": [2020], "p3": [2019]}), run_id="n1", code_version="v1")
+    before = {r["raw_sha256"]: r for r in curated.read_arrow(name, data_dir=paths).to_pylist()}
+    data = _staged(tmp_path / "stage", [make_tables({"p1": [2019], "p3": [2019]}, tag="*", code="v2")])
+    release = publish(paths, data, run_id="b", code_version="v2", kind="backfill", replace_years=[2019],
+                      raw_hashes=[page_sha("p1"), page_sha("p3")])
+    after = {r["raw_sha256"]: r for r in curated.read_arrow(name, data_dir=paths).to_pylist()}
+    assert sorted(after) == sorted(before)  # same pages, replaced not duplicated
+    assert {h: r["code_version"] for h, r in after.items()} == {
+        page_sha("p1"): "v2", page_sha("p3"): "v2", page_sha("p2"): before[page_sha("p2")]["code_version"]}
+    assert after[page_sha("p2")] == before[page_sha("p2")], "a page outside the backfill is untouched"
+    assert release.changes[name] == {"added": 2, "removed": 2}
 
 
 def test_a_backfill_of_wide_documents_stays_within_duckdbs_memory(tmp_path: Path, monkeypatch):

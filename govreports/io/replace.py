@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.ipc
 
@@ -236,3 +237,13 @@ def _keep_outside_rows(session: Session, pages: set[str], doc_pages: pa.Table | 
         WHERE ({page} IS NULL OR {page} NOT IN (SELECT h FROM _pages))
           AND NOT EXISTS (SELECT 1 FROM n_keys WHERE {same_key})""").fetchall()
 
+
+
+def rows_except_pages(name: str, released: pads.Dataset, pages: list[str]) -> Iterator[pa.RecordBatch]:
+    """The `released` rows of `name` whose raw page is not in `pages`, batch by batch (one in memory)."""
+    changed = pa.array(sorted(pages), pa.string())
+    for batch in released.to_batches(batch_size=BATCH_ROWS, use_threads=False):
+        other = pc.invert(pc.fill_null(pc.is_in(batch.column("raw_sha256"), value_set=changed), False))
+        kept = batch.filter(other)
+        if kept.num_rows:
+            yield from conform(name, fill_added_columns(name, pa.Table.from_batches([kept]))).to_batches()

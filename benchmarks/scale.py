@@ -64,7 +64,12 @@ def measure_n(pages: list[Path], work: Path, server: e2e.PrefectServer, ephemera
         fresh = work / f"data-{n}-ephemeral"
         e2e.fill_inbox(pages, fresh)
         print(f"[scale {n}] cold nightly (ephemeral server) …", flush=True)
+        from govreports_cli.prefect_db_template import template_path
+
+        template = template_path()  # the first temporary server on a machine migrates its database
+        cached = bool(template and template.is_file())
         out["nightly_ephemeral"] = _brief(e2e.run_cli(["run"], fresh, pages=n))
+        out["nightly_ephemeral"]["prefect_db_template_cached"] = cached
         shutil.rmtree(fresh, ignore_errors=True)
     for run in ("nightly", "backfill", "backfill_one_year", "nightly_ephemeral"):
         if run in out and out[run].get("cpu_s"):

@@ -186,7 +186,9 @@ def _warm_up(*, parsing: bool) -> None:
     waits on its API calls. A module imported twice at once is imported once (Python's import lock)."""
     import threading
 
-    modules = ["govreports.report.build"] + (["tasks.parse", "govreports.tables.validate"] if parsing else [])
+    # validate.py imports GX itself only when a batch is validated: name it, or nothing loads it early
+    modules = ["govreports.report.build"] + (["tasks.parse", "govreports.tables.validate", "great_expectations"]
+                                             if parsing else [])
 
     def load() -> None:
         import importlib

@@ -199,3 +199,16 @@ def test_with_samples_fetches_portals_only_when_asked(tmp_path, monkeypatch):
     assert given["sources_file"] == str(mine.resolve())
     assert off["sources_file"] == "none"
     assert resolve_sources_file(plain["sources_file"]) == ROOT / "sources.yaml"
+
+
+@pytest.mark.parametrize("parsing", [True, False])
+def test_the_warm_up_loads_gx_only_when_pages_are_coming(parsing):
+    """GX (≈2 s to import) loads in the background while the server starts and the pages parse,
+    not inside the first validation; a run with nothing to parse never loads it."""
+    probe = ("import sys, threading\n"
+             "from govreports_cli import run_cmd\n"
+             f"run_cmd._warm_up(parsing={parsing})\n"
+             "[t.join() for t in threading.enumerate() if t.name == 'govreports-warm-up']\n"
+             "print('great_expectations' in sys.modules, 'govreports.report.build' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == [str(parsing), "True"]

@@ -2,11 +2,13 @@
 
 Why DuckDB and not dicts (what the backfill did before): diffing a 10-year rebuild of 10,000 pages
 as Python dicts peaked at 4.8 GB and grew with the archive. Here the incoming rows (staged Parquet
-or a table) and the released rows of the replaced years stream into a DuckDB connection with a
-memory limit (it spills to a temp dir beyond it), the diff is a multiset comparison of row hashes
-per group (a year, or a raw page for the unpartitioned tables) done in SQL, and each changed
-group's rows stream back out as Arrow batches for the Delta write. Peak memory is the limit plus
-one commit's buffer, whatever the size of the archive.
+or a table) and the released rows of the replaced years stream once through a DuckDB connection with
+a memory limit (it spills to a temp dir beyond it), which keeps only narrow columns (group, key, a
+row number, a hash of the whole row); the whole rows go to an Arrow IPC file beside it (Session says
+why). The diff is a multiset comparison of row hashes per group (a year, or a raw page for the
+unpartitioned tables) done in SQL, and each changed group's rows are read back from the IPC file,
+batch by batch, for the Delta write. Peak memory is the limit plus one batch and one commit's
+buffer, whatever the size of the archive or of its reports.
 
 Semantics are those of the dict version, kept exactly: incoming rows outside the groups are
 ignored (and counted), duplicates keep their first row (staged order), a group is rewritten only

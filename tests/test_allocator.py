@@ -118,3 +118,25 @@ def test_release_memory_frees_arrow_buffers_held_by_garbage_cycles():
     finally:
         if was:
             gc.enable()
+
+
+def test_the_glibc_threshold_is_not_exported_to_parse_workers():
+    """Set by mallopt in the flow process; a spawned worker keeps glibc's default (tune_allocators)."""
+    probe = ("import multiprocessing as mp, os\n"
+             "from govreports import settings\n"
+             "def child(q): q.put(settings._pool_worker())\n"
+             "if __name__ == '__main__':\n"
+             "    settings.tune_allocators()\n"
+             "    ctx = mp.get_context('spawn'); q = ctx.Queue(); p = ctx.Process(target=child, args=(q,)); p.start()\n"
+             "    print(settings._pool_worker(), q.get(timeout=60), os.environ.get('MALLOC_MMAP_THRESHOLD_'))\n"
+             "    p.join()\n")
+    clean = {k: v for k, v in os.environ.items() if k not in (*OURS, "MALLOC_MMAP_THRESHOLD_")}
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        script = os.path.join(tmp, "probe.py")
+        with open(script, "w", encoding="utf-8") as f:
+            f.write(probe)
+        out = subprocess.run([sys.executable, script], env=clean, capture_output=True, text=True, timeout=120,
+                             check=True)
+    assert out.stdout.split() == ["False", "True", "None"]

@@ -208,6 +208,14 @@ at its *latest* Delta version to get "the latest release": a publish commits its
 other and appends the release row last, so the latest versions may belong to a publish still under
 way (or one that failed half way). DuckDB's own `delta_scan` downloads an extension at first use; scan
 `DeltaTable(..., version=v).to_pyarrow_dataset()` instead (`duckdb.sql("select … from ds")`).
+
+One known trap of the libraries themselves (duckdb 2.0, deltalake 1.6, measured 2026-12-06): a script
+that reads a table with deltalake's `to_pyarrow_table()`/`to_pandas()` *and* queries with
+`duckdb.sql(...)` (DuckDB's default connection) usually aborts at exit, after its work is done
+(`terminate called without an active exception`, exit status 134; 4–5 runs in 6). Close the default
+connection before the script ends, `duckdb.default_connection().close()` (or use your own
+`duckdb.connect()` and close it): then none did. Scanning `govreports.dataset(...)` with DuckDB, as in
+the README, did not abort.
 """
 
 

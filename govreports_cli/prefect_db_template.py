@@ -20,6 +20,7 @@ import contextlib
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -60,14 +61,7 @@ def seed(home: Path) -> bool:
     target = home / DB_NAME
     if not applies() or template is None or target.exists() or not template.is_file():
         return False
-    partial = target.with_name(f".{DB_NAME}.{os.getpid()}.part")
-    try:
-        shutil.copyfile(template, partial)
-        os.replace(partial, target)  # the server never sees half a file
-    except OSError:
-        partial.unlink(missing_ok=True)
-        return False
-    return True
+    return _write_whole(target, lambda partial: shutil.copyfile(template, partial))
 
 
 def keep(home: Path) -> bool:
@@ -79,14 +73,27 @@ def keep(home: Path) -> bool:
     source = home / DB_NAME
     if not applies() or template is None or template.exists() or not source.is_file():
         return False
-    partial = template.with_name(f".{DB_NAME}.{os.getpid()}.part")
-    try:
-        template.parent.mkdir(parents=True, exist_ok=True)
+
+    def backup(partial: Path) -> None:
         with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=5)) as src, \
                 contextlib.closing(sqlite3.connect(partial)) as dst:
             src.backup(dst)  # consistent even while the server has the file open (WAL)
             dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-        os.replace(partial, template)
+
+    try:
+        template.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only cache: the server migrates, as it would have
+        return False
+    return _write_whole(template, backup)
+
+
+def _write_whole(target: Path, write: Callable[[Path], object]) -> bool:
+    """`write` a partial file beside `target`, then rename it into place: a reader (the server, or a
+    concurrent run) never sees half a file. False, and no partial file left, when it fails."""
+    partial = target.with_name(f".{DB_NAME}.{os.getpid()}.part")
+    try:
+        write(partial)
+        os.replace(partial, target)
     except (OSError, sqlite3.Error):
         partial.unlink(missing_ok=True)
         return False

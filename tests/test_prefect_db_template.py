@@ -122,3 +122,11 @@ def test_the_second_temporary_server_starts_from_the_first_ones_database(tmp_pat
         assert db.execute("SELECT count(*) FROM probe").fetchone()[0] == 0, "b's database is a copy"
         assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == head
         assert db.execute("SELECT count(*) FROM flow_run WHERE state_type = 'COMPLETED'").fetchone()[0] == 1
+
+
+def test_a_cache_that_cannot_be_written_is_skipped_not_fatal(cache, tmp_path):
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text("a file where the cache directory should be", encoding="utf-8")
+    _database(tmp_path / "home" / tpl.DB_NAME, "x")
+    assert tpl.keep(tmp_path / "home") is False
+    assert tpl.seed(tmp_path / "other") is False

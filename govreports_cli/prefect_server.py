@@ -6,7 +6,8 @@ the server: a run sat silent for all of it. Here the server process is started f
 boots while this process imports the pipeline and checks the inbox, and the flow process never
 imports the server. It runs the command Prefect's SubprocessASGIServer runs (uvicorn on
 `prefect.server.api.server:create_app`, no UI, the ephemeral flags), so it is the same server with
-the same database under PREFECT_HOME; only the timing differs. A server already answering on the
+the same database under PREFECT_HOME; only the timing differs, and its imports are kept out of the
+garbage collector's scans (prefect_server_process.py). A server already answering on the
 local default address (`prefect server start`) is used instead of starting one, unless told not to.
 """
 
@@ -92,8 +93,8 @@ class PrefectApi:
         log = open(self.log_path, "ab")  # noqa: SIM115 -- the child writes to it for its whole life
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
-                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"],
+                [sys.executable, "-m", "govreports_cli.prefect_server_process",
+                 "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"],
                 env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         finally:
             log.close()

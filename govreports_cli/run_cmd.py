@@ -19,9 +19,11 @@ import errno
 import logging
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from govreports import collector
 from govreports_cli import lifeline, prefect_server, preflight
 from govreports_cli.progress import RunView
 
@@ -98,6 +100,7 @@ def _run(shown: RunView, root: Path, kind: str, params: dict[str, Any], *, serve
     api = prefect_server.connect(server, Path(os.environ["PREFECT_HOME"]))
     shown.step(("starting " if api.kind == "temporary" else "using ") + api.describe())
     previous_url = os.environ.get("PREFECT_API_URL")
+    importing = collector.ImportPause()  # imports make no garbage worth a collection
     try:
         if api.kind != "configured":
             os.environ["PREFECT_API_URL"] = api.url  # before Prefect is imported: it reads settings once
@@ -111,7 +114,9 @@ def _run(shown: RunView, root: Path, kind: str, params: dict[str, Any], *, serve
             pages_coming = bool(waiting or params.get("with_samples"))
         ready = prefect_server.healthy(api.url)
         if pages_coming or not ready:
-            _warm_up(parsing=pages_coming)
+            _warm_up(parsing=pages_coming, then=importing.end)
+        else:
+            importing.end()
         if not ready:
             shown.step("waiting for the Prefect server")
             api.wait(float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
@@ -122,6 +127,7 @@ def _run(shown: RunView, root: Path, kind: str, params: dict[str, Any], *, serve
         shown.error(f"{kind if kind == 'backfill' else 'run'} failed: {failure(exc, root)}")
         return 1
     finally:
+        importing.close()
         shown.close_view()
         _close_pool()
         api.stop()
@@ -180,10 +186,11 @@ def _flush_prefect() -> None:
             worker.drain_all(timeout=5, at_exit=False)
 
 
-def _warm_up(*, parsing: bool) -> None:
+def _warm_up(*, parsing: bool, then: Callable[[], None]) -> None:
     """Import in the background what the run will import later anyway: the report (always), and the
     parser and GX (≈3 s) when there are pages — while this thread waits for the server or the flow
-    waits on its API calls. A module imported twice at once is imported once (Python's import lock)."""
+    waits on its API calls. A module imported twice at once is imported once (Python's import lock).
+    `then` runs once they are loaded (or failed to)."""
     import threading
 
     # validate.py imports GX itself only when a batch is validated: name it, or nothing loads it early
@@ -196,6 +203,7 @@ def _warm_up(*, parsing: bool) -> None:
         for name in modules:
             with contextlib.suppress(Exception):  # the flow's own import will raise it properly
                 importlib.import_module(name)
+        then()
 
     threading.Thread(target=load, name="govreports-warm-up", daemon=True).start()
 

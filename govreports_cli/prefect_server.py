@@ -94,7 +94,8 @@ class PrefectApi:
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "govreports_cli.prefect_server_process",
-                 "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"],
+                 "--factory", "prefect.server.api.server:create_app",
+                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"],
                 env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         finally:
             log.close()

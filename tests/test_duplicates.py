@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow.dataset as pads
 
 from govreports.config import DataPaths
-from govreports.documents.duplicates import Candidate, fingerprint, link, similarity
+from govreports.documents.duplicates import Candidate, fingerprint, link, normalized, similarity
 from govreports.io import curated, dedupe, staging
 from govreports.parse import parse_page
 from govreports.tables.rows import results_to_tables
@@ -88,7 +88,7 @@ def test_bodies_only_for_the_compared_documents_give_the_same_links():
     import random
     from dataclasses import replace
 
-    from govreports.documents.duplicates import compared, normalized
+    from govreports.documents.duplicates import compared
 
     rng = random.Random(18)
     superseding = 0
@@ -110,3 +110,74 @@ def test_bodies_only_for_the_compared_documents_give_the_same_links():
         assert link(light[:split], light[split:]) == full
         superseding += sum(1 for _, sup in full.values() if sup)
     assert superseding > 20, "the sets must exercise the body comparison"
+
+
+def _link_on_strings(known: list[Candidate], new: list[Candidate]) -> dict[str, tuple[str | None, str | None]]:
+    """The links as defined: every comparison by `similarity` on the strings, one document at a time."""
+    from govreports.documents.duplicates import _rules, _same_title
+
+    threshold = _rules()[0]
+    first_of: dict[str, str] = {}
+    current: dict[tuple, Candidate] = {}
+    superseded = {c.supersedes or "" for c in known}
+    for c in known:
+        first_of.setdefault(c.fingerprint, c.doc_id)
+        if c.duplicate_of is None and c.doc_id not in superseded and c.agency:
+            current[c.key] = c
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for c in new:
+        if c.fingerprint in first_of and first_of[c.fingerprint] != c.doc_id:
+            out[c.doc_id] = (first_of[c.fingerprint], None)
+            continue
+        first_of.setdefault(c.fingerprint, c.doc_id)
+        previous = current.get(c.key) if c.agency else None
+        supersedes = None
+        if (previous is not None and previous.doc_id != c.doc_id and _same_title(previous.title, c.title)
+                and similarity(previous.text, c.text) >= threshold):
+            supersedes = previous.doc_id
+        if c.agency and (previous is None or supersedes):
+            current[c.key] = c
+        out[c.doc_id] = (None, supersedes)
+    return out
+
+
+def test_hashed_comparisons_give_the_links_of_the_string_similarity():
+    """`link` counts shingle overlaps on 64-bit hashes and recounts near the threshold: on random
+    versions whose similarity spreads across the threshold (short and long bodies, repeats,
+    several agencies, interleaved keys) the links are exactly those of comparing strings."""
+    import random
+
+    from govreports.documents.duplicates import _rules, shingle_hashes, similar_enough
+
+    rng = random.Random(16)
+    threshold = _rules()[0]
+    alphabet = "法治政府建设报告一二三四五六七八九十年度工作推进依法行政执法监督"
+    sides = {True: 0, False: 0}
+    for round_no in range(150):
+        bases = [normalized("".join(rng.choice(alphabet) for _ in range(rng.choice([3, 40, 300, 900]))))
+                 for _ in range(3)]
+        docs = []
+        for n in range(rng.randint(2, 12)):
+            text = rng.choice(bases)
+            for _ in range(rng.choice([0, 1, 2, 4, 8, 16])):  # corrections: similarity from 1 down past 0.8
+                at = rng.randrange(len(text) + 1)
+                text = text[:at] + rng.choice(alphabet) + text[at + 1:]
+            docs.append(Candidate(f"r{round_no}d{n:02d}", fingerprint(text), rng.choice(["司法局", "教育局", None]),
+                                  rng.choice([2022, 2023]), "annual_report", text, region="宁波市",
+                                  title=rng.choice(["报告", "报告修订稿"])))
+            if n:
+                a, b = docs[n - 1].text, text
+                size = _rules()[1]
+                exact = similarity(a, b) >= threshold
+                assert similar_enough(a, shingle_hashes(a, size), b, shingle_hashes(b, size), threshold) == exact
+                sides[exact] += 1
+        split = rng.randint(0, len(docs))
+        assert link(docs[:split], docs[split:]) == _link_on_strings(docs[:split], docs[split:])
+    assert min(sides.values()) > 50, sides  # both outcomes, many times
+
+
+def test_shingle_hashes_count_the_distinct_shingles():
+    from govreports.documents.duplicates import _shingles, shingle_hashes
+
+    for text in ("", "法治", "法治政府建", "法治政府建设法治政府建设年度报告", "ab" * 50):
+        assert len(shingle_hashes(text, 5)) == (len(_shingles(text, 5)) if len(text) >= 5 else 0)

@@ -6,6 +6,7 @@ The tables are synthetic but consistent (offsets point into the body, ids resolv
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from pathlib import Path
@@ -217,3 +218,36 @@ def test_gx_does_not_fingerprint_the_batches(clean, monkeypatch):
     outcome = validate_tables(set_value(clean, "quantities", row_of(clean, "quantities", bad), "value", 5e15),
                               today=TODAY)
     assert set(outcome.failed_docs) == {bad}
+
+
+def test_each_expectation_configuration_is_built_once_per_call_with_the_same_results(clean, monkeypatch):
+    """GX rebuilds an expectation's configuration for every argument it reads (gx_run.py): within a
+    call each object's is built once, the results are those of GX's own property, and the property is GX's
+    again after the call, also when validation raises."""
+    from great_expectations.expectations.expectation import Expectation
+
+    from govreports.tables import gx_run
+
+    shipped = Expectation.configuration
+    builds = 0
+
+    def counted(expectation):
+        nonlocal builds
+        builds += 1
+        return shipped.fget(expectation)
+
+    monkeypatch.setattr(Expectation, "configuration", property(counted))
+    bad = doc_ids(clean)[1]
+    tables = set_value(clean, "quantities", row_of(clean, "quantities", bad), "value", 5e15)
+    cached = validate_tables(tables, today=TODAY)
+    once, builds = builds, 0
+    monkeypatch.setattr(gx_run, "_configurations_built_once", contextlib.nullcontext)
+    plain = validate_tables(tables, today=TODAY)
+    assert once * 4 < builds  # GX 1.24: 1,577 builds against 13,742 on these tables
+    assert json.dumps(cached.results, sort_keys=True) == json.dumps(plain.results, sort_keys=True)
+    assert cached.failed_docs == plain.failed_docs == {bad: ["quantities.value_within_1e13"]}
+    assert Expectation.configuration.fget is counted
+    monkeypatch.undo()
+    with pytest.raises(ZeroDivisionError), gx_run._configurations_built_once():
+        raise ZeroDivisionError
+    assert Expectation.configuration is shipped

@@ -7,8 +7,7 @@ mapped to its doc_id, and that document leaves ALL tables for a `quarantine` row
 expectations it failed. What is not the data's fault raises instead: a suite that does not load
 (GX drops a misspelled expectation type silently, so the loader counts), an expectation whose
 metric raised (GX reports it as a failure, not an exception), or a table whose columns are not the
-suite's. GX is imported lazily (≈3 s) and runs in an ephemeral context: a file context would
-rewrite the hand-written JSON (shared/docs/libraries.md §2).
+suite's. GX itself runs in gx_run.py.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from govreports.tables import checks as ck
+from govreports.tables.gx_run import run_gx
 from govreports.tables.schemas import SCHEMAS
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
@@ -121,65 +121,6 @@ def load_suites(suites_dir: Path | None = None) -> dict[str, Suite]:
     return suites
 
 
-def build_gx_suite(suite: Suite) -> Any:
-    """The GX suite; raises if GX dropped any expectation (it only logs a misspelled type)."""
-    import great_expectations as gx
-
-    gx_suite = gx.ExpectationSuite(name=suite.table, expectations=[dict(e) for e in suite.expectations])
-    loaded = {e.meta.get("name") for e in gx_suite.expectations}
-    dropped = [e["meta"]["name"] for e in suite.expectations if e["meta"]["name"] not in loaded]
-    if dropped or len(gx_suite.expectations) != len(suite.expectations):
-        raise SuiteError(f"suite {suite.table}: GX did not load {dropped} (misspelled type?)")
-    return gx_suite
-
-
-def _raised(info: Any) -> str | None:
-    """GX puts metric exceptions in exception_info, flat or keyed by metric id."""
-    if not isinstance(info, dict):
-        return None
-    if info.get("raised_exception"):
-        return str(info.get("exception_message"))
-    nested = [_raised(v) for v in info.values() if isinstance(v, dict)]
-    return next((m for m in nested if m), None)
-
-
-def _run_gx(suites: dict[str, Suite], tables: dict[str, pa.Table], params: dict[str, Any]
-            ) -> tuple[dict[str, Any], list[Failure]]:
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults
-    from great_expectations.execution_engine import pandas_execution_engine
-
-    # GX fingerprints every batch (md5 over the hashed DataFrame: ≈0.5 CPU s per 1,000 pages, a
-    # seventh of validating them) for a batch marker nothing here reads; it skips frames over this.
-    pandas_execution_engine.HASH_THRESHOLD = 0
-    # in memory, and no temporary Data Docs site per run (GX would create one under /tmp each time)
-    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False))
-    context = gx.get_context(project_config=config, mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
-    source = context.data_sources.add_or_update_pandas("govreports")
-    described, failures, broken, table_level = {}, [], [], []
-    for name, table in tables.items():
-        batch = (source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole")
-                 .get_batch(batch_parameters={"dataframe": table.to_pandas()}))
-        result = batch.validate(build_gx_suite(suites[name]), result_format="COMPLETE",
-                                expectation_parameters=params)
-        described[name] = result.describe_dict()
-        for r in result.results:
-            label = f"{name}.{r.expectation_config.meta['name']}"
-            if (message := _raised(r.exception_info)) is not None:
-                broken.append(f"{label}: {message}")
-            elif not r.success and "unexpected_index_list" not in r.result:
-                table_level.append(f"{label}: observed {r.result.get('observed_value')!r}")
-            elif not r.success:
-                failures.append((name, label, list(r.result["unexpected_index_list"]),
-                                 list(r.result.get("unexpected_list", []))))
-    if broken:
-        raise SuiteError("expectations raised (configuration error, not bad data): " + "; ".join(broken))
-    if table_level:
-        raise SchemaMismatchError("table-level expectations failed: " + "; ".join(table_level))
-    return described, failures
-
-
 def _attribute(failures: list[Failure], tables: dict[str, pa.Table]
                ) -> tuple[dict[str, dict[str, list]], dict[str, set[int]]]:
     """doc_id → {failure name → examples}; plus rows no document can be blamed for, per table."""
@@ -270,7 +211,7 @@ def validate_tables(tables: dict[str, pa.Table], *, suites_dir: Path | None = No
         if problems := ck.schema_problems(name, table, suites[name].columns):
             raise SchemaMismatchError(f"{name}: {problems}")
     params = ck.rule_parameters(today)
-    described, gx_failures = _run_gx(suites, curated, params)
+    described, gx_failures = run_gx(suites, curated, params)
     checked, check_failures = ck.run_checks({n: s.checks for n, s in suites.items()},
                                             ck.CheckData(curated, today or dt.date.today()))
     blamed, orphans = _attribute(gx_failures + check_failures, curated)

@@ -20,7 +20,8 @@ import pytest
 from govreports.models import DocType, Modality, Qualifier
 from govreports.tables import checks as ck
 from govreports.tables.gx_run import build_gx_suite
-from govreports.tables.validate import SuiteError, load_suite, load_suites, validate_tables
+from govreports.tables.suites import SuiteError, load_suite, load_suites
+from govreports.tables.validate import validate_tables
 from tests.support.validation import TODAY, doc_ids, good_tables, row_of, set_value
 
 SUITES = Path(__file__).resolve().parents[1] / "expectations"

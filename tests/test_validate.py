@@ -146,12 +146,12 @@ def test_existing_quarantine_rows_are_carried_over(clean):
 
 def test_suites_are_found_without_the_source_tree(monkeypatch):
     """Installed non-editable, expectations/ is a top-level namespace folder found by import."""
-    from govreports.tables import validate
+    from govreports.tables import suites
 
-    monkeypatch.setattr(validate, "SUITES_DIR", Path("/nonexistent/expectations"))
-    found = validate.default_suites_dir()
+    monkeypatch.setattr(suites, "SUITES_DIR", Path("/nonexistent/expectations"))
+    found = suites.default_suites_dir()
     assert (found / "documents.json").is_file()
-    assert set(validate.load_suites()) == set(SCHEMAS) - {"quarantine"}
+    assert set(suites.load_suites()) == set(SCHEMAS) - {"quarantine"}
 
 
 def test_a_run_without_documents_validates():

@@ -11,12 +11,11 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 
-if TYPE_CHECKING:
-    from govreports.tables.validate import Failure, Suite
+from govreports.tables.suites import Failure, SchemaMismatchError, Suite, SuiteError
 
 _ONE_CALL_AT_A_TIME = threading.Lock()
 
@@ -29,8 +28,6 @@ def build_gx_suite(suite: Suite) -> Any:
     loaded = {e.meta.get("name") for e in gx_suite.expectations}
     dropped = [e["meta"]["name"] for e in suite.expectations if e["meta"]["name"] not in loaded]
     if dropped or len(gx_suite.expectations) != len(suite.expectations):
-        from govreports.tables.validate import SuiteError
-
         raise SuiteError(f"suite {suite.table}: GX did not load {dropped} (misspelled type?)")
     return gx_suite
 
@@ -109,8 +106,6 @@ def _validate_with_gx(suites: dict[str, Suite], tables: dict[str, pa.Table], par
             elif not r.success:
                 failures.append((name, label, list(r.result["unexpected_index_list"]),
                                  list(r.result.get("unexpected_list", []))))
-    from govreports.tables.validate import SchemaMismatchError, SuiteError
-
     if broken:
         raise SuiteError("expectations raised (configuration error, not bad data): " + "; ".join(broken))
     if table_level:

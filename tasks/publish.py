@@ -14,7 +14,6 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from govreports.collector import long_lived_frozen
 from govreports.config import DataPaths
 from govreports.io import curated, dedupe, runs, staging
 from govreports.io.publish_inputs import release_memory, staged_tables
@@ -32,14 +31,13 @@ def validate_batch(batch_dir: str, run_id: str, batch_no: int = 0) -> ValidatedB
     from govreports.tables.validate import validate_tables  # GX import costs seconds: only when validating
 
     directory = Path(batch_dir)
-    with long_lived_frozen():
-        outcome = validate_tables(staging.read_tables(directory / "parsed"), run_id=run_id)
-        staging.clear(directory / "valid")
-        staging.write_tables(directory / "valid", outcome.tables, "part")
-        done = ValidatedBatch(batch=batch_no, dir=str(directory / "valid"), results=outcome.results,
-                              failed_docs=outcome.failed_docs)
-        del outcome
-        release_memory()
+    outcome = validate_tables(staging.read_tables(directory / "parsed"), run_id=run_id)
+    staging.clear(directory / "valid")
+    staging.write_tables(directory / "valid", outcome.tables, "part")
+    done = ValidatedBatch(batch=batch_no, dir=str(directory / "valid"), results=outcome.results,
+                          failed_docs=outcome.failed_docs)
+    del outcome
+    release_memory()
     return done
 
 
@@ -61,14 +59,12 @@ def publish(paths: DataPaths, valid_dirs: list[str], *, run_id: str, code_versio
             kind: str = "nightly", replace_years: list[int] | None = None,
             raw_hashes: list[str] | None = None, retried: list[str] | None = None) -> Any:
     """Write one new version of every changed table from the staged valid parts; None when nothing changed."""
-    with long_lived_frozen():
-        dedupe.link_staged(paths, valid_dirs)  # duplicate_of / supersedes against what is published
-        tables = staged_tables(paths, valid_dirs, backfill=replace_years is not None)
-        release = curated.publish(paths, tables, run_id=run_id, code_version=code_version,
-                                  kind=kind, replace_years=replace_years, raw_hashes=tuple(raw_hashes or ()),
-                                  retried=tuple(retried or ()))
-        del tables
-        release_memory()
+    dedupe.link_staged(paths, valid_dirs)  # duplicate_of / supersedes against what is published
+    tables = staged_tables(paths, valid_dirs, backfill=replace_years is not None)
+    release = curated.publish(paths, tables, run_id=run_id, code_version=code_version,
+                              kind=kind, replace_years=replace_years, raw_hashes=tuple(raw_hashes or ()),
+                              retried=tuple(retried or ()))
+    release_memory()
     return release
 
 
@@ -82,5 +78,4 @@ def write_summary(paths: DataPaths, summary: RunSummary) -> str:
 @task(name="write-report", cache_policy=NO_CACHE)
 def write_report(paths: DataPaths, summary: RunSummary, release_number: int | None) -> str:
     """The human-readable run report (HTML + JSON) beside the summary."""
-    with long_lived_frozen():
-        return str(runs.write_run_report(paths, summary, release_number))
+    return str(runs.write_run_report(paths, summary, release_number))

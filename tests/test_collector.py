@@ -1,5 +1,5 @@
-"""The cyclic collector in a run (govreports/collector.py): imports are not scanned, a task's
-collections walk only what the task made, and the process is left as it was found."""
+"""The cyclic collector in a run (govreports/collector.py): imports are not scanned, what the run
+makes is, and the process is left as it was found."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import threading
 import weakref
 from collections.abc import Iterator
 
-from govreports.collector import ImportPause, long_lived_frozen
+from govreports.collector import ImportPause
 
 
 class Node:
@@ -34,26 +34,39 @@ def cyclic_garbage() -> weakref.ref:
     return weakref.ref(Node())
 
 
-def test_a_frozen_scope_collects_what_it_made_and_thaws_what_was_there():
+def test_after_the_pause_collections_skip_what_loaded_and_take_what_the_run_makes():
+    """What was alive when the imports ended is not walked; garbage the run makes afterwards (a
+    batch's cycles) is collected by the next collection, until `close()` puts everything back."""
     with no_automatic_collections():
+        gc.enable()
+        pause = ImportPause()
+        loaded = cyclic_garbage()          # alive-looking to the freeze: it has not been collected yet
+        pause.end()
+        made = cyclic_garbage()
         gc.collect()
-        before = cyclic_garbage()
-        with long_lived_frozen():
-            assert gc.get_freeze_count() > 0
-            inside = cyclic_garbage()
+        assert made() is None              # made after the pause: collected
+        assert loaded() is not None        # frozen with the imports: skipped
+        pause.close()
+        gc.collect()
+        assert loaded() is None            # thawed: collected as it would have been
+
+
+def test_garbage_of_one_batch_does_not_outlive_the_next_collection():
+    """The per-batch collection (release_memory) frees a batch's cycles even when something
+    loaded before the run (a module global) pointed at them until the next batch replaced them."""
+    with no_automatic_collections():
+        registry: dict[str, object] = {}   # like GX's project manager: a global holding the last context
+        pause = ImportPause()
+        pause.end()
+        batches = []
+        for _ in range(3):
+            context = Node()
+            batches.append(weakref.ref(context))
+            registry["current"] = context  # replaces (and orphans) the previous batch's context
+            del context
             gc.collect()
-            assert inside() is None        # made inside the scope: collected by a collection inside
-            assert before() is not None    # there before: frozen, not walked
-        assert gc.get_freeze_count() == 0
-        gc.collect()
-        assert before() is None            # after the scope it is collected as it would have been
-
-
-def test_a_frozen_scope_thaws_when_its_body_raises():
-    with no_automatic_collections():
-        with contextlib.suppress(ValueError), long_lived_frozen():
-            raise ValueError("a task failed")
-        assert gc.get_freeze_count() == 0
+        assert [b() is None for b in batches] == [True, True, False]
+        pause.close()
 
 
 def test_an_import_pause_holds_collections_off_and_ends_once_from_any_thread():

@@ -181,3 +181,52 @@ def test_shingle_hashes_count_the_distinct_shingles():
 
     for text in ("", "法治", "法治政府建", "法治政府建设法治政府建设年度报告", "ab" * 50):
         assert len(shingle_hashes(text, 5)) == (len(_shingles(text, 5)) if len(text) >= 5 else 0)
+
+
+def test_linking_a_group_of_bodies_at_a_time_gives_the_links_of_linking_at_once(tmp_path: Path, monkeypatch):
+    """io/body_spill.py: with the compared bodies spilled in groups (here one document per group,
+    so every key is its own group and files are written and read back), a run links exactly as
+    with every body in memory; the spill's files are gone afterwards."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from govreports.io import body_spill
+
+    agencies = ["宁波市教育局", "宁波市司法局", "宁波市民政局", "宁波市财政局"]
+
+    def report(agency: str, holders: int, other: bool = False) -> bytes:
+        paras = [p.replace("宁波市教育局", agency).replace("市教育局", agency[3:]) for p in PARAS]
+        paras[2] = f"一是落实第一责任人职责。全局持证人员{holders}人,组织集体学法12次。"
+        if other:  # the same title over a different report: compared, and not a correction
+            paras = [paras[0], "一、其他工作", "全年办理行政复议案件多起,开展普法宣传活动多场。" * 6, *paras[-2:]]
+        return report_html(f"{agency}2022年法治政府建设年度报告", paras).encode()
+
+    paths = DataPaths.from_dir(tmp_path / "data", env={})
+    _run(paths, [report(a, 70) for a in agencies], "run-1", tmp_path / "s1")
+    results = [parse_page(p, "inbox", keywords=False)
+               for p in [report(a, 71) for a in agencies] + [report(a, 72, other=True) for a in agencies[:2]]]
+    valid = tmp_path / "s2" / "valid"
+    staging.write_tables(valid, results_to_tables(results, code_version="v", run_id="run-2"), "part")
+    shutil.copytree(valid, tmp_path / "s3" / "valid")
+
+    def links(directory: Path) -> dict[str, tuple]:
+        rows = [r for f in staging.parts(directory, "documents") for r in pq.read_table(f).to_pylist()]
+        return {r["doc_id"]: (r["duplicate_of"], r["supersedes"]) for r in rows}
+
+    dedupe.link_staged(paths, [str(valid)])
+    at_once = links(valid)
+    spills: list[body_spill.BodySpill] = []
+    real = body_spill.BodySpill
+
+    def watched(groups: list[set[str]]) -> body_spill.BodySpill:
+        spills.append(real(groups))
+        return spills[-1]
+
+    monkeypatch.setattr(body_spill, "BODIES_PER_GROUP", 1)
+    monkeypatch.setattr(body_spill, "BodySpill", watched)
+    dedupe.link_staged(paths, [str(tmp_path / "s3" / "valid")])
+    assert links(tmp_path / "s3" / "valid") == at_once
+    assert sum(1 for _, sup in at_once.values() if sup) == 4  # every agency's correction, not the other reports
+    (spill,) = spills
+    assert spill.count == len(agencies) and spill.directory is not None and not spill.directory.exists()

@@ -152,22 +152,21 @@ def compared(candidates: Iterable[Candidate]) -> set[str]:
     return out
 
 
-def link(known: Iterable[Candidate], new: Iterable[Candidate]) -> dict[str, tuple[str | None, str | None]]:
-    """(duplicate_of, supersedes) for each of `new`, in order, against `known` (already published) and
-    the new documents before it."""
-    threshold, size = _rules()
+def repeats(known: Iterable[Candidate], new: Iterable[Candidate]
+            ) -> tuple[dict[str, tuple[str | None, str | None]], dict[tuple, Candidate], dict[tuple, list[Candidate]]]:
+    """The first half of `link`, on fingerprints and keys only (no bodies): the links with every
+    `duplicate_of` decided; the version in force per key among `known`; and per key, in order, the
+    new documents that are not repeats (what `supersessions` compares)."""
     first_of: dict[str, str] = {}        # fingerprint -> doc_id of its first document
-    current: dict[tuple, Candidate] = {}  # (agency, year, type) -> the version in force
-    superseded: set[str] = set()
+    current: dict[tuple, Candidate] = {}  # (agency, region, year, type) -> the version in force
     earlier: list[Candidate] = list(known)
-    for c in earlier:
-        superseded.add(c.supersedes or "")
+    superseded = {c.supersedes or "" for c in earlier}
     for c in earlier:
         first_of.setdefault(c.fingerprint, c.doc_id)
         if c.duplicate_of is None and c.doc_id not in superseded and c.agency:
             current[c.key] = c
     out: dict[str, tuple[str | None, str | None]] = {}
-    versions: dict[tuple, list[Candidate]] = {}  # per key, in order: the new documents that are not repeats
+    versions: dict[tuple, list[Candidate]] = {}
     for c in new:
         if c.fingerprint in first_of and first_of[c.fingerprint] != c.doc_id:
             out[c.doc_id] = (first_of[c.fingerprint], None)
@@ -176,18 +175,35 @@ def link(known: Iterable[Candidate], new: Iterable[Candidate]) -> dict[str, tupl
         out[c.doc_id] = (None, None)
         if c.agency:
             versions.setdefault(c.key, []).append(c)
-    # which version is in force depends on that key's documents only, in their order: one key at a
-    # time, the version in force is hashed once and only its hashes are held
+    return out, current, versions
+
+
+def supersessions(in_force: Candidate | None, docs: list[Candidate]) -> dict[str, str]:
+    """The second half of `link`, for one key: doc_id -> the version it supersedes. Which version
+    is in force depends on that key's documents only, in their order, so keys can be taken in any
+    order and one at a time; the version in force is hashed once. Needs the bodies (`text`) of the
+    documents `compared` names."""
+    threshold, size = _rules()
+    out: dict[str, str] = {}
+    previous, previous_hashes = in_force, None
+    for c in docs:
+        if previous is None:
+            previous = c
+        elif previous.doc_id != c.doc_id and _same_title(previous.title, c.title):
+            if previous_hashes is None:
+                previous_hashes = shingle_hashes(previous.text, size)
+            hashes = shingle_hashes(c.text, size)
+            if similar_enough(previous.text, previous_hashes, c.text, hashes, threshold):
+                out[c.doc_id] = previous.doc_id
+                previous, previous_hashes = c, hashes
+    return out
+
+
+def link(known: Iterable[Candidate], new: Iterable[Candidate]) -> dict[str, tuple[str | None, str | None]]:
+    """(duplicate_of, supersedes) for each of `new`, in order, against `known` (already published) and
+    the new documents before it."""
+    out, current, versions = repeats(known, new)
     for key, docs in versions.items():
-        previous, previous_hashes = current.get(key), None
-        for c in docs:
-            if previous is None:
-                previous = c
-            elif previous.doc_id != c.doc_id and _same_title(previous.title, c.title):
-                if previous_hashes is None:
-                    previous_hashes = shingle_hashes(previous.text, size)
-                hashes = shingle_hashes(c.text, size)
-                if similar_enough(previous.text, previous_hashes, c.text, hashes, threshold):
-                    out[c.doc_id] = (None, previous.doc_id)
-                    previous, previous_hashes = c, hashes
+        for doc_id, earlier in supersessions(current.get(key), docs).items():
+            out[doc_id] = (None, earlier)
     return out

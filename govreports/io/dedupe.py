@@ -8,6 +8,7 @@ moment may both keep it (the next backfill of that year links them).
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,8 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from govreports.config import DataPaths
-from govreports.documents.duplicates import Candidate, compared, fingerprint, link, normalized
-from govreports.io import staging
+from govreports.documents.duplicates import Candidate, compared, fingerprint, repeats, supersessions
+from govreports.io import body_spill, staging
 from govreports.io.reading import read_if_published
 
 _COLUMNS = ["doc_id", "body", "title", "agency", "region", "report_year", "doc_type", "publish_date", "fingerprint"]
@@ -34,17 +35,6 @@ def _candidates(batches: Iterable[pa.RecordBatch]) -> list[tuple[tuple, Candidat
     for batch in batches:
         out.extend((_when(row), Candidate.from_row(row, with_text=False)) for row in batch.to_pylist())
     return out
-
-
-def _fill_texts(pairs: list[tuple[tuple, Candidate]], batches: Iterable[pa.RecordBatch], wanted: set[str]) -> None:
-    """Give the candidates in `wanted` their normalized bodies, read again a batch at a time."""
-    by_id = {c.doc_id: c for _, c in pairs if c.doc_id in wanted}
-    if not by_id:
-        return
-    for batch in batches:
-        for doc_id, body in zip(batch.column("doc_id").to_pylist(), batch.column("body").to_pylist(), strict=True):
-            if doc_id in by_id:
-                by_id[doc_id].text = normalized(body or "")
 
 
 def _ordered(pairs: list[tuple[tuple, Candidate]]) -> list[Candidate]:
@@ -85,9 +75,23 @@ def link_staged(paths: DataPaths, valid_dirs: Iterable[str]) -> int:
             if c.doc_id in bodies:
                 c.fingerprint = fingerprint(bodies[c.doc_id] or "")
     wanted = compared(c for _, c in known + staged)
-    _fill_texts(known, released_bodies(wanted & {c.doc_id for _, c in known}), wanted)
-    _fill_texts(staged, staged_batches(["doc_id", "body"]), wanted)
-    links = link(_ordered(known), _ordered(staged))
+    links, in_force, versions = repeats(_ordered(known), _ordered(staged))
+    by_id = {c.doc_id: c for _, c in known + staged if c.doc_id in wanted}
+    cut = body_spill.groups(versions, in_force, wanted)
+    spill = body_spill.BodySpill([docs for _, docs in cut])
+    try:
+        spill.write(itertools.chain(staged_batches(["doc_id", "body"]),
+                                    released_bodies(set(spill.group_of) & {c.doc_id for _, c in known})))
+        for group, (keys, docs) in enumerate(cut):
+            for doc_id, text in spill.texts(group).items():
+                by_id[doc_id].text = text
+            for key in keys:
+                for doc_id, earlier in supersessions(in_force.get(key), versions[key]).items():
+                    links[doc_id] = (None, earlier)
+            for doc_id in docs:
+                by_id[doc_id].text = ""  # this group's bodies go before the next group's come
+    finally:
+        spill.close()
     linked = sum(1 for dup, sup in links.values() if dup or sup)
     if linked:
         for path in files:

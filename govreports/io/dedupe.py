@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -39,6 +39,31 @@ def _candidates(batches: Iterable[pa.RecordBatch]) -> list[tuple[tuple, Candidat
 
 def _ordered(pairs: list[tuple[tuple, Candidate]]) -> list[Candidate]:
     return [c for _, c in sorted(pairs, key=lambda pair: pair[0])]  # stable, as sorting the rows was
+
+
+def _links(known: list[tuple[tuple, Candidate]], staged: list[tuple[tuple, Candidate]],
+           bodies: Callable[[set[str]], Iterable[pa.RecordBatch]]) -> dict[str, tuple[str | None, str | None]]:
+    """duplicates.link over the light candidates, the bodies it compares held a group at a time
+    (io/body_spill.py); `bodies(released doc_ids)` streams (doc_id, body) of the staged documents
+    and of those released ones."""
+    wanted = compared(c for _, c in known + staged)
+    links, in_force, versions = repeats(_ordered(known), _ordered(staged))
+    by_id = {c.doc_id: c for _, c in known + staged if c.doc_id in wanted}
+    cut = body_spill.groups(versions, in_force, wanted)
+    spill = body_spill.BodySpill([docs for _, docs in cut])
+    try:
+        spill.write(bodies(set(spill.group_of) & {c.doc_id for _, c in known}))
+        for group, (keys, docs) in enumerate(cut):
+            for doc_id, text in spill.texts(group).items():
+                by_id[doc_id].text = text
+            for key in keys:
+                for doc_id, earlier in supersessions(in_force.get(key), versions[key]).items():
+                    links[doc_id] = (None, earlier)
+            for doc_id in docs:
+                by_id[doc_id].text = ""  # this group's bodies go before the next group's come
+    finally:
+        spill.close()
+    return links
 
 
 def link_staged(paths: DataPaths, valid_dirs: Iterable[str]) -> int:
@@ -74,24 +99,8 @@ def link_staged(paths: DataPaths, valid_dirs: Iterable[str]) -> int:
         for _, c in known:
             if c.doc_id in bodies:
                 c.fingerprint = fingerprint(bodies[c.doc_id] or "")
-    wanted = compared(c for _, c in known + staged)
-    links, in_force, versions = repeats(_ordered(known), _ordered(staged))
-    by_id = {c.doc_id: c for _, c in known + staged if c.doc_id in wanted}
-    cut = body_spill.groups(versions, in_force, wanted)
-    spill = body_spill.BodySpill([docs for _, docs in cut])
-    try:
-        spill.write(itertools.chain(staged_batches(["doc_id", "body"]),
-                                    released_bodies(set(spill.group_of) & {c.doc_id for _, c in known})))
-        for group, (keys, docs) in enumerate(cut):
-            for doc_id, text in spill.texts(group).items():
-                by_id[doc_id].text = text
-            for key in keys:
-                for doc_id, earlier in supersessions(in_force.get(key), versions[key]).items():
-                    links[doc_id] = (None, earlier)
-            for doc_id in docs:
-                by_id[doc_id].text = ""  # this group's bodies go before the next group's come
-    finally:
-        spill.close()
+    links = _links(known, staged, lambda known_ids: itertools.chain(
+        staged_batches(["doc_id", "body"]), released_bodies(known_ids)))
     linked = sum(1 for dup, sup in links.values() if dup or sup)
     if linked:
         for path in files:

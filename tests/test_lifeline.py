@@ -63,7 +63,7 @@ def test_kill_9_of_a_run_leaves_no_process_and_its_stage_is_swept(tmp_path: Path
             time.sleep(0.2)
         started.update({p.pid: p for p in _descendants(parent)})
         names = " ".join(" ".join(p.cmdline()) for p in started.values() if p.is_running())
-        assert "uvicorn" in names and "resource_tracker" in names  # the Prefect server and the tracker
+        assert "prefect.server.api.server:create_app" in names and "resource_tracker" in names  # server, tracker
         stages = list((data / "runs").glob("*/stage"))
         assert len(stages) == 1
 

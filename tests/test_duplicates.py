@@ -230,3 +230,18 @@ def test_linking_a_group_of_bodies_at_a_time_gives_the_links_of_linking_at_once(
     assert sum(1 for _, sup in at_once.values() if sup) == 4  # every agency's correction, not the other reports
     (spill,) = spills
     assert spill.count == len(agencies) and spill.directory is not None and not spill.directory.exists()
+
+
+def test_the_body_spill_reads_no_body_when_nothing_is_compared_and_keeps_only_the_compared():
+    import pyarrow as pa
+
+    from govreports.io.body_spill import BodySpill
+
+    def never():
+        raise AssertionError("bodies read with nothing to compare")
+        yield  # pragma: no cover
+
+    BodySpill([]).write(never())
+    spill = BodySpill([{"b"}])
+    spill.write(iter([pa.record_batch({"doc_id": ["a", "b", "c"], "body": ["甲 乙", "法治, 政府!", None]})]))
+    assert spill.texts(0) == {"b": normalized("法治, 政府!")} == {"b": "法治政府"}

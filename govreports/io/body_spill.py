@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from govreports.documents.duplicates import Candidate, normalized
 
@@ -61,7 +62,10 @@ class BodySpill:
         self.held: dict[str, str] = {}   # one group: in memory
 
     def write(self, batches: Iterable[pa.RecordBatch]) -> None:
-        """Normalize and store the compared bodies among `batches` (doc_id, body); call once."""
+        """Normalize and store the compared bodies among `batches` (doc_id, body); call once.
+        With nothing to compare, no body is read at all."""
+        if not self.group_of:
+            return
         if self.directory is None:
             for doc_id, body in _pairs(batches, self.group_of):
                 self.held[doc_id] = normalized(body or "")
@@ -109,7 +113,8 @@ class BodySpill:
 
 
 def _pairs(batches: Iterable[pa.RecordBatch], wanted: dict[str, int]) -> Iterator[tuple[str, str | None]]:
+    """(doc_id, body) of the wanted rows; the others' bodies never become Python strings."""
+    ids = pa.array(sorted(wanted), pa.string())
     for batch in batches:
-        for doc_id, body in zip(batch.column("doc_id").to_pylist(), batch.column("body").to_pylist(), strict=True):
-            if doc_id in wanted:
-                yield doc_id, body
+        kept = batch.filter(pc.is_in(batch.column("doc_id"), value_set=ids))
+        yield from zip(kept.column("doc_id").to_pylist(), kept.column("body").to_pylist(), strict=True)

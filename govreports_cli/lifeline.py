@@ -9,7 +9,8 @@ processes that merely share the shell's job (`govreports run | tee log`). So the
 this watchdog in its own session: it notes the run's descendants (psutil, twice a second) and,
 once the run has ended for any reason, terminates those still alive, and any process whose
 environment carries the run's token (a child started after the last look; `GOVREPORTS_LIFELINE`),
-with SIGTERM, then SIGKILL after a grace period, and exits. A normal run has stopped its children by then, so nothing is left to do.
+with SIGTERM (sweeping again for a few seconds: a worker being spawned as the run died shows
+its token only once it execs), then SIGKILL after a grace period, and exits. A normal run has stopped its children by then, so nothing is left to do.
 """
 
 from __future__ import annotations
@@ -20,12 +21,18 @@ import signal
 import subprocess
 import sys
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psutil
 
 #: set in the run's environment, so every process it starts carries it (spawned workers, Prefect's
 #: server and multiprocessing's tracker copy the environment): found even if started after the last look
 ENV = "GOVREPORTS_LIFELINE"
 POLL_SECONDS = 0.5
 GRACE_SECONDS = 5.0
+#: how long after the run ended the watchdog keeps sweeping for processes still being spawned
+SETTLE_SECONDS = 3.0
 _WATCHDOG: subprocess.Popen[bytes] | None = None
 
 
@@ -44,7 +51,7 @@ def _ended(proc: object) -> bool:
     import psutil
 
     try:
-        return not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE  # type: ignore[attr-defined]
+        return not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
     except psutil.Error:
         return True
 
@@ -82,19 +89,50 @@ def watch(pid: int, token: str = "") -> None:
         except psutil.Error:
             pass
         time.sleep(POLL_SECONDS)
+    _end_all(known, token, me)
+
+
+def _alive(known: dict[int, psutil.Process], token: str, me: int) -> list[psutil.Process]:
+    """What the run started that still runs: noted descendants, their children and any carrying `token`."""
+    import psutil
+
     for proc in list(known.values()):  # children a child started after the last look
         with contextlib.suppress(psutil.Error):
             known.update({c.pid: c for c in proc.children(recursive=True) if c.pid != me})
     if token:
-        known.update({p.pid: p for p in _marked(token, me)})  # type: ignore[attr-defined]
-    alive = [p for p in known.values() if not _ended(p)]
-    for proc in alive:
-        with contextlib.suppress(psutil.Error):
-            proc.terminate()
-    _, alive = psutil.wait_procs(alive, timeout=GRACE_SECONDS)
-    for proc in alive:
-        with contextlib.suppress(psutil.Error):
-            proc.kill()
+        known.update({p.pid: p for p in _marked(token, me)})
+    return [p for p in known.values() if not _ended(p)]
+
+
+def _end_all(known: dict[int, psutil.Process], token: str, me: int) -> None:
+    """SIGTERM what is alive, sweeping for SETTLE_SECONDS, then SIGKILL what outlived the grace period.
+
+    One sweep is not enough: a worker being spawned as the run died is neither a noted descendant
+    (it was forked after the last look and reparented at once) nor marked (its environment is the
+    run's until it execs), and it carries the token only a moment later.
+    """
+    import psutil
+
+    ending: dict[int, psutil.Process] = {}
+    settle_until = time.monotonic() + SETTLE_SECONDS
+    while True:
+        for proc in _alive(known, token, me):
+            if proc.pid not in ending:
+                with contextlib.suppress(psutil.Error):
+                    proc.terminate()
+                ending[proc.pid] = proc
+        if time.monotonic() >= settle_until:
+            break
+        time.sleep(POLL_SECONDS)
+    psutil.wait_procs(list(ending.values()), timeout=GRACE_SECONDS)
+    for _ in range(10):  # what ignored SIGTERM, and whatever was spawned during the grace period
+        alive = _alive(known, token, me)
+        if not alive:
+            return
+        for proc in alive:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+        psutil.wait_procs(alive, timeout=1.0)
 
 
 if __name__ == "__main__":

@@ -106,3 +106,42 @@ def test_a_live_runs_stage_is_not_swept(tmp_path: Path):
     finally:
         holder.communicate("\n", timeout=60)
     assert staging.sweep_stale(tmp_path / "runs") == [live]
+
+
+_DIES_WHILE_SPAWNING = """
+import os, sys, time
+from govreports_cli import lifeline
+lifeline.start()
+time.sleep(1.0)  # the watchdog has looked at this process's (still childless) tree
+if os.fork() == 0:  # a worker being spawned as the run dies: forked, reparented at once, exec'd later
+    if os.fork() == 0:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # the test reads the run's stdout to its end
+        time.sleep(1.0)  # the run is gone and the watchdog's first sweep is over before this execs
+        os.execve(sys.executable, [sys.executable, "-c", "import time; time.sleep(300)"], dict(os.environ))
+    os._exit(0)
+print(os.getpid(), flush=True)
+os._exit(0)
+"""
+
+
+def test_a_worker_still_being_spawned_when_the_run_dies_is_ended(tmp_path: Path):
+    run = subprocess.Popen([str(ROOT / ".venv/bin/python"), "-c", _DIES_WHILE_SPAWNING], cwd=ROOT,
+                           stdout=subprocess.PIPE, text=True, start_new_session=True)
+    run_pid = int(run.communicate(timeout=60)[0])
+    token_of_run = None
+    worker = None
+    give_up = time.monotonic() + 30
+    while worker is None and time.monotonic() < give_up:  # the grandchild, once it has exec'd
+        for proc in psutil.process_iter():
+            with contextlib.suppress(psutil.Error):
+                token = proc.environ().get("GOVREPORTS_LIFELINE", "")
+                if token.startswith(f"{run_pid}-") and "time.sleep(300)" in " ".join(proc.cmdline()):
+                    worker, token_of_run = proc, token
+        time.sleep(0.05)
+    assert worker is not None and token_of_run, "the spawned worker never exec'd"
+    try:
+        _, alive = psutil.wait_procs([worker], timeout=60)  # the watchdog ends it within seconds
+        assert alive == [] or alive[0].status() == psutil.STATUS_ZOMBIE
+    finally:
+        with contextlib.suppress(psutil.Error):
+            worker.kill()

@@ -245,3 +245,46 @@ def test_the_body_spill_reads_no_body_when_nothing_is_compared_and_keeps_only_th
     spill = BodySpill([{"b"}])
     spill.write(iter([pa.record_batch({"doc_id": ["a", "b", "c"], "body": ["甲 乙", "法治, 政府!", None]})]))
     assert spill.texts(0) == {"b": normalized("法治, 政府!")} == {"b": "法治政府"}
+
+
+def test_staged_documents_without_a_fingerprint_are_fingerprinted_from_their_bodies(tmp_path: Path):
+    """Linking reads no staged body for the candidates (the workers fingerprinted them); a staged
+    part without fingerprints (written by an older version) is fingerprinted from its bodies and
+    linked exactly as one with them."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    other = report_html("宁波市司法局2022年法治政府建设年度报告",
+                        [p.replace("教育", "司法").replace("依法治校", "依法治理") for p in PARAS]).encode()
+    results = [parse_page(p, "inbox", keywords=False) for p in [*_wrappers(PARAS), other]]
+    printed, unprinted = tmp_path / "a" / "valid", tmp_path / "b" / "valid"
+    staging.write_tables(printed, results_to_tables(results, code_version="v", run_id="run-1"), "part")
+    shutil.copytree(printed, unprinted)
+    for part in staging.parts(unprinted, "documents"):
+        table = pq.read_table(part)
+        at = table.schema.get_field_index("fingerprint")
+        pq.write_table(table.set_column(at, table.schema.field(at), pa.nulls(table.num_rows, pa.string())), part)
+
+    def links(directory: Path) -> dict[str, tuple]:
+        rows = [r for f in staging.parts(directory, "documents") for r in pq.read_table(f).to_pylist()]
+        return {r["doc_id"]: (r["duplicate_of"], r["supersedes"]) for r in rows}
+
+    for directory in (printed, unprinted):
+        assert dedupe.link_staged(DataPaths.from_dir(tmp_path / directory.parent.name, env={}), [str(directory)]) == 2
+    assert links(unprinted) == links(printed)
+    assert len(links(printed)) == 4 and sum(1 for dup, _ in links(printed).values() if dup) == 2
+
+
+def test_normalized_keeps_exactly_the_letters_and_digits_the_regex_keeps():
+    import random
+    import unicodedata
+
+    from govreports.documents.duplicates import _NOT_ALNUM
+    from govreports.text.textfold import simplified
+
+    every = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF)
+    rng = random.Random(3)
+    for text in [every, "法治_政府 2022年。A-b\udcff", *("".join(rng.sample(every, 300)) for _ in range(50))]:
+        assert normalized(text) == _NOT_ALNUM.sub("", simplified(unicodedata.normalize("NFKC", text)).lower())

@@ -77,13 +77,14 @@ def link_staged(paths: DataPaths, valid_dirs: Iterable[str]) -> int:
     def staged_batches(columns: list[str]) -> Iterable[pa.RecordBatch]:
         return (b for f in files for b in pq.ParquetFile(f).iter_batches(batch_size=256, columns=columns))
 
-    staged = _candidates(staged_batches(_COLUMNS))
+    light = [c for c in _COLUMNS if c != "body"]
+    staged = _candidates(staged_batches(light))  # the workers fingerprinted every body: not read here
     if not staged:
         return 0
+    _fill_fingerprints([c for _, c in staged if not c.fingerprint], staged_batches(["doc_id", "body"]))
     years = sorted({c.report_year for _, c in staged if c.report_year is not None})
     ids = sorted({c.doc_id for _, c in staged})
     filters = [("doc_id", "not in", ids), *([("report_year", "in", years)] if years else [])]
-    light = [c for c in _COLUMNS if c != "body"]
     known = _candidates(read_if_published("documents", paths, columns=[*light, "duplicate_of", "supersedes"],
                                           filters=filters, all_versions=True).to_batches(max_chunksize=256))
 
@@ -93,12 +94,8 @@ def link_staged(paths: DataPaths, valid_dirs: Iterable[str]) -> int:
         return read_if_published("documents", paths, columns=["doc_id", "body"], all_versions=True,
                                  filters=[("doc_id", "in", sorted(doc_ids))]).to_batches(max_chunksize=256)
 
-    unprinted = {c.doc_id for _, c in known if not c.fingerprint}  # released before fingerprints existed
-    for batch in released_bodies(unprinted):
-        bodies = dict(zip(batch.column("doc_id").to_pylist(), batch.column("body").to_pylist(), strict=True))
-        for _, c in known:
-            if c.doc_id in bodies:
-                c.fingerprint = fingerprint(bodies[c.doc_id] or "")
+    unprinted = [c for _, c in known if not c.fingerprint]  # released before fingerprints existed
+    _fill_fingerprints(unprinted, released_bodies({c.doc_id for c in unprinted}))
     links = _links(known, staged, lambda known_ids: itertools.chain(
         staged_batches(["doc_id", "body"]), released_bodies(known_ids)))
     linked = sum(1 for dup, sup in links.values() if dup or sup)
@@ -106,6 +103,17 @@ def link_staged(paths: DataPaths, valid_dirs: Iterable[str]) -> int:
         for path in files:
             _rewrite(path, links)
     return linked
+
+
+def _fill_fingerprints(unprinted: list[Candidate], bodies: Iterable[pa.RecordBatch]) -> None:
+    """Fingerprint the candidates that have none from their bodies (read only when there are some)."""
+    if not unprinted:
+        return
+    by_id = {c.doc_id: c for c in unprinted}
+    for batch in bodies:
+        for doc_id, body in zip(batch.column("doc_id").to_pylist(), batch.column("body").to_pylist(), strict=True):
+            if doc_id in by_id:
+                by_id[doc_id].fingerprint = fingerprint(body or "")
 
 
 def _rewrite(path: Path, links: dict[str, tuple[str | None, str | None]]) -> None:

@@ -114,6 +114,9 @@ def stage_in_batches(paths: DataPaths, hashes: list[str], version: str, run_id: 
     parsed the parse workers are stopped: the last validation and the publish run without them.
     """
     stage_dir = str(paths.stage_dir(run_id))
+    from govreports.io import spill_dirs
+
+    spill_dirs.sweep_stale()  # scratch dirs of killed runs' publishes, in $TMPDIR
     if any(paths.runs_dir.glob("*/stage")):  # stages of killed runs (not of live ones): swept by every run
         from govreports.io import staging
 

@@ -69,6 +69,26 @@ def tune_allocators() -> None:
         _mallopt(_M_MMAP_THRESHOLD, GLIBC_MMAP_THRESHOLD)
 
 
+def trim_heap() -> None:
+    """Hand back to the OS the heap glibc keeps once a phase has freed it (malloc_trim; Arrow's system
+    pool allocates through glibc too). Phases of a publish (linking, then each table's append) each
+    free what they held, but glibc kept it: the process climbed phase by phase to the sum of what
+    they had held (20,000 pages: 615 → 840 MB), where trimming after each phase peaks at ≈760 MB.
+    A trim takes milliseconds. No-op where there is no glibc."""
+    global _LIBC
+    try:
+        if _LIBC is None:
+            import ctypes
+
+            _LIBC = ctypes.CDLL("libc.so.6")
+        _LIBC.malloc_trim(0)
+    except (AttributeError, OSError):
+        return
+
+
+_LIBC = None
+
+
 def _pool_worker() -> bool:
     """A parse worker (a multiprocessing child) keeps glibc's default: its buffers are a chunk's
     records, a few MB, and the fixed threshold cost it ≈5 % more CPU in page faults (benchmarks)."""

@@ -116,32 +116,30 @@ time.sleep(1.0)  # the watchdog has looked at this process's (still childless) t
 if os.fork() == 0:  # a worker being spawned as the run dies: forked, reparented at once, exec'd later
     if os.fork() == 0:
         os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # the test reads the run's stdout to its end
+        with open(sys.argv[1], "w") as pid:  # the pid stays the worker's across exec
+            pid.write(str(os.getpid()))
         time.sleep(1.0)  # the run is gone and the watchdog's first sweep is over before this execs
-        os.execve(sys.executable, [sys.executable, "-c", "import time; time.sleep(300)"], dict(os.environ))
+        os.execve(sys.executable, [sys.executable, "-c",
+                  "import sys, time; open(sys.argv[1], 'w').close(); time.sleep(300)", sys.argv[2]],
+                  dict(os.environ))
     os._exit(0)
-print(os.getpid(), flush=True)
 os._exit(0)
 """
 
 
 def test_a_worker_still_being_spawned_when_the_run_dies_is_ended(tmp_path: Path):
-    run = subprocess.Popen([str(ROOT / ".venv/bin/python"), "-c", _DIES_WHILE_SPAWNING], cwd=ROOT,
-                           stdout=subprocess.PIPE, text=True, start_new_session=True)
-    run_pid = int(run.communicate(timeout=60)[0])
-    token_of_run = None
-    worker = None
+    pid_file, ran = tmp_path / "worker.pid", tmp_path / "worker-ran"
+    run = subprocess.Popen([str(ROOT / ".venv/bin/python"), "-c", _DIES_WHILE_SPAWNING, str(pid_file), str(ran)],
+                           cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    run.communicate(timeout=60)
     give_up = time.monotonic() + 30
-    while worker is None and time.monotonic() < give_up:  # the grandchild, once it has exec'd
-        for proc in psutil.process_iter():
-            with contextlib.suppress(psutil.Error):
-                token = proc.environ().get("GOVREPORTS_LIFELINE", "")
-                if token.startswith(f"{run_pid}-") and "time.sleep(300)" in " ".join(proc.cmdline()):
-                    worker, token_of_run = proc, token
-        time.sleep(0.05)
-    assert worker is not None and token_of_run, "the spawned worker never exec'd"
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < give_up:
+        time.sleep(0.05)  # written by the worker just after the run's stdout closed
+    worker = psutil.Process(int(pid_file.read_text()))
     try:
         _, alive = psutil.wait_procs([worker], timeout=60)  # the watchdog ends it within seconds
         assert alive == [] or alive[0].status() == psutil.STATUS_ZOMBIE
+        assert ran.exists(), "ended before it exec'd: not the case under test"
     finally:
         with contextlib.suppress(psutil.Error):
             worker.kill()

@@ -12,8 +12,6 @@ grow with the curated store.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -22,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
+from govreports.io import spill_dirs
 from govreports.tables.rows import conform
 from govreports.tables.schemas import KEYS, PARTITION_COLUMN, PARTITIONED, SCHEMAS
 
@@ -75,8 +74,8 @@ def kept_rows(data: Data, name: str, released: pa.Table) -> np.ndarray:
     keys = [f'"{k}"' for k in KEYS[name]]
     fields = [SCHEMAS[name].field(k) for k in KEYS[name]]
     schema = pa.schema([*fields, pa.field(ROW, pa.int64())])
-    tmp = tempfile.mkdtemp(prefix="govreports-append-")
-    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 1, "temp_directory": tmp,
+    tmp = spill_dirs.make("append")
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 1, "temp_directory": str(tmp),
                                  "preserve_insertion_order": True})
     try:
         con.register("_inc", pa.RecordBatchReader.from_batches(schema, _key_rows(data, name)))
@@ -90,7 +89,7 @@ def kept_rows(data: Data, name: str, released: pa.Table) -> np.ndarray:
                        ).to_arrow_table().column(0).to_numpy()
     finally:
         con.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+        spill_dirs.remove(tmp)
     mask = np.zeros(int(total or 0), dtype=bool)
     mask[kept] = True
     return mask

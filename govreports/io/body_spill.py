@@ -12,15 +12,13 @@ keeps them in memory and writes nothing.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from govreports.documents.duplicates import Candidate, normalized
+from govreports.io import spill_dirs
 
 #: compared bodies held at once (≈8 KB each as normalized text in the benchmark corpus; real
 #: reports run to 100 KB, so a group stays under ≈100 MB)
@@ -58,7 +56,7 @@ class BodySpill:
     def __init__(self, group_docs: list[set[str]]) -> None:
         self.group_of = {doc_id: n for n, docs in enumerate(group_docs) for doc_id in docs}
         self.count = len(group_docs)
-        self.directory = Path(tempfile.mkdtemp(prefix="govreports-bodies-")) if self.count > 1 else None
+        self.directory = spill_dirs.make("bodies") if self.count > 1 else None
         self.held: dict[str, str] = {}   # one group: in memory
 
     def write(self, batches: Iterable[pa.RecordBatch]) -> None:
@@ -109,7 +107,7 @@ class BodySpill:
 
     def close(self) -> None:
         if self.directory is not None:
-            shutil.rmtree(self.directory, ignore_errors=True)
+            spill_dirs.remove(self.directory)
 
 
 def _pairs(batches: Iterable[pa.RecordBatch], wanted: dict[str, int]) -> Iterator[tuple[str, str | None]]:

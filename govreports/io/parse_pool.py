@@ -9,8 +9,6 @@ error (one bad page never loses the rest of a batch) and writes each chunk's tab
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import hashlib
 import importlib.abc
 import multiprocessing
@@ -101,8 +99,7 @@ def _init_worker() -> None:
 
     tokenize.cut("加载")  # the tokenizer and the IDF table, once, before the first page …
     keywords.idf_table()
-    with contextlib.suppress(OSError, AttributeError):  # … and the heap their loading left freed
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    settings.trim_heap()  # … and the heap their loading left freed
 
 
 class _NoPandas(importlib.abc.MetaPathFinder):

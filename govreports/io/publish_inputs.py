@@ -7,14 +7,13 @@ quarantine (a few rows) is read, to keep the run id that first quarantined each 
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import gc
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
+from govreports import settings
 from govreports.config import DataPaths
 from govreports.io import staging
 from govreports.io.reading import read_if_published
@@ -61,5 +60,4 @@ def release_memory() -> None:
     """
     gc.collect()
     pa.default_memory_pool().release_unused()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    settings.trim_heap()

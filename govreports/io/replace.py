@@ -19,8 +19,6 @@ unless the backfill brings a row with the same key.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.ipc
 
-from govreports.io import append
+from govreports.io import append, spill_dirs
 from govreports.tables.rows import conform, fill_added_columns
 from govreports.tables.schemas import KEYS, SCHEMAS
 
@@ -100,8 +98,8 @@ class Session:
 
     def __init__(self, name: str, group: str) -> None:
         self.name, self.group = name, group
-        self.tmp = tempfile.mkdtemp(prefix="govreports-replace-")
-        self.con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 1, "temp_directory": self.tmp,
+        self.tmp = spill_dirs.make("replace")
+        self.con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 1, "temp_directory": str(self.tmp),
                                           "preserve_insertion_order": True})
         self.columns = [_quote(c) for c in SCHEMAS[name].names]
         self.keys = [_quote(k) for k in KEYS[name]]
@@ -109,7 +107,7 @@ class Session:
 
     def close(self) -> None:
         self.con.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        spill_dirs.remove(self.tmp)
 
     def load(self, table: str, reader: pa.RecordBatchReader) -> None:
         self.con.register("_src", reader)

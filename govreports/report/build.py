@@ -22,7 +22,13 @@ from typing import Any
 import pandas as pd
 
 from govreports.models import REQUIRED_PARTS
-from govreports.report.model import IndicatorAggregates, ReleaseFacts, ReportInputs, ReportModel
+from govreports.report.model import (
+    DocumentFacts,
+    IndicatorAggregates,
+    ReleaseFacts,
+    ReportInputs,
+    ReportModel,
+)
 from govreports.run_contract import RunSummary
 from govreports.tables.schemas import TABLES
 
@@ -30,6 +36,7 @@ MAX_LISTED = 300  # rows per listing in the HTML; report.json keeps them all
 PAGE_KEYS = ("received", "waiting", "fetched", "new", "not_modified", "skipped", "reparsed")
 PARSE_KEYS = ("pages", "pages_ok", "no_report", "documents")
 PART_COLUMNS = [f"part_{p}" for p in REQUIRED_PARTS]
+PART_STATES = ("present", "embedded", "missing", "not assessed")
 
 
 def _section(given: Mapping[str, Any] | None, keys: tuple[str, ...], listing: str) -> dict[str, Any]:
@@ -137,23 +144,21 @@ def _indicators(found: IndicatorAggregates, catalog: Mapping[str, tuple[str, str
     return {"top": top, "series": found.series, "regions": found.regions}
 
 
-def _documents(release: ReleaseFacts, docs: pd.DataFrame) -> dict[str, Any]:
-    sources = _codes(docs["source"], "S")
-    coverage = (docs.assign(source_code=docs["source"].map(sources))
-                .groupby(["report_year", "source_code"], as_index=False).agg(documents=("doc_id", "count"))
-                .rename(columns={"report_year": "year"}))
-    by_year = []
-    for year, group in docs.groupby("report_year"):
-        for part, column in zip(REQUIRED_PARTS, PART_COLUMNS, strict=True):
-            counts = group[column].fillna("not assessed").value_counts()
-            by_year.append({"year": int(year), "part": part, **{k: int(counts.get(k, 0)) for k in
-                                                                ("present", "embedded", "missing", "not assessed")}})
-    this_run = docs[docs["raw_sha256"].isin(set(release.raw_hashes))]
+def _documents(facts: DocumentFacts) -> dict[str, Any]:
+    """Counts by source code (S1 = most documents), coverage and completeness by year, this run's documents."""
+    sources = {name: f"S{n}" for n, (name, _) in enumerate(facts.sources, start=1)}
+    coverage = sorted(({"year": year, "source_code": sources[source], "documents": n}
+                       for year, source, n in facts.coverage), key=lambda row: (row["year"], row["source_code"]))
+    counts: dict[tuple[int, str], dict[str, int]] = {}
+    for year, part, state, n in facts.parts:
+        counts.setdefault((year, part), {})[state] = n
+    by_year = [{"year": year, "part": part, **{k: counts.get((year, part), {}).get(k, 0) for k in PART_STATES}}
+               for year in sorted({year for year, _ in counts}) for part in REQUIRED_PARTS]
     published = [{**{k: row[k] for k in ("doc_id", "title", "agency", "region", "doc_type", "report_year")},
                   "parts": {p: row[c] for p, c in zip(REQUIRED_PARTS, PART_COLUMNS, strict=True)}}
-                 for row in _records(this_run.sort_values(["report_year", "doc_id"]))]
-    return {"total": len(docs), "published": published, "completeness_by_year": by_year,
-            "coverage": _records(coverage), "sources": [{"code": c, "source": s} for s, c in sources.items()]}
+                 for row in facts.published]
+    return {"total": facts.total, "published": published, "completeness_by_year": by_year,
+            "coverage": coverage, "sources": [{"code": c, "source": s} for s, c in sources.items()]}
 
 
 def _quarantined_in_release(release: ReleaseFacts, q: pd.DataFrame) -> list[dict[str, Any]]:
@@ -184,7 +189,7 @@ def build_report(summary: RunSummary, validation: Mapping[str, Any], inputs: Rep
     model.release = {"number": release.release, "created_at": release.created_at.isoformat(timespec="seconds"),
                      "run_id": release.run_id, "kind": release.kind, "years": release.years,
                      "previous": previous.release if previous else None, "changes": _changes(release, previous)}
-    model.documents = _documents(release, inputs.documents)
+    model.documents = _documents(inputs.documents)
     if not model.validation["quarantined"]:
         model.validation["quarantined"] = _quarantined_in_release(release, inputs.quarantine)
     model.indicators = _indicators(inputs.indicators, _catalog())

@@ -1,7 +1,7 @@
 """What the run report is built from and what it holds, as types: the report stays a pure function.
 
 `ReportInputs` is everything the report needs from disk (the release and the one before it, the
-columns it reads of documents and quarantine, the indicator aggregates), read by
+document counts and this run's documents, the quarantine, the indicator aggregates), read by
 govreports/io/report_inputs.py; `ReportModel` is what report.json holds and report.html draws.
 """
 
@@ -42,12 +42,30 @@ class IndicatorAggregates:
 
 
 @dataclass
+class DocumentFacts:
+    """What the report shows of a release's documents, counted where they are stored (not loaded).
+
+    `sources` rows are (source, documents), most documents first, then by name; `coverage` rows are
+    (report year, source, documents); `parts` rows are (report year, part, state, documents), the
+    state "not assessed" where the part column is null (rows without a year or source are not
+    counted there); `published` holds the rows (report_inputs.DOCUMENT_COLUMNS) of the documents
+    from the pages this run processed, by report year (unknown last), then doc_id.
+    """
+
+    total: int
+    sources: list[tuple[str, int]]
+    coverage: list[tuple[int, str, int]]
+    parts: list[tuple[int, str, str, int]]
+    published: list[dict[str, Any]]
+
+
+@dataclass
 class ReportInputs:
     """A release's side of the report: the release, the one before it, and what was read at it."""
 
     release: ReleaseFacts
     previous: ReleaseFacts | None
-    documents: pd.DataFrame
+    documents: DocumentFacts
     quarantine: pd.DataFrame
     indicators: IndicatorAggregates
 

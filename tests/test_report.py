@@ -91,6 +91,7 @@ def test_report_has_every_section_and_the_run_s_numbers(store):
     docs = curated.read("documents", 2, data_dir=store.paths)
     mine = sorted(docs[docs["raw_sha256"].isin(release.raw_hashes)]["doc_id"])
     assert sorted(d["doc_id"] for d in model["documents"]["published"]) == mine and len(mine) == 5
+    assert model["documents"]["published_total"] == 5
     # quarantine with the expectations failed; validation per suite with its failures
     assert model["validation"]["quarantined"] == [{"doc_id": store.quarantined, "failed": [QUARANTINE_FAILED]}]
     assert store.quarantined in html and QUARANTINE_FAILED in html
@@ -270,3 +271,21 @@ def test_a_region_keeps_its_colour_whatever_else_is_plotted():
     colour = mcolors.to_hex(plots.colour_of("鞍山市"))
     assert colour in first and colour in second
     assert plots.colour_of("鞍山市") == plots.colour_of("鞍山市") and ">鞍山市</text>" in first
+
+
+def test_a_run_that_publishes_an_archive_lists_its_first_documents_and_counts_them_all(store, monkeypatch):
+    """report_inputs.PUBLISHED_LISTED: the first documents by year and doc_id, the count of all, and
+    the HTML says how many more there are and that report.json does not hold them."""
+    from govreports.io import report_inputs
+
+    monkeypatch.setattr(report_inputs, "PUBLISHED_LISTED", 2)
+    monkeypatch.setattr("govreports.report.build.MAX_LISTED", 1)
+    html_path = write_run_report(store.paths, nightly_summary(store), 2)
+    model = json.loads(html_path.with_suffix(".json").read_text(encoding="utf-8"))
+    release = get_release(store.paths, 2)
+    docs = curated.read("documents", 2, data_dir=store.paths)
+    mine = docs[docs["raw_sha256"].isin(release.raw_hashes)].sort_values(["report_year", "doc_id"])
+    assert [d["doc_id"] for d in model["documents"]["published"]] == list(mine["doc_id"])[:2]
+    assert model["documents"]["published_total"] == 5
+    html = html_path.read_text(encoding="utf-8")
+    assert "published by this run<b>5</b>" in html and "… 4 more (report.json lists the first 2, by year and doc_id)" in html

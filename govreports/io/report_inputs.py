@@ -22,6 +22,10 @@ from govreports.models import REQUIRED_PARTS
 from govreports.report.model import DocumentFacts, IndicatorAggregates, ReportInputs
 
 TOP_INDICATORS = 6
+#: the run's documents report.json lists: all of a nightly's; a run that publishes an archive (50,000
+#: pages: 55,000 documents) lists the first ones, with the count, rather than hold them all in memory
+#: as dicts (the report was the run's last and highest peak) for a list nobody reads in full
+PUBLISHED_LISTED = 10_000
 DOCUMENT_COLUMNS = ["doc_id", "raw_sha256", "source", "title", "agency", "region", "doc_type", "report_year",
                     *(f"part_{p}" for p in REQUIRED_PARTS)]
 QUARANTINE_COLUMNS = ["doc_id", "raw_sha256", "source", "report_year", "failed", "run_id"]
@@ -81,7 +85,8 @@ def document_facts(paths: DataPaths, release: Release) -> DocumentFacts:
     published = mine.sort_by([("report_year", "ascending", "at_end"), ("doc_id", "ascending", "at_end")])
     return DocumentFacts(total=int(total), sources=[(s, int(n)) for s, n in sources],
                          coverage=[(int(y), s, int(n)) for y, s, n in coverage],
-                         parts=[(int(y), p, v, int(n)) for y, p, v, n in parts], published=published.to_pylist())
+                         parts=[(int(y), p, v, int(n)) for y, p, v, n in parts],
+                         published=published.slice(0, PUBLISHED_LISTED).to_pylist(), published_total=mine.num_rows)
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:

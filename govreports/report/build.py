@@ -157,7 +157,8 @@ def _documents(facts: DocumentFacts) -> dict[str, Any]:
     published = [{**{k: row[k] for k in ("doc_id", "title", "agency", "region", "doc_type", "report_year")},
                   "parts": {p: row[c] for p, c in zip(REQUIRED_PARTS, PART_COLUMNS, strict=True)}}
                  for row in facts.published]
-    return {"total": facts.total, "published": published, "completeness_by_year": by_year,
+    return {"total": facts.total, "published_total": facts.published_total, "published": published,
+            "completeness_by_year": by_year,
             "coverage": coverage, "sources": [{"code": c, "source": s} for s, c in sources.items()]}
 
 

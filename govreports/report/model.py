@@ -48,8 +48,9 @@ class DocumentFacts:
     `sources` rows are (source, documents), most documents first, then by name; `coverage` rows are
     (report year, source, documents); `parts` rows are (report year, part, state, documents), the
     state "not assessed" where the part column is null (rows without a year or source are not
-    counted there); `published` holds the rows (report_inputs.DOCUMENT_COLUMNS) of the documents
-    from the pages this run processed, by report year (unknown last), then doc_id.
+    counted there); `published` holds the rows (report_inputs.DOCUMENT_COLUMNS) of the first
+    documents (report_inputs.PUBLISHED_LISTED) from the pages this run processed, by report year
+    (unknown last), then doc_id; `published_total` counts them all.
     """
 
     total: int
@@ -57,6 +58,7 @@ class DocumentFacts:
     coverage: list[tuple[int, str, int]]
     parts: list[tuple[int, str, str, int]]
     published: list[dict[str, Any]]
+    published_total: int = 0
 
 
 @dataclass

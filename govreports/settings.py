@@ -22,20 +22,16 @@ class SettingError(ValueError):
     """An environment setting is malformed; the message names it and its value."""
 
 
-def parse_workers(*, alone: bool = False) -> int:
-    """Parse workers: $GOVREPORTS_PARSE_WORKERS, else one per core but one, or one per core when
-    the run's pages are `alone` in one batch.
+def parse_workers() -> int:
+    """Parse workers: $GOVREPORTS_PARSE_WORKERS, else one per core but one.
 
     The flow process validates each batch while the next one parses (flows/_runtime.stage_in_batches),
     so it keeps a core busy itself: a worker on every core would make three CPU-bound processes share
-    the 2-core box's two cores, costing a worker's memory (≈190 MB) for no speed. A run of one batch
-    (a nightly of a few hundred pages, a one-year backfill) has nothing to validate while it parses:
-    its flow process waits, so every core parses (10,000-page archive, one-year backfill: the
-    1,000 pages' parse took 8.4 s on one worker).
+    the 2-core box's two cores, costing a worker's memory (≈190 MB) for no speed.
     """
     value = os.environ.get(PARSE_WORKERS_ENV, "").strip()
     if not value:
-        return max(1, (os.cpu_count() or 1) - (0 if alone else 1))
+        return max(1, (os.cpu_count() or 1) - 1)
     try:
         return max(1, int(value))
     except ValueError:

@@ -16,7 +16,6 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from govreports import settings
 from govreports.config import DataPaths
 from govreports.io import staging
 from govreports.io.parse_pool import batch_key, stage_many
@@ -41,9 +40,8 @@ def parse_batch(paths: DataPaths, hashes: list[str], code_version: str, run_id: 
         counter.advance(len(hashes))
         return BatchManifest.from_json(done)
     staging.clear(directory)  # a batch cut short (or staged by other code) starts over
-    alone = pages_total is not None and len(hashes) >= pages_total  # the run's only batch: no validation to overlap
     pages = stage_many(paths, sorted(hashes), code_version, run_id, str(directory / "parsed"),
-                       workers=settings.parse_workers(alone=alone), on_chunk=counter.advance)
+                       on_chunk=counter.advance)
     manifest = BatchManifest(batch=batch_no, key=key, dir=str(directory), pages=pages)
     staging.write_manifest(directory, manifest.to_json())
     return manifest

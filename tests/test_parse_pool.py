@@ -16,29 +16,6 @@ def test_one_worker_per_core_but_one(monkeypatch, cores, expected):
     assert settings.parse_workers() == expected
 
 
-@pytest.mark.parametrize(("cores", "expected"), [(1, 1), (2, 2), (8, 8), (None, 1)])
-def test_a_run_of_one_batch_parses_on_every_core(monkeypatch, cores, expected):
-    monkeypatch.delenv(settings.PARSE_WORKERS_ENV, raising=False)
-    monkeypatch.setattr(settings.os, "cpu_count", lambda: cores)
-    assert settings.parse_workers(alone=True) == expected
-
-
-@pytest.mark.parametrize(("pages", "total", "workers"), [(300, 300, 2), (300, 900, 1), (300, None, 1)])
-def test_the_parse_task_sizes_the_pool_by_whether_its_batch_is_the_runs_only_one(
-        tmp_path, monkeypatch, pages, total, workers):
-    import tasks.parse as parse_task
-    from govreports.config import DataPaths
-
-    asked = {}
-    monkeypatch.delenv(settings.PARSE_WORKERS_ENV, raising=False)
-    monkeypatch.setattr(settings.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(parse_task, "stage_many", lambda *a, **kw: asked.update(kw) or [])
-    hashes = [f"{n:064x}" for n in range(pages)]
-    parse_task.parse_batch.fn(DataPaths.from_dir(tmp_path, env={}), hashes, "v", "run", str(tmp_path / "stage"),
-                              0, 0, total)
-    assert asked["workers"] == workers
-
-
 def test_the_operator_sets_the_number(monkeypatch):
     monkeypatch.setattr(settings.os, "cpu_count", lambda: 2)
     monkeypatch.setenv(settings.PARSE_WORKERS_ENV, "3")

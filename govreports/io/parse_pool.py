@@ -116,7 +116,7 @@ def _spawn_pool(workers: int) -> ProcessPoolExecutor:
                                initializer=_init_worker)
 
 
-def _shared_pool(workers: int | None = None) -> ProcessPoolExecutor:
+def _shared_pool() -> ProcessPoolExecutor:
     """The process's pool, started on first use and reused by later batches.
 
     Starting a worker costs imports and tokenizer set-up (≈5–10 s of CPU on a small machine), so
@@ -126,7 +126,7 @@ def _shared_pool(workers: int | None = None) -> ProcessPoolExecutor:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            _POOL = _spawn_pool(workers or settings.parse_workers())
+            _POOL = _spawn_pool(settings.parse_workers())
         return _POOL
 
 
@@ -184,14 +184,13 @@ def chunks(hashes: list[str], size: int) -> list[list[str]]:
 
 
 def stage_many(paths: DataPaths, hashes: list[str], code_version: str, run_id: str, out_dir: str, *,
-               chunk_size: int = CHUNK_PAGES, pool: bool | None = None, workers: int | None = None,
+               chunk_size: int = CHUNK_PAGES, pool: bool | None = None,
                on_chunk: Callable[[int], None] | None = None) -> list[PageEntry]:
     """Stage pages in chunks, on the shared pool for large batches; entries in the order of `hashes`.
 
     A chunk whose worker died is redone page by page, each in its own process, so only the page
     that kills a worker is lost (recorded as a crash, with no rows staged). `on_chunk(pages)` is
-    called in this process as each chunk is done (for progress). `workers` sizes the shared pool
-    if this call starts it (default: settings.parse_workers()).
+    called in this process as each chunk is done (for progress).
     """
     if pool is None:
         pool = len(hashes) >= POOL_MIN_PAGES and _can_fork_workers()
@@ -203,7 +202,7 @@ def stage_many(paths: DataPaths, hashes: list[str], code_version: str, run_id: s
             serial += stage_chunk(paths, group, code_version, run_id, out_dir, f"c{n:05d}")
             done(len(group))
         return serial
-    executor = _shared_pool(workers)
+    executor = _shared_pool()
     entries: dict[int, list[PageEntry]] = {}
     try:
         futures = {n: executor.submit(stage_chunk, paths, g, code_version, run_id, out_dir, f"c{n:05d}")

@@ -47,20 +47,25 @@ def sweep_stale(root: Path | None = None) -> list[Path]:
     """
     removed = []
     for directory in sorted(Path(root or tempfile.gettempdir()).glob(f"{PREFIX}*")):
-        if directory in _HELD or not (directory / LOCK).is_file():
-            continue
-        try:
-            fd = os.open(directory / LOCK, os.O_RDWR)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # held: its run is alive
-            os.close(fd)
-            continue
-        try:
-            shutil.rmtree(directory, ignore_errors=True)
+        if directory not in _HELD and (directory / LOCK).is_file() and remove_if_unheld(directory, directory / LOCK):
             removed.append(directory)
-        finally:
-            os.close(fd)
     return removed
+
+
+def remove_if_unheld(target: Path, lock: Path, *, create: bool = False) -> bool:
+    """Remove `target` when no process holds an flock on `lock` (its owner is gone); True if removed.
+    staging.sweep_stale removes killed runs' stages with it too."""
+    try:
+        fd = os.open(lock, os.O_RDWR | (os.O_CREAT if create else 0), 0o644)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # held: its owner is alive
+        os.close(fd)
+        return False
+    try:
+        shutil.rmtree(target, ignore_errors=True)
+        return True
+    finally:
+        os.close(fd)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from govreports.io import spill_dirs
 from govreports.tables.schemas import SCHEMAS
 
 if TYPE_CHECKING:
@@ -140,14 +141,6 @@ def sweep_stale(runs_dir: Path) -> list[Path]:
     """Remove the stage dirs under `runs_dir` whose run is no longer running; returns them."""
     removed = []
     for stage_dir in sorted(Path(runs_dir).glob("*/stage")):
-        if stage_dir in _CLAIMS:
-            continue
-        fd = _try_lock(stage_dir)
-        if fd is None:
-            continue
-        try:
-            shutil.rmtree(stage_dir, ignore_errors=True)
+        if stage_dir not in _CLAIMS and spill_dirs.remove_if_unheld(stage_dir, stage_dir.parent / LOCK, create=True):
             removed.append(stage_dir)
-        finally:
-            os.close(fd)
     return removed

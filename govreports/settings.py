@@ -73,7 +73,8 @@ def trim_heap() -> None:
     """Hand back to the OS the heap glibc keeps once a phase has freed it (malloc_trim; Arrow's system
     pool allocates through glibc too). Phases of a publish (linking, then each table's append) each
     free what they held, but glibc kept it: the process climbed phase by phase to the sum of what
-    they had held (20,000 pages: 615 → 840 MB), where trimming after each phase peaks at ≈760 MB.
+    they had held (20,000 pages, in process: 615 → 840 MB); trimming after linking and after each
+    Delta commit peaks at 773 MB.
     A trim takes milliseconds. No-op where there is no glibc."""
     global _LIBC
     try:

@@ -13,8 +13,6 @@ import functools
 import logging
 from typing import Any
 
-import rjieba
-
 from govreports import rules as rulebook
 from govreports.rules.types import UserWord
 from govreports.text.charclasses import HAN_BASIC_WORD
@@ -32,8 +30,17 @@ def stop_words() -> frozenset[str]:
 
 @functools.cache
 def _rjieba() -> Any:
-    """A private rjieba instance (the module-level default is shared process state)."""
-    seg = rjieba.Jieba()
+    """rjieba's own instance with the user dictionary added, imported on first use.
+
+    `import rjieba` builds a dictionary instance (≈33 MB) whatever we do, and a private
+    `rjieba.Jieba()` would hold a second copy (≈24 MB more in every parse worker): the project's
+    processes use rjieba through this module alone, so the package's instance is ours. The import
+    waits for the first cut, so a process that never tokenizes (the flow's, when workers parse)
+    never holds the dictionary (tests/test_tokenize.py checks the tokens are a fresh instance's).
+    """
+    import rjieba
+
+    seg = rjieba._DEFAULT_JIEBA
     for word, freq, tag in user_words():
         seg.add_word(word, freq, tag or "n")
     return seg

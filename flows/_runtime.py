@@ -127,7 +127,7 @@ def stage_in_batches(paths: DataPaths, hashes: list[str], version: str, run_id: 
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from govreports.io import staging
-    from govreports.io.parse_pool import batches, close_pool
+    from govreports.io.parse_pool import batches, close_pool, plan_pool
     from govreports.run_contract import failed_batch_entries
     from tasks.parse import parse_batch
     from tasks.publish import validate_batch
@@ -137,6 +137,7 @@ def stage_in_batches(paths: DataPaths, hashes: list[str], version: str, run_id: 
     fan_out = context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner)
     groups = batches(hashes, size)
     total = len(hashes)
+    plan_pool(total)  # the pool's size follows the run's (settings.parse_workers)
 
     def submit(n: int) -> Any:
         return parse_batch.submit(paths, groups[n], version, run_id, stage_dir, n,

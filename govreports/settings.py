@@ -22,16 +22,25 @@ class SettingError(ValueError):
     """An environment setting is malformed; the message names it and its value."""
 
 
-def parse_workers() -> int:
-    """Parse workers: $GOVREPORTS_PARSE_WORKERS, else one per core but one.
+#: pages below which a second parse worker costs more than it saves: starting one is ≈1.3 CPU s
+#: (imports, tokenizer) against ≈5 CPU ms a page (benchmarks/README.md, round 6)
+PAGES_PER_WORKER = 500
+
+
+def parse_workers(pages: int | None = None) -> int:
+    """Parse workers for a run of `pages` pages: $GOVREPORTS_PARSE_WORKERS, else one per
+    PAGES_PER_WORKER pages up to one per core (one per core when the count is not known).
 
     The flow process validates each batch while the next one parses (flows/_runtime.stage_in_batches),
-    so it keeps a core busy itself: a worker on every core would make three CPU-bound processes share
-    the 2-core box's two cores, costing a worker's memory (≈190 MB) for no speed.
+    but that takes a third of a core: with one worker fewer than the cores, a 10,000-page run left
+    a core two-thirds idle while it parsed (benchmarks/README.md, round 6: 54 → 39 s of parsing).
     """
     value = os.environ.get(PARSE_WORKERS_ENV, "").strip()
     if not value:
-        return max(1, (os.cpu_count() or 1) - 1)
+        cores = os.cpu_count() or 1
+        if pages is None:
+            return cores
+        return max(1, min(cores, -(-pages // PAGES_PER_WORKER)))
     try:
         return max(1, int(value))
     except ValueError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.abc
+import itertools
 import multiprocessing
 import os
 import sys
@@ -42,6 +43,8 @@ CHUNK_PAGES = 50
 _POOL_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 _POOL: ProcessPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
+#: pages the run will parse (plan_pool), which sizes the pool when it starts
+_PLANNED_PAGES: int | None = None
 
 
 def _first(sightings: list[dict[str, Any]], *keys: str) -> str | None:
@@ -126,8 +129,31 @@ def _shared_pool() -> ProcessPoolExecutor:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            _POOL = _spawn_pool(settings.parse_workers())
+            _POOL = _spawn_pool(settings.parse_workers(_PLANNED_PAGES))
         return _POOL
+
+
+def plan_pool(pages: int) -> None:
+    """Size the pool for a run of `pages` pages (settings.parse_workers); a running pool keeps its size."""
+    global _PLANNED_PAGES
+    _PLANNED_PAGES = pages
+
+
+def prestart_pool(pages: int) -> bool:
+    """Start the workers for a run of about `pages` pages now, so that their imports and tokenizer
+    load overlap what comes before the first batch (the inbox receipt); False when a run that size
+    would not use the pool. A later close_pool() stops them as usual."""
+    if pages < POOL_MIN_PAGES or not _can_fork_workers():
+        return False
+    plan_pool(pages)
+    pool = _shared_pool()
+    for _ in range(pool._max_workers):  # type: ignore[attr-defined]  # one no-op each: spawns them all
+        pool.submit(os.getpid)
+    return True
+
+
+def pool_running() -> bool:
+    return _POOL is not None
 
 
 def close_pool() -> None:
@@ -192,8 +218,8 @@ def stage_many(paths: DataPaths, hashes: list[str], code_version: str, run_id: s
     that kills a worker is lost (recorded as a crash, with no rows staged). `on_chunk(pages)` is
     called in this process as each chunk is done (for progress).
     """
-    if pool is None:
-        pool = len(hashes) >= POOL_MIN_PAGES and _can_fork_workers()
+    if pool is None:  # a small batch (a run's last) still goes to workers that are already up
+        pool = (len(hashes) >= POOL_MIN_PAGES or pool_running()) and _can_fork_workers()
     groups = chunks(list(hashes), chunk_size)
     done = on_chunk or (lambda pages: None)
     if not pool:
@@ -246,7 +272,9 @@ def batch_key(hashes: list[str], code_version: str) -> str:
 
 
 def batches(hashes: list[str], size: int) -> list[list[str]]:
-    """Split sorted hashes into batches of at most `size` (deterministic, so batch keys repeat)."""
+    """Split sorted hashes into as few batches of at most `size` as there can be, of even sizes
+    (1,074 pages: 537 + 537, not 1,000 + 74), deterministically, so batch keys repeat."""
     ordered = sorted(hashes)
-    size = max(1, size)
-    return [ordered[i:i + size] for i in range(0, len(ordered), size)]
+    count = -(-len(ordered) // max(1, size))
+    bounds = [-(-len(ordered) * k // count) for k in range(count + 1)] if count else [0]
+    return [ordered[a:b] for a, b in itertools.pairwise(bounds)]

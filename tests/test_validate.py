@@ -251,3 +251,28 @@ def test_each_expectation_configuration_is_built_once_per_call_with_the_same_res
     with pytest.raises(ZeroDivisionError), gx_run._configurations_built_once():
         raise ZeroDivisionError
     assert Expectation.configuration is shipped
+
+
+def test_checks_hold_a_tables_python_lists_only_while_its_checks_run(clean, monkeypatch):
+    """The cross-table checks convert columns to lists; kept for the whole validation they were its
+    peak (+117 MB for a 1,000-page batch). Each table's go once its checks are done; the documents'
+    (read by every table's checks) stay, and the failures are the same."""
+    from govreports.tables import checks as ck
+    from govreports.tables.suites import load_suites
+
+    suites = load_suites()
+    checks = {n: s.checks for n, s in suites.items()}
+    held: list[set[str]] = []
+    real = ck.CheckData.release
+
+    def release(self):
+        real(self)
+        held.append({t for t, _ in self._columns})
+
+    monkeypatch.setattr(ck.CheckData, "release", release)
+    bad = doc_ids(clean)[2]
+    tables = set_value(clean, "quantities", row_of(clean, "quantities", bad), "surface", "71人")
+    data = ck.CheckData(tables, TODAY)
+    _, failures = ck.run_checks(checks, data)
+    assert held and all(tables_held <= {"documents"} for tables_held in held)
+    assert [(t, name) for t, name, _, _ in failures] == [("quantities", "quantities.surface_is_body_slice")]

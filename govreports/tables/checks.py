@@ -54,6 +54,11 @@ class CheckData:
             self._columns[key] = self.tables[table].column(name).to_pylist()
         return self._columns[key]
 
+    def release(self) -> None:
+        """Drop the cached lists but the documents' (every table's checks read them): the lists a
+        table's checks made live while they run, not for the whole validation."""
+        self._columns = {key: values for key, values in self._columns.items() if key[0] == "documents"}
+
     def bodies(self) -> dict[str, str]:
         """doc_id → body, the text every offset points into."""
         if self._bodies is None:
@@ -310,4 +315,5 @@ def run_checks(checks: dict[str, list[dict[str, Any]]], data: CheckData
                             "unexpected_index_list": rows, "unexpected_list": examples}})
             if rows:
                 failures.append((table, f"{table}.{entry['meta']['name']}", rows, examples))
+        data.release()
     return described, failures

@@ -115,7 +115,8 @@ def _run(shown: RunView, root: Path, kind: str, params: dict[str, Any], *, serve
             pages_coming = bool(waiting or params.get("with_samples"))
         ready = prefect_server.healthy(api.url)
         if pages_coming or not ready:
-            _warm_up(parsing=pages_coming, then=importing.end, expected_pages=waiting)
+            _warm_up(parsing=pages_coming, then=importing.end,
+                     expected_pages=_years_pages(root, params) if kind == "backfill" else lambda: waiting)
         else:
             importing.end()
         if not ready:
@@ -187,12 +188,25 @@ def _flush_prefect() -> None:
             worker.drain_all(timeout=5, at_exit=False)
 
 
-def _warm_up(*, parsing: bool, then: Callable[[], None], expected_pages: int = 0) -> None:
+def _years_pages(root: Path, params: dict[str, Any]) -> Callable[[], int]:
+    """How many pages a backfill will re-parse (what its first task reads), for the warm-up."""
+    def count() -> int:
+        from flows.backfill import resolve_years
+        from govreports.config import DataPaths
+        from govreports.io.reading import hashes_for_years
+
+        years = resolve_years(params.get("years"), params.get("start"), params.get("end"))
+        return len(hashes_for_years(DataPaths.from_dir(root), years))
+    return count
+
+
+def _warm_up(*, parsing: bool, then: Callable[[], None], expected_pages: Callable[[], int] = lambda: 0) -> None:
     """Import in the background what the run will import later anyway: the report (always), and the
     parser and GX (≈3 s) when there are pages — while this thread waits for the server or the flow
     waits on its API calls. A module imported twice at once is imported once (Python's import lock).
-    With enough inbox files for the parse pool, its workers are started too: their imports and
-    tokenizer (≈1.3 CPU s each) then overlap the inbox receipt instead of following it.
+    When the run will parse enough pages for the parse pool (`expected_pages()`: the inbox files, or
+    a backfill's pages of its years), its workers are started too: their imports and tokenizer
+    (≈1.3 CPU s each) then overlap the inbox receipt or the flow's start instead of following them.
     `then` runs once they are loaded (or failed to)."""
     import threading
 
@@ -206,11 +220,11 @@ def _warm_up(*, parsing: bool, then: Callable[[], None], expected_pages: int = 0
         for name in modules:
             with contextlib.suppress(Exception):  # the flow's own import will raise it properly
                 importlib.import_module(name)
-            if name == "tasks.parse" and expected_pages:
+            if name == "tasks.parse":
                 with contextlib.suppress(Exception):  # else the first batch starts them
                     from govreports.io import parse_pool
 
-                    parse_pool.prestart_pool(expected_pages)
+                    parse_pool.prestart_pool(expected_pages())
         then()
 
     threading.Thread(target=load, name="govreports-warm-up", daemon=True).start()

@@ -212,3 +212,32 @@ def test_the_warm_up_loads_gx_only_when_pages_are_coming(parsing):
              "[t.join() for t in threading.enumerate() if t.name == 'govreports-warm-up']\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.split() == [str(parsing), "True"]  # printed by `then`, once the imports are done
+
+
+@pytest.mark.parametrize(("parsing", "expected", "started"), [(True, 400, "400"), (False, 400, "-"), (True, 20, "20")])
+def test_the_warm_up_starts_the_parse_workers_for_the_pages_coming(parsing, expected, started):
+    """With pages coming, the warm-up asks the pool to start for that many pages (prestart_pool
+    decides whether that is enough to start any) right after the parser is imported; with none it
+    never does."""
+    probe = ("import threading\n"
+             "from govreports.io import parse_pool\n"
+             "asked = []\n"
+             "parse_pool.prestart_pool = lambda n: asked.append(n) or False\n"
+             "from govreports_cli import run_cmd\n"
+             f"run_cmd._warm_up(parsing={parsing}, then=lambda: None, expected_pages=lambda: {expected})\n"
+             "[t.join() for t in threading.enumerate() if t.name == 'govreports-warm-up']\n"
+             "print(asked[0] if asked else '-')\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == [started]
+
+
+def test_a_backfill_warm_up_counts_the_pages_of_its_years(tmp_path, monkeypatch):
+    from govreports.io import reading
+    from govreports_cli import run_cmd
+
+    asked: list[list[int]] = []
+    monkeypatch.setattr(reading, "hashes_for_years",
+                        lambda paths, years: asked.append(list(years)) or {f"{y}-{k}" for y in years for k in range(3)})
+    assert run_cmd._years_pages(tmp_path, {"data_dir": str(tmp_path), "start": 2019, "end": 2021})() == 9
+    assert run_cmd._years_pages(tmp_path, {"data_dir": str(tmp_path), "years": [2020]})() == 3
+    assert asked == [[2019, 2020, 2021], [2020]]

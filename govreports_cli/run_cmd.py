@@ -115,8 +115,9 @@ def _run(shown: RunView, root: Path, kind: str, params: dict[str, Any], *, serve
             pages_coming = bool(waiting or params.get("with_samples"))
         ready = prefect_server.healthy(api.url)
         if pages_coming or not ready:
-            _warm_up(parsing=pages_coming, then=importing.end,
-                     expected_pages=_years_pages(root, params) if kind == "backfill" else lambda: waiting)
+            expected = (lambda: 0) if dask_address else (  # Dask workers parse: no pool here
+                _years_pages(root, params) if kind == "backfill" else lambda: waiting)
+            _warm_up(parsing=pages_coming, then=importing.end, expected_pages=expected)
         else:
             importing.end()
         if not ready:

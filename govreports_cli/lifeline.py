@@ -89,7 +89,17 @@ def watch(pid: int, token: str = "") -> None:
         except psutil.Error:
             pass
         time.sleep(POLL_SECONDS)
+    _let_go_of_stderr()
     _end_all(known, token, me)
+
+
+def _let_go_of_stderr() -> None:
+    """The run's stderr, inherited so that a watchdog failure is seen, may be a pipe its caller reads
+    to the end (`govreports run 2>&1 | tee log`, a script capturing output): once the run is gone the
+    caller must see the end of it now, not after the sweeps (SETTLE_SECONDS and the grace period)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _alive(known: dict[int, psutil.Process], token: str, me: int) -> list[psutil.Process]:

@@ -143,3 +143,29 @@ def test_a_worker_still_being_spawned_when_the_run_dies_is_ended(tmp_path: Path)
     finally:
         with contextlib.suppress(psutil.Error):
             worker.kill()
+
+
+_ENDS_AT_ONCE = """
+import sys
+from govreports_cli import lifeline
+lifeline.start()
+print(lifeline._WATCHDOG.pid, flush=True)
+print("the run's last words", file=sys.stderr, flush=True)
+"""
+
+
+def test_a_caller_reading_the_runs_stderr_to_its_end_does_not_wait_for_the_watchdog(tmp_path: Path):
+    """The watchdog inherits the run's stderr (its failures are seen) but lets go of it once the run
+    is gone: `govreports run 2>&1 | tee log` or a script capturing output ends with the run, not
+    after the watchdog's settle sweep (it is still sweeping when the caller sees the end)."""
+    run = subprocess.Popen([str(ROOT / ".venv/bin/python"), "-c", _ENDS_AT_ONCE], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = run.communicate(timeout=60)  # returns when every holder of the pipes has closed them
+    watchdog = int(out.split()[0])
+    try:
+        assert "the run's last words" in err
+        assert psutil.pid_exists(watchdog), "the pipe stayed open until the watchdog exited"
+        assert psutil.Process(watchdog).status() != psutil.STATUS_ZOMBIE
+    finally:
+        with contextlib.suppress(psutil.Error):
+            psutil.Process(watchdog).wait(timeout=30)

@@ -56,9 +56,10 @@ def test_kill_9_of_a_run_leaves_no_process_and_its_stage_is_swept(tmp_path: Path
     try:
         parent = psutil.Process(run.pid)
         give_up = time.monotonic() + 400  # safety net only
-        while sum(_is_parse_worker(p) for p in started.values()) < 2:
-            assert run.poll() is None, "the run ended before its parse workers started"
-            assert time.monotonic() < give_up, "the parse workers never started"
+        # the workers may start before the flow does (started while the inbox is received): wait for both
+        while sum(_is_parse_worker(p) for p in started.values()) < 2 or not list((data / "runs").glob("*/stage")):
+            assert run.poll() is None, "the run ended before its parse workers started and it staged"
+            assert time.monotonic() < give_up, "the parse workers never started, or nothing was staged"
             started.update({p.pid: p for p in _descendants(parent)})
             time.sleep(0.2)
         started.update({p.pid: p for p in _descendants(parent)})

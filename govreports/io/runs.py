@@ -22,8 +22,28 @@ REPORT = "report.html"
 MAINTENANCE = "maintenance.json"
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, default=str, separators=(", ", ": ")).encode
+
+
 def _json(value: Any, indent: int) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=indent, default=str).encode("utf-8")
+
+
+def _json_records(value: Any, indent: int) -> bytes:
+    """Pretty JSON for large files (report.json): an object's keys one per line (nested objects
+    indented), a list of records one record per line. Each line is encoded by json's C encoder:
+    `indent=` makes json use its pure Python one, ≈0.7 s for a 10,000-page run's report.json."""
+    return _pretty(value, indent, 0).encode("utf-8")
+
+
+def _pretty(value: Any, indent: int, level: int) -> str:
+    pad, end = " " * indent * (level + 1), " " * indent * level
+    if isinstance(value, dict) and value and all(isinstance(k, str) for k in value):
+        items = [f"{pad}{_COMPACT(k)}: {_pretty(v, indent, level + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + end + "}"
+    if isinstance(value, list | tuple) and value and all(isinstance(x, dict | list | tuple) for x in value):
+        return "[\n" + ",\n".join(pad + _COMPACT(x) for x in value) + "\n" + end + "]"
+    return _COMPACT(value)
 
 
 def summary_path(paths: DataPaths, run_id: str) -> Path:
@@ -70,7 +90,7 @@ def write_report(paths: DataPaths, run_id: str, model: dict[str, Any], html: str
                  out: Path | None = None) -> Path:
     """runs/<run_id>/report.html and report.json (or `out` and its .json sibling); returns the HTML path."""
     html_path = out or paths.run_dir(run_id) / REPORT
-    atomic_write(html_path.with_suffix(".json"), _json(model, 1) + b"\n")
+    atomic_write(html_path.with_suffix(".json"), _json_records(model, 1) + b"\n")
     atomic_write(html_path, html.encode("utf-8"))
     return html_path
 

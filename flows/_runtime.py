@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,14 @@ def make_run_id(logical: datetime) -> str:
     return f"{logical.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%SZ}-{run[:8]}"
 
 
+def inbox_files(paths: DataPaths) -> int:
+    """Entries waiting in the inbox (not hidden): the pages a nightly expects, before it receives them."""
+    try:
+        return sum(1 for entry in os.scandir(paths.inbox_dir) if not entry.name.startswith("."))
+    except OSError:
+        return 0
+
+
 def copy_samples(inbox_dir: Path) -> int:
     """Copy (never move) the bundled sample pages into the inbox; returns how many."""
     inbox_dir.mkdir(parents=True, exist_ok=True)
@@ -99,8 +108,9 @@ def task_runner_for(dask_address: str | None) -> Any:
     return DaskTaskRunner(address=dask_address)
 
 
-def stage_in_batches(paths: DataPaths, hashes: list[str], version: str, run_id: str,
-                     size: int) -> tuple[list[BatchManifest], list[ValidatedBatch], list[dict[str, Any]]]:
+def stage_in_batches(paths: DataPaths, hashes: list[str] | Callable[[], list[str]], version: str, run_id: str,
+                     size: int, *, early: Iterator[list[str]] | None = None, expected: int = 0,
+                     ) -> tuple[list[BatchManifest], list[ValidatedBatch], list[dict[str, Any]]]:
     """Parse, stage and validate pages batch by batch; returns (manifests, validated batches, failures).
 
     Parse batches run as submitted tasks (on the default thread pool one at a time, one ahead:
@@ -112,22 +122,28 @@ def stage_in_batches(paths: DataPaths, hashes: list[str], version: str, run_id: 
     pending for the next run; a validation error (a suite or code error, never bad data) or an OS
     error while staging (disk full, read-only data dir) fails the run. Once the last batch is
     parsed the parse workers are stopped: the last validation and the publish run without them.
+
+    `early` yields batches known before the others (the inbox's new pages as they are received):
+    they parse first, and `hashes` — or what it returns, called once `early` is over — gives the
+    rest (io/arrivals.BatchPlan); `expected` is the page count shown until then.
     """
     stage_dir = str(paths.stage_dir(run_id))
     from govreports.io import spill_dirs
+    from govreports.io.arrivals import BatchPlan
 
     spill_dirs.sweep_stale()  # scratch dirs of killed runs' publishes, in $TMPDIR
     if any(paths.runs_dir.glob("*/stage")):  # stages of killed runs (not of live ones): swept by every run
         from govreports.io import staging
 
         staging.sweep_stale(paths.runs_dir)
-    if not hashes:
+    plan = BatchPlan(hashes, size, early, expected)
+    if plan.get(0) is None:
         return [], [], []  # nothing new: not even the parser's imports (≈0.4 s)
     from prefect.context import FlowRunContext
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from govreports.io import staging
-    from govreports.io.parse_pool import batches, close_pool, plan_pool
+    from govreports.io.parse_pool import close_pool, plan_pool
     from govreports.run_contract import failed_batch_entries
     from tasks.parse import parse_batch
     from tasks.publish import validate_batch
@@ -135,28 +151,27 @@ def stage_in_batches(paths: DataPaths, hashes: list[str], version: str, run_id: 
     staging.claim(Path(stage_dir))
     context = FlowRunContext.get()
     fan_out = context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner)
-    groups = batches(hashes, size)
-    total = len(hashes)
-    plan_pool(total)  # the pool's size follows the run's (settings.parse_workers)
+    plan_pool(plan.total)  # the pool's size follows the run's (settings.parse_workers)
 
     def submit(n: int) -> Any:
-        return parse_batch.submit(paths, groups[n], version, run_id, stage_dir, n,
-                                  sum(map(len, groups[:n])), total)
+        return parse_batch.submit(paths, plan.groups[n], version, run_id, stage_dir, n, plan.before(n), plan.total)
 
-    ahead = len(groups) if fan_out else 1
-    futures = {n: submit(n) for n in range(min(ahead, len(groups)))}
+    futures = {0: submit(0)}
+    while fan_out and plan.get(len(futures)) is not None:  # on Dask: every batch at once
+        futures[len(futures)] = submit(len(futures))
     manifests: list[BatchManifest] = []
     validated: list[ValidatedBatch] = []
     failed: list[dict[str, Any]] = []
-    done = 0
-    for n, group in enumerate(groups):
+    done, n = 0, 0
+    while (group := plan.get(n)) is not None:
         future = futures.pop(n)
         future.wait()
-        if n + 1 < len(groups) and n + 1 not in futures:
+        if n + 1 not in futures and plan.get(n + 1) is not None:
             futures[n + 1] = submit(n + 1)  # the next batch parses while this one is validated
         elif not futures:
             close_pool()  # every batch is parsed: the workers' memory goes before the last validation
         done += len(group)
+        total = plan.total
         if future.state.is_completed():
             manifest = future.result()
             manifests.append(manifest)
@@ -173,6 +188,7 @@ def stage_in_batches(paths: DataPaths, hashes: list[str], version: str, run_id: 
             failed.extend(failed_batch_entries(group, future.state.message or future.state.name))
             stage_log.stage("parsed", f"parse batch {n} failed: {future.state.message or future.state.name}; "
                             f"its {len(group)} pages stay pending", done=done, total=total, level=logging.WARNING)
+        n += 1
     return manifests, validated, failed
 
 

@@ -13,6 +13,7 @@ from prefect import flow
 
 from flows import _runtime as rt
 from govreports.config import code_version
+from govreports.io.arrivals import Arrivals
 from govreports.portals.sources import load_sources
 from govreports.run_contract import PagesCounts, ParseCounts, RetryCounts, RunSummary
 from govreports_cli import stage_log
@@ -29,19 +30,31 @@ def nightly(data_dir: str | None = None, sources_file: str | None = None, with_s
     if with_samples:
         stage_log.stage("received", f"copied {rt.copy_samples(paths.inbox_dir)} sample pages into the inbox")
 
-    inbox = receive_inbox(paths)
-    stage_log.stage("received", f"inbox: {inbox['received']} pages received ({inbox['new']} new), "
-                    f"{len(inbox['failed'])} refused", done=inbox["received"], total=inbox["received"])
-    sources_path = rt.resolve_sources_file(sources_file)
-    sources = [s for s in load_sources(sources_path) if s.enabled] if sources_path else []
-    fetches = [fetch_source.submit(paths, s, str(paths.fetch_state_path(s.name)), s.name) for s in sources]
-    fetched = [_fetch_outcome(f, s.name) for f, s in zip(fetches, sources, strict=True)]
+    arrivals = Arrivals(batch_size)  # the inbox's new pages parse while the rest are received
+    receipt = receive_inbox.submit(paths, arrivals.add)
+    receipt.add_done_callback(lambda _: arrivals.close())
+    gathered: dict[str, Any] = {}
 
-    pending, retries = list_pending(paths), due_retries(paths)  # retries: failed before, backoff over
-    todo = sorted(set(pending) | set(retries))
-    stage_log.stage("parsed", f"{len(todo)} pages to parse" + (f" ({len(retries)} failed before: retried)"
-                                                                if retries else ""), done=0, total=len(todo))
-    staged, validated, failed = rt.stage_in_batches(paths, todo, version, run_id, batch_size)
+    def the_rest() -> list[str]:
+        """Once the inbox is received: the portals, then every page still to parse (retries too)."""
+        inbox = gathered["inbox"] = receipt.result()
+        stage_log.stage("received", f"inbox: {inbox['received']} pages received ({inbox['new']} new), "
+                        f"{len(inbox['failed'])} refused", done=inbox["received"], total=inbox["received"])
+        sources_path = rt.resolve_sources_file(sources_file)
+        sources = [s for s in load_sources(sources_path) if s.enabled] if sources_path else []
+        fetches = [fetch_source.submit(paths, s, str(paths.fetch_state_path(s.name)), s.name) for s in sources]
+        gathered["fetched"] = [_fetch_outcome(f, s.name) for f, s in zip(fetches, sources, strict=True)]
+        pending, retries = list_pending(paths), due_retries(paths)  # retries: failed before, backoff over
+        gathered["retries"] = retries
+        todo = sorted(set(pending) | set(retries))
+        total = gathered["total"] = len(arrivals.handed_out | set(todo))
+        stage_log.stage("parsed", f"{total} pages to parse" + (f" ({len(retries)} failed before: retried)"
+                                                               if retries else ""), done=0, total=total)
+        return todo
+
+    staged, validated, failed = rt.stage_in_batches(paths, the_rest, version, run_id, batch_size,
+                                                    early=arrivals.batches(), expected=rt.inbox_files(paths))
+    inbox, fetched, retries = gathered["inbox"], gathered["fetched"], gathered["retries"]  # the_rest ran
     pages = [entry for batch in staged for entry in batch.pages]
     retried = sorted(set(retries) & {e.sha256 for e in pages})
     retry_counts = record_parse_outcomes(paths, pages)
@@ -50,7 +63,7 @@ def nightly(data_dir: str | None = None, sources_file: str | None = None, with_s
         scheduled_start_time=logical.isoformat(), code_version=version, data_dir=str(paths.data_dir),
         pages=PagesCounts.gathered(inbox, fetched), parse=ParseCounts.of(pages, failed),
         retries=RetryCounts.from_json({"retried": len(retried), **retry_counts}))
-    return rt.finish_run(paths, summary, validated, pages, len(todo), retried=retried)
+    return rt.finish_run(paths, summary, validated, pages, gathered["total"], retried=retried)
 
 
 def _fetch_outcome(future: Any, name: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ state — and turn the core's reports into small JSON-able dicts for the run sum
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,12 @@ def _is_io_error(task: Any, task_run: Any, state: Any) -> bool:
 
 @task(name="receive-inbox", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5,
       retry_condition_fn=_is_io_error)
-def receive_inbox(paths: DataPaths) -> dict[str, Any]:
-    """Move inbox files into the raw store; what it refuses is quarantined (or left) with a reason."""
+def receive_inbox(paths: DataPaths, on_new: Callable[[list[str]], None] | None = None) -> dict[str, Any]:
+    """Move inbox files into the raw store; what it refuses is quarantined (or left) with a reason.
+
+    `on_new` gets the hashes of each chunk's pages new to the raw store once they are durable (the
+    flow starts parsing them while the rest are received: govreports/io/arrivals.py).
+    """
     counter: list[progress.Counter] = []
 
     def on_file(seen: int, total: int) -> None:
@@ -41,7 +46,11 @@ def receive_inbox(paths: DataPaths) -> dict[str, Any]:
         if seen:
             counter[0].advance(seen - counter[0].done)
 
-    report = inbox.receive(paths, on_file=on_file)
+    def on_stored(pages: list[inbox.ReceivedPage]) -> None:
+        if on_new is not None:
+            on_new([page.sha256 for page in pages if page.is_new])
+
+    report = inbox.receive(paths, on_file=on_file, on_stored=on_stored)
     return {
         "received": len(report.stored),
         "new": sum(1 for page in report.stored if page.is_new),

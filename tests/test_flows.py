@@ -342,3 +342,44 @@ def test_a_backfill_keeps_the_run_that_first_quarantined_a_document(tmp_path):
     assert other.column("run_id").to_pylist() == ["backfill-2"], "a new reason is a new quarantine"
     assert curated.publish(paths, {"quarantine": same}, run_id="backfill-2", code_version="v", kind="backfill",
                            replace_years=[2022], raw_hashes=["a" * 64]) is None
+
+
+def test_pages_parse_while_the_inbox_is_received_and_publish_as_one_run_would(published, tmp_path, monkeypatch):
+    """The inbox's new pages are batched as they are received (chunks of 2 pages, batches of 2 here):
+    the first batch is submitted before the receipt is over (the receipt waits after its first chunk
+    until it is; a receipt that the flow waited for would wait in vain), the last page comes with the
+    pending list, every page is parsed once, and the release has the rows of the samples' one-batch run."""
+    import threading
+
+    from govreports.io import inbox as inbox_mod
+    from tasks import parse as parse_mod
+
+    monkeypatch.setattr(inbox_mod, "CHUNK_PAGES", 2)
+    submitted, waited, commits = threading.Event(), [], []
+    real_commit, real_submit = inbox_mod._Chunk.commit, parse_mod.parse_batch.submit
+    batches: list[list[str]] = []
+
+    def commit(self):
+        real_commit(self)
+        commits.append(1)
+        if len(commits) == 1:
+            waited.append(submitted.wait(60))  # the flow parses these 2 pages while 3 still wait here
+
+    def submit(paths, hashes, *args, **kwargs):
+        batches.append(list(hashes))
+        submitted.set()
+        return real_submit(paths, hashes, *args, **kwargs)
+
+    monkeypatch.setattr(inbox_mod._Chunk, "commit", commit)
+    monkeypatch.setattr(parse_mod.parse_batch, "submit", submit)
+    data = tmp_path / "data"
+    run = nightly(data, with_samples=True, batch_size=2)
+    assert waited == [True], "no batch was submitted before the receipt was over"
+    assert [len(b) for b in batches] == [2, 2, 1] and len({h for b in batches for h in b}) == len(SAMPLES)
+    assert run["parse"]["pages"] == len(SAMPLES) and run["parse"]["errors"] == []
+    assert run["pages"]["received"] == len(SAMPLES)
+    mine, theirs = read_all(data), read_all(published[0])
+    assert {n: len(rows) for n, rows in mine.items()} == {n: len(rows) for n, rows in theirs.items()}
+    ids = [sorted(r["doc_id"] for r in curated.read_arrow("documents", data_dir=DataPaths.from_dir(d)).to_pylist())
+           for d in (data, published[0])]
+    assert ids[0] == ids[1]

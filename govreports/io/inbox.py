@@ -128,7 +128,8 @@ def _quarantine(paths: DataPaths, name: str, reason: str, sidecar: str | None) -
 
 
 def receive(paths: DataPaths, *, max_bytes: int = 20_000_000, default_source: str = "inbox",
-            on_file: Callable[[int, int], None] | None = None, settle: float | None = None) -> InboxReport:
+            on_file: Callable[[int, int], None] | None = None, settle: float | None = None,
+            on_stored: Callable[[list[ReceivedPage]], None] | None = None) -> InboxReport:
     """Take every settled page in raw/inbox/ into the raw store (sorted by name); quarantine what can't
     be taken; leave what may still be written (hidden, `.part`, recently modified) waiting.
 
@@ -138,19 +139,23 @@ def receive(paths: DataPaths, *, max_bytes: int = 20_000_000, default_source: st
         default_source: source recorded for pages whose sidecar names none.
         on_file: called as (files looked at, files in all) before each file, for progress.
         settle: seconds a page's mtime must be unchanged (default: settle_seconds()).
+        on_stored: called with each chunk's stored pages once they are durable and out of the inbox
+            (the run parses them while it receives the rest: io/arrivals.py).
     """
     ensure_dirs(paths)
     with exclusive_lock(paths.inbox_lock_path):
-        return _receive(paths, max_bytes, default_source, settle_seconds() if settle is None else settle, on_file)
+        return _receive(paths, max_bytes, default_source, settle_seconds() if settle is None else settle, on_file,
+                        on_stored)
 
 
 def _receive(paths: DataPaths, max_bytes: int, default_source: str, settle: float,
-             on_file: Callable[[int, int], None] | None) -> InboxReport:
+             on_file: Callable[[int, int], None] | None,
+             on_stored: Callable[[list[ReceivedPage]], None] | None = None) -> InboxReport:
     inbox, report = paths.inbox_dir, InboxReport()
     names = sorted(os.listdir(inbox))
     sidecars_of, claimed = pair_sidecars(names)
     total = len(names) - len(claimed)
-    chunk = _Chunk(paths, report, default_source)
+    chunk = _Chunk(paths, report, default_source, on_stored)
     try:
         for seen, name in enumerate(n for n in names if n not in claimed):  # a claimed sidecar travels with its page
             if on_file:
@@ -219,8 +224,9 @@ class _Chunk:
     """Pages staged in one raw_store.PutBatch; `commit` stores them, then (only then: their bytes and
     sidecars are durable) unlinks them and their sidecars from the inbox."""
 
-    def __init__(self, paths: DataPaths, report: InboxReport, default_source: str) -> None:
-        self.paths, self.report, self.default_source = paths, report, default_source
+    def __init__(self, paths: DataPaths, report: InboxReport, default_source: str,
+                 on_stored: Callable[[list[ReceivedPage]], None] | None = None) -> None:
+        self.paths, self.report, self.default_source, self.on_stored = paths, report, default_source, on_stored
         self.batch = raw_store.PutBatch(paths)
         self.pages: list[tuple[str, str | None, dict[str, Any]]] = []
 
@@ -248,6 +254,7 @@ class _Chunk:
         if not pages:
             batch.discard()  # a first page that failed may have taken the sidecar lock
             return
+        before = len(self.report.stored)
         for (name, sidecar, meta), stored in zip(pages, batch.commit(), strict=True):
             if isinstance(stored, OSError):
                 self._failed(name, stored)
@@ -257,3 +264,5 @@ class _Chunk:
                     os.unlink(self.paths.inbox_dir / done)
             self.report.stored.append(ReceivedPage(printable(name), stored.sha256, stored.path, stored.is_new,
                                                    meta.get("source") or self.default_source, meta.get("url")))
+        if self.on_stored and len(self.report.stored) > before:
+            self.on_stored(self.report.stored[before:])

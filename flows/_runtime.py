@@ -108,6 +108,30 @@ def task_runner_for(dask_address: str | None) -> Any:
     return DaskTaskRunner(address=dask_address)
 
 
+def fans_out() -> bool:
+    """Whether this flow run's tasks run elsewhere (Dask workers), not on threads of this process."""
+    from prefect.context import FlowRunContext
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    context = FlowRunContext.get()
+    return context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner)
+
+
+def start_receipt(paths: DataPaths, arrivals: Any) -> Callable[[], dict[str, Any]]:
+    """Receive the inbox on a thread of the flow's pool, reporting its new pages to `arrivals` as they
+    are stored (so they parse meanwhile); returns what waits for the receipt's outcome. On Dask the
+    inbox is received here first: a Dask worker is another process, out of the reach of `arrivals`."""
+    from tasks.ingest import receive_inbox
+
+    if fans_out():
+        outcome = receive_inbox(paths)
+        arrivals.close()
+        return lambda: outcome
+    receipt = receive_inbox.submit(paths, arrivals.add)
+    receipt.add_done_callback(lambda _: arrivals.close())
+    return receipt.result
+
+
 def stage_in_batches(paths: DataPaths, hashes: list[str] | Callable[[], list[str]], version: str, run_id: str,
                      size: int, *, early: Iterator[list[str]] | None = None, expected: int = 0,
                      ) -> tuple[list[BatchManifest], list[ValidatedBatch], list[dict[str, Any]]]:
@@ -139,9 +163,6 @@ def stage_in_batches(paths: DataPaths, hashes: list[str] | Callable[[], list[str
     plan = BatchPlan(hashes, size, early, expected)
     if plan.get(0) is None:
         return [], [], []  # nothing new: not even the parser's imports (≈0.4 s)
-    from prefect.context import FlowRunContext
-    from prefect.task_runners import ThreadPoolTaskRunner
-
     from govreports.io import staging
     from govreports.io.parse_pool import close_pool, plan_pool
     from govreports.run_contract import failed_batch_entries
@@ -149,8 +170,7 @@ def stage_in_batches(paths: DataPaths, hashes: list[str] | Callable[[], list[str
     from tasks.publish import validate_batch
 
     staging.claim(Path(stage_dir))
-    context = FlowRunContext.get()
-    fan_out = context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner)
+    fan_out = fans_out()
     plan_pool(plan.total)  # the pool's size follows the run's (settings.parse_workers)
 
     def submit(n: int) -> Any:

@@ -17,7 +17,7 @@ from govreports.io.arrivals import Arrivals
 from govreports.portals.sources import load_sources
 from govreports.run_contract import PagesCounts, ParseCounts, RetryCounts, RunSummary
 from govreports_cli import stage_log
-from tasks.ingest import due_retries, fetch_source, list_pending, receive_inbox, record_parse_outcomes
+from tasks.ingest import due_retries, fetch_source, list_pending, record_parse_outcomes
 
 
 @flow(name="nightly")
@@ -31,13 +31,12 @@ def nightly(data_dir: str | None = None, sources_file: str | None = None, with_s
         stage_log.stage("received", f"copied {rt.copy_samples(paths.inbox_dir)} sample pages into the inbox")
 
     arrivals = Arrivals(batch_size)  # the inbox's new pages parse while the rest are received
-    receipt = receive_inbox.submit(paths, arrivals.add)
-    receipt.add_done_callback(lambda _: arrivals.close())
+    received = rt.start_receipt(paths, arrivals)
     gathered: dict[str, Any] = {}
 
     def the_rest() -> list[str]:
         """Once the inbox is received: the portals, then every page still to parse (retries too)."""
-        inbox = gathered["inbox"] = receipt.result()
+        inbox = gathered["inbox"] = received()
         stage_log.stage("received", f"inbox: {inbox['received']} pages received ({inbox['new']} new), "
                         f"{len(inbox['failed'])} refused", done=inbox["received"], total=inbox["received"])
         sources_path = rt.resolve_sources_file(sources_file)

@@ -36,9 +36,7 @@ def nightly(data_dir: str | None = None, sources_file: str | None = None, with_s
 
     def the_rest() -> list[str]:
         """Once the inbox is received: the portals, then every page still to parse (retries too)."""
-        inbox = gathered["inbox"] = received()
-        stage_log.stage("received", f"inbox: {inbox['received']} pages received ({inbox['new']} new), "
-                        f"{len(inbox['failed'])} refused", done=inbox["received"], total=inbox["received"])
+        gathered["inbox"] = received()  # the receipt logged its own outcome
         sources_path = rt.resolve_sources_file(sources_file)
         sources = [s for s in load_sources(sources_path) if s.enabled] if sources_path else []
         fetches = [fetch_source.submit(paths, s, str(paths.fetch_state_path(s.name)), s.name) for s in sources]

@@ -51,12 +51,16 @@ def receive_inbox(paths: DataPaths, on_new: Callable[[list[str]], None] | None =
             on_new([page.sha256 for page in pages if page.is_new])
 
     report = inbox.receive(paths, on_file=on_file, on_stored=on_stored)
-    return {
+    outcome = {
         "received": len(report.stored),
         "new": sum(1 for page in report.stored if page.is_new),
         "waiting": len(report.waiting),
         "failed": [{"source": name, "reason": reason} for name, reason in report.quarantined + report.errors],
     }
+    # said here, when it is over: the flow may be parsing the first pages meanwhile
+    progress.stage("received", f"inbox: {outcome['received']} pages received ({outcome['new']} new), "
+                   f"{len(outcome['failed'])} refused", done=outcome["received"], total=outcome["received"])
+    return outcome
 
 
 @task(

@@ -72,14 +72,6 @@ def make_run_id(logical: datetime) -> str:
     return f"{logical.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%M%SZ}-{run[:8]}"
 
 
-def inbox_files(paths: DataPaths) -> int:
-    """Entries waiting in the inbox (not hidden): the pages a nightly expects, before it receives them."""
-    try:
-        return sum(1 for entry in os.scandir(paths.inbox_dir) if not entry.name.startswith("."))
-    except OSError:
-        return 0
-
-
 def copy_samples(inbox_dir: Path) -> int:
     """Copy (never move) the bundled sample pages into the inbox; returns how many."""
     inbox_dir.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from prefect import flow
 from flows import _runtime as rt
 from govreports.config import code_version
 from govreports.io.arrivals import Arrivals
+from govreports.io.inbox_files import count_waiting
 from govreports.portals.sources import load_sources
 from govreports.run_contract import PagesCounts, ParseCounts, RetryCounts, RunSummary
 from govreports_cli import stage_log
@@ -50,7 +51,7 @@ def nightly(data_dir: str | None = None, sources_file: str | None = None, with_s
         return todo
 
     staged, validated, failed = rt.stage_in_batches(paths, the_rest, version, run_id, batch_size,
-                                                    early=arrivals.batches(), expected=rt.inbox_files(paths))
+                                                    early=arrivals.batches(), expected=count_waiting(paths.inbox_dir))
     inbox, fetched, retries = gathered["inbox"], gathered["fetched"], gathered["retries"]  # the_rest ran
     pages = [entry for batch in staged for entry in batch.pages]
     retried = sorted(set(retries) & {e.sha256 for e in pages})

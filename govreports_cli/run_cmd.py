@@ -242,11 +242,9 @@ def _close_pool() -> None:
 
 def _inbox_files(root: Path) -> int:
     from govreports.config import DataPaths
+    from govreports.io.inbox_files import count_waiting
 
-    try:
-        return sum(1 for entry in os.scandir(DataPaths.from_dir(root).inbox_dir) if not entry.name.startswith("."))
-    except OSError:
-        return 0
+    return count_waiting(DataPaths.from_dir(root).inbox_dir)
 
 
 _DISK_FULL = (errno.ENOSPC, errno.EDQUOT)

@@ -115,3 +115,11 @@ def looks_like_sidecar(name: str) -> bool:
         if name.endswith(suffix) and os.path.splitext(name[: -len(suffix)])[1].lower() in PAGE_EXTENSIONS:
             return True
     return False
+
+
+def count_waiting(inbox_dir: Path) -> int:
+    """Entries waiting in the inbox (hidden names are uploads in progress): what a run expects to receive."""
+    try:
+        return sum(1 for entry in os.scandir(inbox_dir) if not entry.name.startswith("."))
+    except OSError:
+        return 0

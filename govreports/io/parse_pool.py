@@ -45,6 +45,7 @@ _POOL: ProcessPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 #: pages the run will parse (plan_pool), which sizes the pool when it starts
 _PLANNED_PAGES: int | None = None
+_POOL_SIZE = 0
 
 
 def _first(sightings: list[dict[str, Any]], *keys: str) -> str | None:
@@ -126,10 +127,11 @@ def _shared_pool() -> ProcessPoolExecutor:
     one pool serves every batch of a run instead of one pool per batch. `spawn`, not fork: the
     caller runs Prefect's threads, and forking a threaded process can deadlock the child.
     """
-    global _POOL
+    global _POOL, _POOL_SIZE
     with _POOL_LOCK:
         if _POOL is None:
-            _POOL = _spawn_pool(settings.parse_workers(_PLANNED_PAGES))
+            _POOL_SIZE = settings.parse_workers(_PLANNED_PAGES)
+            _POOL = _spawn_pool(_POOL_SIZE)
         return _POOL
 
 
@@ -147,7 +149,7 @@ def prestart_pool(pages: int) -> bool:
         return False
     plan_pool(pages)
     pool = _shared_pool()
-    for _ in range(pool._max_workers):  # type: ignore[attr-defined]  # one no-op each: spawns them all
+    for _ in range(_POOL_SIZE):  # one no-op each: a worker is spawned per task submitted, up to the size
         pool.submit(os.getpid)
     return True
 

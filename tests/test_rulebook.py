@@ -102,3 +102,18 @@ def test_character_classes_keep_their_ranges():
     assert charclasses.ENDS_HAN_EXTENDED.search("㐀") and not charclasses.ENDS_HAN_EXTENDED.search("。")
     assert charclasses.CJK_TEXT_AND_PUNCT.search("。") and not charclasses.CJK_TEXT_AND_PUNCT.search("ア")
     assert charclasses.LAST_SENTENCE_END.match("甲。乙。丙").end() == 4
+
+
+@pytest.mark.parametrize("name", [n for n in RULE_FILES if n.endswith(".yaml")])
+def test_a_rule_file_parses_as_the_pure_python_safe_loader_reads_it(name: str):
+    import yaml
+
+    text = (RULES / name).read_text(encoding="utf-8")
+    assert rulebook.parse_yaml(text) == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+def test_the_rule_book_refuses_what_a_safe_loader_refuses():
+    import yaml
+
+    with pytest.raises(yaml.YAMLError):
+        rulebook.parse_yaml("!!python/object/apply:os.system ['true']")

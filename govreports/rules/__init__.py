@@ -40,9 +40,14 @@ def _text(name: str) -> str:
     return resources.files("govreports.rules").joinpath(name).read_text("utf-8")
 
 
+#: libyaml's safe loader when PyYAML was built with it (it is in the wheels): the same documents,
+#: ≈8× faster, which is ≈70 ms of every process that parses (the rule files are ≈100 KB)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_yaml(text: str) -> Any:
     """A rule file's text → its parsed content: the one YAML parse of the core."""
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_LOADER)  # a safe loader, C or Python
 
 
 def read_rule_file(path: Path) -> Any:

@@ -112,3 +112,25 @@ def test_citations_count_nest_and_locate():
     ]
     assert cites[0].first_start == body.index("《宁波市")
     assert all(body[c.first_start] == "《" for c in cites)
+
+
+def test_the_idf_table_answers_as_a_dict_of_its_lines_would():
+    words = ["法治", "政府", "法治", "a", "行政执法", "𠀀字", "b", "政府"]  # repeats: the last line wins
+    values = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+    table = keywords.IdfTable(words, values)
+    lines = dict(zip(words, values, strict=True))
+    assert {w: table[w] for w in lines} == lines
+    assert table.median == sorted(lines.values())[len(lines) // 2]
+    assert table["不在表里"] == table.median
+
+
+def test_the_shipped_idf_table_is_jiebas_file():
+    path = Path(keywords.importlib.util.find_spec("jieba").origin).parent / "analyse" / "idf.txt"
+    lines = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word, _, value = line.strip().partition(" ")
+        lines[word] = float(value)
+    table, median = keywords.idf_table()
+    sample = list(lines)[::997] + max(lines, key=len).split()
+    assert {w: table[w] for w in sample} == {w: lines[w] for w in sample}
+    assert median == sorted(lines.values())[len(lines) // 2]

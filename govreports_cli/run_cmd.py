@@ -211,9 +211,7 @@ def _warm_up(*, parsing: bool, then: Callable[[], None], expected_pages: Callabl
     `then` runs once they are loaded (or failed to)."""
     import threading
 
-    # validate.py imports GX itself only when a batch is validated: name it, or nothing loads it early
-    modules = ["govreports.report.build"] + (["tasks.parse", "govreports.tables.validate", "great_expectations"]
-                                             if parsing else [])
+    modules = ["govreports.report.build"] + (["tasks.parse", "govreports.tables.validate"] if parsing else [])
 
     def load() -> None:
         import importlib
@@ -226,6 +224,11 @@ def _warm_up(*, parsing: bool, then: Callable[[], None], expected_pages: Callabl
                     from govreports.io import parse_pool
 
                     parse_pool.prestart_pool(expected_pages())
+        if parsing:  # validate.py imports GX only when a batch is validated: import it now
+            with contextlib.suppress(Exception):
+                from govreports.tables.gx_run import import_gx
+
+                import_gx()
         then()
 
     threading.Thread(target=load, name="govreports-warm-up", daemon=True).start()

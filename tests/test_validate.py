@@ -276,3 +276,25 @@ def test_checks_hold_a_tables_python_lists_only_while_its_checks_run(clean, monk
     _, failures = ck.run_checks(checks, data)
     assert held and all(tables_held <= {"documents"} for tables_held in held)
     assert [(t, name) for t, name, _, _ in failures] == [("quantities", "quantities.surface_is_body_slice")]
+
+
+_GX_IMPORT_PROBE = """
+import sys
+from govreports.tables.validate import validate_tables
+from tests.support.validation import TODAY, good_tables
+outcome = validate_tables(good_tables(), today=TODAY)
+print(outcome.results["success"], type(sys.modules["scipy.stats"]).__name__)
+from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl
+print(round(float(kl.stats.entropy([0.5, 0.5], [0.9, 0.1])), 4), type(sys.modules["scipy.stats"]).__name__)
+"""
+
+
+def test_validation_leaves_the_statistics_gx_never_runs_here_unimported_until_used():
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", _GX_IMPORT_PROBE], cwd=root, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[:2] == ["True", "_Deferred"]  # validated, and scipy.stats (≈0.5 s, 56 MB) never imported
+    assert out[2:] == ["0.5108", "module"]  # a GX expectation that does use it gets the real module

@@ -14,10 +14,9 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from govreports import settings
 from govreports.config import DataPaths
-from govreports.io import curated, dedupe, runs, staging
-from govreports.io.publish_inputs import release_memory, staged_tables
+from govreports.io import curated, runs, staging
+from govreports.io.publish_inputs import release_memory, tables_to_publish
 from govreports.run_contract import RunSummary, ValidatedBatch, ValidationOutcome
 from govreports.tables.validation_merge import merge_results
 from tasks.ingest import _is_io_error
@@ -59,10 +58,11 @@ def write_validation(paths: DataPaths, run_id: str, batches: list[ValidatedBatch
 def publish(paths: DataPaths, valid_dirs: list[str], *, run_id: str, code_version: str,
             kind: str = "nightly", replace_years: list[int] | None = None,
             raw_hashes: list[str] | None = None, retried: list[str] | None = None) -> Any:
-    """Write one new version of every changed table from the staged valid parts; None when nothing changed."""
-    dedupe.link_staged(paths, valid_dirs)  # duplicate_of / supersedes against what is published
-    settings.trim_heap()  # what linking held (≈70 MB at 20,000 pages), before the publish needs its own
-    tables = staged_tables(paths, valid_dirs, backfill=replace_years is not None)
+    """Write one new version of every changed table from the staged valid parts; None when nothing changed.
+
+    The documents' duplicate_of / supersedes are linked against what is published while the other
+    tables are written (publish_inputs.tables_to_publish)."""
+    tables = tables_to_publish(paths, valid_dirs, backfill=replace_years is not None)
     release = curated.publish(paths, tables, run_id=run_id, code_version=code_version,
                               kind=kind, replace_years=replace_years, raw_hashes=tuple(raw_hashes or ()),
                               retried=tuple(retried or ()))

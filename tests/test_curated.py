@@ -427,3 +427,50 @@ def test_a_nightly_publish_streams_staged_parts_exactly_like_tables(tmp_path: Pa
     again = publish(as_parts, datasets(), run_id="r3", code_version="v1")
     assert again.changes["documents"] == {"added": 1, "removed": 0} and again.years == [2023]
     assert_unique_keys(as_parts)
+
+
+# ---------------------------------------------------------------- tables written at once
+
+def test_a_deferred_table_is_made_while_another_is_written(paths: DataPaths, monkeypatch: pytest.MonkeyPatch):
+    """The documents (first in table order) wait for the sections' write to begin: only a publish that
+    writes two tables at once gets past that; the release is the one a serial publish makes."""
+    import threading
+
+    tables = make_tables({"p1": [2020, 2021], "p2": [2021]})
+    sections_begun = threading.Event()
+    append_new = curated._Publisher.append_new
+
+    def noting(self, name, data):
+        if name == "sections":
+            sections_begun.set()
+        return append_new(self, name, data)
+
+    monkeypatch.setattr(curated._Publisher, "append_new", noting)
+    waited: list[bool] = []
+
+    def documents() -> pa.Table:
+        waited.append(sections_begun.wait(timeout=30))
+        return tables["documents"]
+
+    release = publish(paths, {**tables, "documents": documents}, run_id="r1", code_version="v1")
+    assert waited == [True]
+    assert release.changes["documents"] == {"added": 3, "removed": 0}
+    assert snapshot(paths) == {name: tables[name].to_pylist() for name in TABLES}
+
+
+def test_a_table_that_fails_to_be_made_publishes_nothing(paths: DataPaths):
+    first = make_tables({"p1": [2020]})
+    publish(paths, first, run_id="r1", code_version="v1")
+    released = snapshot(paths)
+
+    def broken() -> pa.Table:
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        publish(paths, {**make_tables({"p2": [2021]}), "documents": broken}, run_id="r2", code_version="v1")
+    with pytest.raises(ValueError, match="documents: missing columns"):
+        publish(paths, {**make_tables({"p2": [2021]}), "documents": lambda: first["pages"]},
+                run_id="r3", code_version="v1")
+    assert len(curated.versions(paths)) == 1 and snapshot(paths) == released  # the other tables' commits: unreleased
+    release = publish(paths, make_tables({"p2": [2021]}), run_id="r4", code_version="v1")
+    assert release.release == 2 and release.changes["documents"] == {"added": 1, "removed": 0}

@@ -14,9 +14,9 @@ import pyarrow.dataset as pads
 from govreports.config import DataPaths
 from govreports.documents.duplicates import Candidate, fingerprint, link, normalized, similarity
 from govreports.io import curated, dedupe, staging
+from govreports.io.publish_inputs import tables_to_publish
 from govreports.parse import parse_page
 from govreports.tables.rows import results_to_tables
-from govreports.tables.schemas import TABLES
 from tests.fakeportal import report_html
 
 TITLE = "宁波市教育局2022年法治政府建设年度报告"
@@ -40,8 +40,7 @@ def _run(paths: DataPaths, pages: list[bytes], run_id: str, stage: Path) -> None
     results = [parse_page(p, "inbox", keywords=False) for p in pages]
     valid = stage / "batch-00000" / "valid"
     staging.write_tables(valid, results_to_tables(results, code_version="v", run_id=run_id), "part")
-    dedupe.link_staged(paths, [str(valid)])
-    tables = {name: staging.dataset(staging.parts(valid, name), name) for name in TABLES}
+    tables = tables_to_publish(paths, [str(valid)], backfill=False)  # links the documents as it publishes
     assert curated.publish(paths, tables, run_id=run_id, code_version="v",
                            raw_hashes=[r.raw_sha256 for r in results]) is not None
 

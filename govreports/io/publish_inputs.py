@@ -29,6 +29,23 @@ def staged_tables(paths: DataPaths, valid_dirs: list[str], *, backfill: bool) ->
     return tables
 
 
+def tables_to_publish(paths: DataPaths, valid_dirs: list[str], *, backfill: bool) -> dict[str, Any]:
+    """staged_tables, but the documents come as a callable (curated.Deferred) that first fills their
+    duplicate_of / supersedes (dedupe.link_staged rewrites the staged documents): the linking, in
+    Python, then runs while curated.publish writes the other tables on its other thread."""
+    from govreports.io import dedupe
+
+    tables = staged_tables(paths, valid_dirs, backfill=backfill)
+
+    def linked_documents() -> Any:
+        dedupe.link_staged(paths, valid_dirs)  # against what is published: publish calls this under its lock
+        settings.trim_heap()  # what linking held (≈70 MB at 20,000 pages), before the write needs its own
+        return staging.dataset([f for d in valid_dirs for f in staging.parts(Path(d), "documents")], "documents")
+
+    tables["documents"] = linked_documents
+    return tables
+
+
 def keep_first_quarantine_runs(paths: DataPaths, quarantine: pa.Table) -> pa.Table:
     """A document a backfill quarantines again, for the same reasons, keeps the run that first did.
 

@@ -87,6 +87,27 @@ def test_results_to_tables_is_deterministic_and_typed():
     assert json.loads(held["failed"])[0]["expectation"] == "report_year_not_null"
 
 
+def test_tables_are_sorted_as_python_sorts_their_keys_none_first_and_stable():
+    """Arrow sorts the tables; its order must be Python's on str (code points, astral ones included),
+    with None first in each key column and rows of equal keys in the order they came."""
+    rng = random.Random(7)
+    pool = [None, "", "a", "b", "e", "é", "z", "法治", "法", "\uffee", "𠀀", "ab", "a\x00"]
+    rows = [{f.name: None for f in SCHEMAS["indicator_values"]} | {
+        "doc_id": rng.choice(pool[1:]), "indicator_id": rng.choice(pool[1:]), "sub": rng.choice(pool),
+        "report_year": 2020, "value": float(n), "n_mentions": 1} for n in range(400)]
+    from govreports.tables.rows import to_table
+
+    table = to_table("indicator_values", rows)
+
+    def key(row):
+        return tuple((row[k] is not None, row[k] or "") for k in ("doc_id", "indicator_id", "sub"))
+
+    expected = [r["value"] for r in sorted(rows, key=key)]  # sorted() is stable
+    assert table.column("value").to_pylist() == expected
+    with pytest.raises(KeyError):
+        to_table("indicator_values", [{"doc_id": "a"}])
+
+
 def test_duplicate_pages_docs_and_quantities_are_resolved():
     r = make_result("p1", [2020])
     doc = r.documents[0]

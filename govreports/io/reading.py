@@ -89,9 +89,12 @@ def _hidden(paths: DataPaths, release: Release | None) -> list[str]:
     table = _open(paths, "documents", release, verify=False)
     if table is None or "duplicate_of" not in pa.schema(table.schema().to_arrow()).names:
         return []
-    rows = table.to_pyarrow_table(columns=["doc_id", "duplicate_of", "supersedes"],
-                                  filesystem=arrow_filesystem(paths, "documents")).to_pylist()
-    return sorted({r["doc_id"] for r in rows if r["duplicate_of"]} | {r["supersedes"] for r in rows if r["supersedes"]})
+    links = table.to_pyarrow_table(columns=["doc_id", "duplicate_of", "supersedes"],
+                                   filesystem=arrow_filesystem(paths, "documents"))
+    # in Arrow, not a dict per document: this runs for every default read of a document table
+    repeats = links.column("doc_id").filter(pc.fill_null(pc.not_equal(links.column("duplicate_of"), ""), False))
+    superseded = links.column("supersedes").filter(pc.fill_null(pc.not_equal(links.column("supersedes"), ""), False))
+    return sorted(set(repeats.to_pylist()) | set(superseded.to_pylist()))
 
 
 def read_arrow(name: str, version: int | str | None = None, *, data_dir: DataDir = None,

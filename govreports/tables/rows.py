@@ -13,7 +13,8 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from operator import itemgetter
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
@@ -23,6 +24,7 @@ from govreports.tables.schemas import KEYS, PARTITIONED, SCHEMAS, TABLES
 
 __all__ = ["PARTITIONED", "TABLES", "conform", "empty_table", "results_to_tables", "to_table"]
 
+_Row = TypeVar("_Row", tuple, dict[str, Any])
 _ERROR_KIND = re.compile(r"^[a-z_]+: ")
 
 
@@ -37,11 +39,7 @@ def to_table(name: str, rows: Iterable[dict[str, Any]]) -> pa.Table:
     Order: by each key column, None first, stable. A missing key column raises KeyError; other missing
     columns are null and extra keys ignored, as with `Table.from_pylist`.
     """
-    rows = list(rows)
-    missing = [k for k in KEYS[name] if any(k not in row for row in rows)]
-    if missing:
-        raise KeyError(f"{name}: rows without the key column(s) {missing}")
-    return _sorted(name, _table(name, rows))
+    return _table(name, _sort_rows(list(rows), list(KEYS[name])))
 
 
 def check_columns(name: str, columns: list[str]) -> None:
@@ -183,21 +181,26 @@ def _page_row(result: PageResult, held: int, code_version: str) -> tuple:
     return (result.raw_sha256, result.source, status, error, len(docs), years, code_version)
 
 
-def _sorted(name: str, table: pa.Table) -> pa.Table:
-    """`table` sorted by the key of `name`, None first, stable, as `to_table` promises.
+def _sort_rows(rows: list[_Row], key: list[int] | list[str]) -> list[_Row]:
+    """`rows` sorted by the columns `key` (positions or names), None first, stable, as `to_table` promises.
 
-    Sorted by Arrow once the rows are a table (as reading.py sorts what it reads), not as Python
-    tuples before; alternating runs of a worker's chunks measured the two within their noise (±5 %).
-    The keys are strings, and Arrow orders them by their UTF-8 bytes, which is the order of their
-    code points: Python's order for str.
+    A key column without None is compared as is ((True, a) < (True, b) iff a < b); a column holding None
+    becomes two, `is not None` then the value or "". Flat tuples of strings and bools are untracked by the
+    garbage collector, so this many of them cannot set off a full collection of the caller's heap.
     """
-    if table.num_rows < 2:
-        return table
-    return table.sort_by([(k, "ascending", "at_start") for k in KEYS[name]])
+    columns: list[list[Any]] = []
+    for i in key:
+        column = list(map(itemgetter(i), rows))
+        if None in column:
+            columns += [[v is not None for v in column], ["" if v is None else v for v in column]]
+        else:
+            columns.append(column)
+    keys = columns[0] if len(columns) == 1 else list(zip(*columns, strict=True))
+    return [rows[j] for j in sorted(range(len(rows)), key=keys.__getitem__)]
 
 
 def _table(name: str, rows: list[tuple] | list[dict[str, Any]]) -> pa.Table:
-    """Rows (tuples in schema order, or dicts) → the table `name`, in their order.
+    """Sorted rows (tuples in schema order, or dicts) → the table `name`.
 
     Arrow converts them as one struct array (the same converters as `from_pylist`, without a Python list
     per column).
@@ -238,6 +241,8 @@ def results_to_tables(results: list[PageResult], *, code_version: str, run_id: s
                 continue
             published.append(doc)
         out["pages"].append(_page_row(result, held, code_version))
+    # in doc_id order, so the rows reach _sort_rows nearly sorted (its result does not depend on this)
     for doc in sorted(published, key=lambda d: (d.doc_id is not None, d.doc_id or "")):
         _document_rows(doc, code_version, urls.get(doc.raw_sha256), out)
-    return {name: _sorted(name, _table(name, rows)) for name, rows in out.items()}
+    return {name: _table(name, _sort_rows(rows, [SCHEMAS[name].get_field_index(k) for k in KEYS[name]]))
+            for name, rows in out.items()}

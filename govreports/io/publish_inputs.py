@@ -20,29 +20,29 @@ from govreports.io.reading import read_if_published
 from govreports.tables.schemas import TABLES
 
 
-def staged_tables(paths: DataPaths, valid_dirs: list[str], *, backfill: bool) -> dict[str, Any]:
-    """Every table of the staged valid parts, as a dataset (a backfill's quarantine as a table)."""
-    tables: dict[str, Any] = {name: staging.dataset([f for d in valid_dirs for f in staging.parts(Path(d), name)],
-                                                   name) for name in TABLES}
-    if backfill:  # a backfill streams too (curated diffs in DuckDB); only its quarantine, a few rows, is read
-        tables["quarantine"] = keep_first_quarantine_runs(paths, tables["quarantine"].to_table())
-    return tables
+def _staged(valid_dirs: list[str], name: str) -> Any:
+    """The staged valid parts of table `name`, as one dataset."""
+    return staging.dataset([f for d in valid_dirs for f in staging.parts(Path(d), name)], name)
 
 
 def tables_to_publish(paths: DataPaths, valid_dirs: list[str], *, backfill: bool) -> dict[str, Any]:
-    """staged_tables, but the documents come as a callable (curated.Deferred) that first fills their
-    duplicate_of / supersedes (dedupe.link_staged rewrites the staged documents): the linking, in
-    Python, then runs while curated.publish writes the other tables on its other thread."""
-    from govreports.io import dedupe
+    """Every table of the staged valid parts, as a dataset (a backfill's quarantine as a table).
 
-    tables = staged_tables(paths, valid_dirs, backfill=backfill)
+    The documents come as a callable (curated.Deferred) that first fills their duplicate_of /
+    supersedes (dedupe.link_staged rewrites the staged documents) and only then opens them: the
+    linking, in Python, runs while curated.publish writes the other tables on its other thread.
+    """
+    from govreports.io import dedupe
 
     def linked_documents() -> Any:
         dedupe.link_staged(paths, valid_dirs)  # against what is published: publish calls this under its lock
         settings.trim_heap()  # what linking held (≈70 MB at 20,000 pages), before the write needs its own
-        return staging.dataset([f for d in valid_dirs for f in staging.parts(Path(d), "documents")], "documents")
+        return _staged(valid_dirs, "documents")
 
-    tables["documents"] = linked_documents
+    tables: dict[str, Any] = {name: linked_documents if name == "documents" else _staged(valid_dirs, name)
+                              for name in TABLES}
+    if backfill:  # a backfill streams too (curated diffs in DuckDB); only its quarantine, a few rows, is read
+        tables["quarantine"] = keep_first_quarantine_runs(paths, tables["quarantine"].to_table())
     return tables
 
 
